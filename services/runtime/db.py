@@ -1,0 +1,168 @@
+"""Databases: engines, the per-worker session dependency, and the kit's own tables.
+
+Every service database holds three kit tables next to its own: `outbox` (events waiting
+to be published), `processed_events` (the idempotency inbox) and `scheduled_jobs`
+(timer work). `add_kit_tables` puts them in a service's metadata so Alembic and the
+models agree on them.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def add_kit_tables(metadata: sa.MetaData) -> None:
+    sa.Table(
+        "outbox", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("type", sa.String(80), nullable=False),
+        sa.Column("envelope", sa.Text, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("published_at", UTCDateTime, nullable=True),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("last_error", sa.Text, nullable=True),
+        sa.Column("lease_owner", sa.String(64), nullable=True),
+        sa.Column("lease_until", UTCDateTime, nullable=True),
+        sa.Index("ix_outbox_unpublished", "published_at", "id"),
+    )
+    sa.Table(
+        "processed_events", metadata,
+        sa.Column("consumer", sa.String(120), primary_key=True),
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("processed_at", UTCDateTime, nullable=False),
+    )
+    sa.Table(
+        "scheduled_jobs", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("kind", sa.String(60), nullable=False),
+        sa.Column("key", sa.String(120), nullable=False),
+        sa.Column("due_at", UTCDateTime, nullable=False),
+        sa.Column("payload", sa.Text, nullable=False, server_default="{}"),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("last_error", sa.Text, nullable=True),
+        sa.Column("done_at", UTCDateTime, nullable=True),
+        sa.UniqueConstraint("kind", "key", name="uq_scheduled_jobs_kind_key"),
+        sa.Index("ix_scheduled_jobs_due", "done_at", "due_at"),
+    )
+
+
+def make_engine(uri: str, **kwargs: Any) -> Engine:
+    if uri.startswith("sqlite"):
+        engine = sa.create_engine(
+            uri, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+        )
+        _sqlite_write_transactions(engine)
+        return engine
+    if uri.startswith("postgresql"):
+        _green_psycopg()
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 10)
+        kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(uri, **kwargs)
+
+
+def _sqlite_write_transactions(engine: Engine) -> None:
+    """WAL plus BEGIN IMMEDIATE: two processes on one file wait for each other instead of
+    failing with 'database is locked' when a reader tries to become a writer."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below rule
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_green_lock = threading.Lock()
+_green_done = False
+
+
+def _green_psycopg() -> None:
+    """Make psycopg2 yield to other green threads while it waits on PostgreSQL."""
+    global _green_done
+    with _green_lock:
+        if _green_done:
+            return
+        from eventlet import patcher
+
+        if patcher.is_monkey_patched("socket"):
+            from psycogreen.eventlet import patch_psycopg
+
+            patch_psycopg()
+        _green_done = True
+
+
+class UnitOfWork:
+    """One worker's session. `transaction()` commits its block as one unit and then runs
+    the callbacks registered for after the commit (e.g. waking the outbox relay)."""
+
+    def __init__(self, factory: sessionmaker, after_commit: list[Callable[[], None]] | None = None):
+        self._factory = factory
+        self._session: Session | None = None
+        self._after_commit = after_commit or []
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._factory()
+        return self._session
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        session = self.session
+        if session.in_transaction():
+            # Leftovers from a failed block must not leak into this one.
+            session.rollback()
+        with session.begin():
+            yield session
+        for callback in self._after_commit:
+            callback()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+def session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(bind=engine, expire_on_commit=False, autobegin=True)
+
+
+# The kit tables on their own, for the kit's queries; every service metadata has copies.
+KIT_METADATA = sa.MetaData()
+add_kit_tables(KIT_METADATA)
+OUTBOX = KIT_METADATA.tables["outbox"]
+PROCESSED_EVENTS = KIT_METADATA.tables["processed_events"]
+SCHEDULED_JOBS = KIT_METADATA.tables["scheduled_jobs"]

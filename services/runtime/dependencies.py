@@ -1,0 +1,110 @@
+"""nameko extensions of the kit: the database dependency (with its outbox relay) and a
+timer whose interval comes from config. Services use these; the domain never does."""
+from __future__ import annotations
+
+import logging
+import os
+
+import eventlet
+from nameko import config
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.extensions import DependencyProvider
+from nameko.timer import Timer
+
+from . import outbox
+from .config import db_uri, messaging
+from .db import UnitOfWork, make_engine, session_factory
+from .migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+class ServiceUnitOfWork(UnitOfWork):
+    """A worker's unit of work that can also record events in the outbox."""
+
+    def __init__(self, factory, source: str, relay_kick):
+        super().__init__(factory, after_commit=[self._after_commit])
+        self.source = source
+        self._relay_kick = relay_kick
+
+    def publish(self, session, payload) -> None:
+        outbox.record(session, self.source, payload)
+
+    def _after_commit(self) -> None:
+        if self.session.info.pop("outbox_dirty", False):
+            if os.environ.get("NIOT_FAULT") == "crash_after_commit":
+                # Fault injection for the recovery tests: die after the commit, before any publish.
+                os._exit(3)
+            self._relay_kick()
+
+
+class Database(DependencyProvider):
+    """One engine per container, one session per worker (closed on teardown), migrations
+    applied at start-up, and the outbox relay running beside the workers."""
+
+    def __init__(self, *, migrate: bool = True):
+        self.migrate = migrate
+
+    def setup(self):
+        self.service = self.container.service_name
+        self.uri = db_uri(self.service, dict(config))
+        if self.migrate:
+            upgrade(self.service, self.uri)
+        self.engine = make_engine(self.uri)
+        self.factory = session_factory(self.engine)
+        self.relay = outbox.OutboxRelay(self.factory, config[AMQP_URI_CONFIG_KEY])
+        self.sweep_seconds = float(messaging(dict(config))["outbox_sweep_seconds"])
+        self._wake = eventlet.event.Event()
+        self._running = False
+        self.units: dict = {}
+
+    def start(self):
+        self._running = True
+        self.container.spawn_managed_thread(self._relay_loop, identifier=f"{self.service} outbox relay")
+
+    def stop(self):
+        self._running = False
+        self.kick()
+        self.engine.dispose()
+
+    kill = stop
+
+    def kick(self) -> None:
+        if not self._wake.ready():
+            self._wake.send(True)
+
+    def _relay_loop(self) -> None:
+        while self._running:
+            # A fresh event before the sweep: a commit during the sweep wakes the next one.
+            self._wake = eventlet.event.Event()
+            try:
+                self.relay.publish_pending()
+            except Exception:
+                log.exception("outbox sweep failed; retrying in %ss", self.sweep_seconds)
+            with eventlet.Timeout(self.sweep_seconds, False):
+                self._wake.wait()
+
+    def get_dependency(self, worker_ctx):
+        unit = ServiceUnitOfWork(self.factory, self.service, self.kick)
+        self.units[worker_ctx] = unit
+        return unit
+
+    def worker_teardown(self, worker_ctx):
+        unit = self.units.pop(worker_ctx, None)
+        if unit is not None:
+            unit.close()
+
+
+class ConfiguredTimer(Timer):
+    """A nameko timer whose interval is read from MESSAGING.timer_seconds at start-up."""
+
+    def __init__(self, **kwargs):
+        super().__init__(interval=None, **kwargs)
+
+    def setup(self):
+        self.interval = float(messaging(dict(config))["timer_seconds"])
+        super().setup()
+
+
+every_tick = ConfiguredTimer.decorator
+

@@ -1,0 +1,58 @@
+"""Errors raised by domain rules and services.
+
+Plain Python (no framework imports) so domain modules can raise them. The gateway maps
+them to HTTP status codes by class name: nameko carries a remote exception's type name
+across RPC, so every error here keeps a distinct, stable class name.
+"""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request that the rules refuse; the message is safe to show to the user."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict:
+        out = {"error": type(self).__name__, "message": self.message}
+        if self.field:
+            out["field"] = self.field
+        return out
+
+
+class ValidationFailed(DomainError):
+    """Input that does not validate; `errors` lists each problem with its field."""
+
+    status = 422
+
+    def __init__(self, errors: list[dict] | str, *, field: str | None = None):
+        if isinstance(errors, str):
+            errors = [{"field": field, "message": errors}]
+        self.errors = errors
+        summary = "; ".join(
+            f"{e['field']}: {e['message']}" if e.get("field") else e["message"] for e in errors
+        )
+        super().__init__(summary, field=errors[0].get("field") if len(errors) == 1 else None)
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        out["errors"] = self.errors
+        return out
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    """The request is valid but clashes with the current state (already decided, full...)."""
+
+    status = 409
+
+
+class Forbidden(DomainError):
+    status = 403

@@ -1,0 +1,232 @@
+"""Consuming events reliably (DESIGN.md §4.3, §4.4).
+
+A service declares handlers with `@handles("event_type")`. All of a service's handlers
+share one consumer on its `{service}.events` queue. For each message:
+
+- it is validated against its contract; a message that does not validate (or has no
+  handler) goes straight to the dead-letter queue with the reason, it is never retried;
+- the handler runs in one database transaction that also records the `event_id` in
+  `processed_events`, so a redelivered event has no second effect;
+- if the handler raises, the message is re-published to the next retry tier (TTL queue
+  that routes it home after the delay) and acked; after the last tier it is parked on
+  `{service}.dead-letters` with the error. Other messages keep flowing meanwhile.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import traceback
+from functools import partial
+from typing import Any, Callable
+
+import sqlalchemy as sa
+from kombu import Exchange
+from nameko import config
+from nameko.amqp.consume import Consumer as ConsumerCore
+from nameko.amqp.publish import Publisher
+from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_HEARTBEAT, HEARTBEAT_CONFIG_KEY, PREFETCH_COUNT_CONFIG_KEY
+from nameko.exceptions import ContainerBeingKilled
+from nameko.extensions import Entrypoint, ProviderCollector, SharedExtension
+from sqlalchemy.exc import IntegrityError
+
+from services import contracts
+
+from . import clock, topology
+from .config import messaging
+from .db import PROCESSED_EVENTS
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "x-niot-attempt"
+ERROR_HEADER = "x-niot-error"
+QUEUE_HEADER = "x-niot-queue"
+FAILED_AT_HEADER = "x-niot-failed-at"
+MAX_ERROR_CHARS = 4000
+
+
+def retry_destination(attempt: int, delays: list[int]) -> int | None:
+    """The delay tier for the retry after failed attempt number `attempt` (1-based), or
+    None once the tiers are used up and the message belongs on the dead-letter queue."""
+    return delays[attempt - 1] if attempt <= len(delays) else None
+
+
+class EventQueue(SharedExtension, ProviderCollector):
+    """The one consumer of `{service}.events`, dispatching by event type."""
+
+    def setup(self):
+        service = self.container.service_name
+        settings = messaging(dict(config))
+        self.retry_delays = [int(d) for d in settings["retry_delays"]]
+        self.queue = topology.consumer_queue(service, quorum=bool(settings["quorum_queues"]))
+        self.dead_letter_queue = topology.dead_letter_queue_name(service)
+        self.amqp_uri = config[AMQP_URI_CONFIG_KEY]
+        self.publisher = Publisher(self.amqp_uri, use_confirms=True)
+        self.consumer = ConsumerCore(
+            self.amqp_uri, queues=[self.queue], callbacks=[self.handle_message],
+            heartbeat=config.get(HEARTBEAT_CONFIG_KEY, DEFAULT_HEARTBEAT),
+            prefetch_count=config.get(PREFETCH_COUNT_CONFIG_KEY, 10),
+            accept=["json"], on_decode_error=self.handle_undecodable,
+        )
+
+    def start(self):
+        self.container.spawn_managed_thread(self.consumer.run, identifier=f"{self.queue.name} consumer")
+        self.consumer.wait_until_consumer_ready()
+
+    def stop(self):
+        self.consumer.stop()
+        self.wait_for_providers()
+
+    def kill(self):
+        self.consumer.stop()
+
+    def handlers(self) -> dict[str, "EventHandler"]:
+        return {p.event_type: p for p in self._providers}
+
+    def handle_undecodable(self, message, exc):
+        self.dead_letter(message, f"undecodable message: {exc}")
+
+    def handle_message(self, body, message):
+        try:
+            event = contracts.parse(body)
+        except contracts.InvalidEvent as exc:
+            self.dead_letter(message, str(exc))
+            return
+        handler = self.handlers().get(event.type)
+        if handler is None:
+            self.dead_letter(message, f"{self.container.service_name} has no handler for {event.type}")
+            return
+        handler.handle(event, message)
+
+    def settle(self, message, worker_ctx, result=None, exc_info=None):
+        if exc_info is None:
+            self.consumer.ack_message(message)
+        else:
+            error = "".join(traceback.format_exception(*exc_info))
+            self.retry_or_dead_letter(message, error)
+        return result, exc_info
+
+    def retry_or_dead_letter(self, message, error: str):
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0)) + 1
+        delay = retry_destination(attempt, self.retry_delays)
+        try:
+            if delay is None:
+                self._republish(message, exchange="", routing_key=self.dead_letter_queue,
+                                headers=self._failure_headers(message, attempt, error))
+                log.error("event %s dead-lettered after %s attempts", message.properties.get("message_id"), attempt)
+            else:
+                self._republish(message, exchange=topology.retry_exchange(delay).name,
+                                routing_key=self.queue.name,
+                                headers=self._failure_headers(message, attempt, error))
+                log.warning("event %s failed (attempt %s); retrying in %ss",
+                            message.properties.get("message_id"), attempt, delay)
+        except Exception:
+            # Could not hand it on: leave it with the broker rather than lose it.
+            log.exception("could not re-publish a failed message; requeueing it")
+            self.consumer.requeue_message(message)
+            return
+        self.consumer.ack_message(message)
+
+    def dead_letter(self, message, reason: str):
+        log.error("dead-lettering a message on %s: %s", self.queue.name, reason)
+        try:
+            self._republish(message, exchange="", routing_key=self.dead_letter_queue,
+                            headers=self._failure_headers(message, 0, reason))
+        except Exception:
+            log.exception("could not dead-letter a message; requeueing it")
+            self.consumer.requeue_message(message)
+            return
+        self.consumer.ack_message(message)
+
+    def _failure_headers(self, message, attempt: int, error: str) -> dict[str, Any]:
+        headers = {k: v for k, v in (message.headers or {}).items() if k != "x-death"}
+        headers.update({
+            ATTEMPT_HEADER: attempt,
+            ERROR_HEADER: error[-MAX_ERROR_CHARS:],
+            QUEUE_HEADER: self.queue.name,
+            FAILED_AT_HEADER: clock.now().isoformat(),
+        })
+        return headers
+
+    def _republish(self, message, *, exchange: str, routing_key: str, headers: dict[str, Any]):
+        properties = message.properties or {}
+        self.publisher.publish(
+            message.body, exchange=Exchange(exchange) if exchange else "", routing_key=routing_key,
+            headers=headers, content_type=message.content_type or "application/octet-stream",
+            content_encoding=message.content_encoding or "binary", serializer=None,
+            message_id=properties.get("message_id"), mandatory=False,
+        )
+
+
+class EventHandler(Entrypoint):
+    queue = EventQueue()
+
+    def __init__(self, event_type: str, **kwargs):
+        contracts.spec(event_type)  # an unregistered type is a programming error
+        self.event_type = event_type
+        super().__init__(**kwargs)
+
+    def setup(self):
+        self.queue.register_provider(self)
+
+    def stop(self):
+        self.queue.unregister_provider(self)
+
+    def handle(self, event, message):
+        settle = partial(self.queue.settle, message)
+
+        def spawn():
+            try:
+                self.container.spawn_worker(self, (event,), {}, handle_result=settle)
+            except ContainerBeingKilled:
+                self.queue.consumer.requeue_message(message)
+
+        # Waiting for a free worker must not block the consumer's heartbeats.
+        self.container.spawn_managed_thread(spawn, identifier=f"wait_for_worker[{self.event_type}]")
+
+
+def handles(event_type: str) -> Callable:
+    """Declare a handler for `event_type`. The method is called as
+    `method(self, session, event)` inside a transaction of the service's `db` dependency;
+    it runs at most once per event_id."""
+
+    def decorate(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def run_once(self, event):
+            consumer = f"{self.name}.{event_type}"
+            try:
+                with self.db.transaction() as session:
+                    if not claim_event(session, consumer, str(event.event_id)):
+                        return None
+                    return method(self, session, event)
+            except IntegrityError:
+                # A concurrent delivery of the same event committed first.
+                if already_processed(self.db, consumer, str(event.event_id)):
+                    return None
+                raise
+
+        return EventHandler.decorator(event_type)(run_once)
+
+    return decorate
+
+
+def claim_event(session, consumer: str, event_id: str) -> bool:
+    """Record the event as processed by `consumer` within the caller's transaction.
+    False when it already was: the caller must then do nothing."""
+    if _seen(session, consumer, event_id):
+        return False
+    # Flushed before the handler's own writes, so a concurrent twin blocks on the key here.
+    session.execute(sa.insert(PROCESSED_EVENTS).values(
+        consumer=consumer, event_id=event_id, processed_at=clock.now()))
+    return True
+
+
+def already_processed(db, consumer: str, event_id: str) -> bool:
+    with db.transaction() as session:
+        return _seen(session, consumer, event_id)
+
+
+def _seen(session, consumer: str, event_id: str) -> bool:
+    table = PROCESSED_EVENTS
+    return session.execute(
+        sa.select(table.c.event_id).where(table.c.consumer == consumer, table.c.event_id == event_id)
+    ).first() is not None

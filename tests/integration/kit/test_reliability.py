@@ -1,0 +1,127 @@
+"""The reliability kit on the real broker and database (DESIGN.md §4)."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from kombu import Connection, Producer
+from nameko.standalone.rpc import ClusterRpcClient
+
+from services.runtime import deadletters, topology
+from services.runtime.db import make_engine
+
+from . import probe
+from .helpers import count, create_tables, wait_for
+
+
+@pytest.fixture
+def kit(service_config):
+    config = service_config("kitprobe", "kitsink")
+    for uri in config["DB_URIS"].values():
+        create_tables(uri, probe.metadata)
+    probe.attempts.clear()
+    probe.refusing.set()
+    return config
+
+
+def rpc(config):
+    return ClusterRpcClient(uri=config["AMQP_URI"])
+
+
+def test_consumer_started_after_publish_still_receives(kit, container_factory):
+    producer = container_factory(probe.Probe, kit)
+    producer.start()
+    with rpc(kit) as client:
+        client.kitprobe.happen(1)
+    sink_db = kit["DB_URIS"]["kitsink"]
+    producer_db = kit["DB_URIS"]["kitprobe"]
+    wait_for(lambda: count(producer_db, "SELECT count(*) FROM outbox WHERE published_at IS NOT NULL") == 1)
+
+    consumer = container_factory(probe.Sink, kit)
+    consumer.start()
+    wait_for(lambda: count(sink_db, "SELECT count(*) FROM effects WHERE n = 1") == 1)
+
+
+def test_same_event_delivered_twice_has_one_effect(kit, container_factory):
+    consumer = container_factory(probe.Sink, kit)
+    consumer.start()
+    envelope = {
+        "event_id": str(uuid.uuid4()), "type": "probe_happened", "version": 1,
+        "occurred_at": datetime.now(timezone.utc).isoformat(), "source": "kitprobe",
+        "data": {"n": 7},
+    }
+    publish_raw(kit["AMQP_URI"], json.dumps(envelope), times=2)
+    publish_raw(kit["AMQP_URI"], json.dumps({**envelope, "event_id": str(uuid.uuid4()), "data": {"n": 8}}))
+    sink_db = kit["DB_URIS"]["kitsink"]
+    wait_for(lambda: count(sink_db, "SELECT count(*) FROM effects WHERE n = 8") == 1)
+    time.sleep(0.5)
+    assert count(sink_db, "SELECT count(*) FROM effects WHERE n = 7") == 1
+    assert count(sink_db, "SELECT count(*) FROM processed_events") == 2
+
+
+def test_failing_handler_retries_with_growing_delays_then_dead_letters_and_replays(kit, container_factory):
+    consumer = container_factory(probe.Sink, kit)
+    consumer.start()
+    producer = container_factory(probe.Probe, kit)
+    producer.start()
+    sink_db = kit["DB_URIS"]["kitsink"]
+    with rpc(kit) as client:
+        client.kitprobe.happen(13, "fail")
+        client.kitprobe.happen(14)  # other messages keep flowing while 13 is retried
+    wait_for(lambda: count(sink_db, "SELECT count(*) FROM effects WHERE n = 14") == 1)
+    assert count(sink_db, "SELECT count(*) FROM effects WHERE n = 13") == 0
+
+    wait_for(lambda: len(deadletters.list_dead_letters(kit["AMQP_URI"], ["kitsink"])) == 1, timeout=20)
+    tries = [t for n, t in probe.attempts if n == 13]
+    assert len(tries) == 3  # the first attempt, then one per retry tier [1 s, 2 s]
+    gaps = [b - a for a, b in zip(tries, tries[1:])]
+    assert gaps[0] >= 0.9 and gaps[1] >= 1.9 and gaps[1] > gaps[0]
+
+    [letter] = deadletters.list_dead_letters(kit["AMQP_URI"], ["kitsink"])
+    assert letter.event_type == "probe_happened"
+    assert "probe 13 refused on purpose" in letter.error
+    assert letter.attempts == 3
+    # Listing leaves it where it is.
+    assert len(deadletters.list_dead_letters(kit["AMQP_URI"], ["kitsink"])) == 1
+
+    probe.refusing.clear()
+    assert deadletters.replay(kit["AMQP_URI"], "kitsink") == [letter.message_id]
+    wait_for(lambda: count(sink_db, "SELECT count(*) FROM effects WHERE n = 13") == 1)
+    assert deadletters.list_dead_letters(kit["AMQP_URI"], ["kitsink"]) == []
+
+
+@pytest.mark.parametrize("body, reason", [
+    (json.dumps({"event_id": str(uuid.uuid4()), "type": "probe_happened", "version": 1,
+                 "occurred_at": "2026-11-22T10:00:00+00:00", "source": "kitprobe", "data": {"n": "many"}}),
+     "invalid probe_happened payload: n:"),
+    (json.dumps({"type": "probe_happened"}), "malformed envelope"),
+    ("{not json", "undecodable message"),
+])
+def test_malformed_message_is_dead_lettered_with_the_reason(kit, container_factory, body, reason):
+    consumer = container_factory(probe.Sink, kit)
+    consumer.start()
+    publish_raw(kit["AMQP_URI"], body)
+    wait_for(lambda: len(deadletters.list_dead_letters(kit["AMQP_URI"], ["kitsink"])) == 1)
+    [letter] = deadletters.list_dead_letters(kit["AMQP_URI"], ["kitsink"])
+    assert reason in letter.error
+    assert letter.body == body
+    assert probe.attempts == []  # the handler never saw it
+    # The consumer is alive and well.
+    good = {"event_id": str(uuid.uuid4()), "type": "probe_happened", "version": 1,
+            "occurred_at": "2026-11-22T10:00:00+00:00", "source": "kitprobe", "data": {"n": 5}}
+    publish_raw(kit["AMQP_URI"], json.dumps(good))
+    wait_for(lambda: count(kit["DB_URIS"]["kitsink"], "SELECT count(*) FROM effects WHERE n = 5") == 1)
+
+
+def publish_raw(amqp_uri: str, body: str, times: int = 1) -> None:
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        producer = Producer(connection.default_channel)
+        for _ in range(times):
+            producer.publish(
+                body.encode(), exchange=topology.events_exchange("kitprobe"), routing_key="probe_happened",
+                content_type="application/json", content_encoding="utf-8", serializer=None,
+            )
