@@ -88,7 +88,13 @@ def make_engine(uri: str, **kwargs: Any) -> Engine:
 
 def _sqlite_write_transactions(engine: Engine) -> None:
     """WAL plus BEGIN IMMEDIATE: two processes on one file wait for each other instead of
-    failing with 'database is locked' when a reader tries to become a writer."""
+    failing with 'database is locked' when a reader tries to become a writer.
+
+    Within a process, transactions also take turns on a lock. SQLite waits for a busy
+    file inside C, which under green threads would stall the very thread holding the
+    file (if it yielded mid-transaction) until the timeout; a green lock waits politely.
+    """
+    turn = threading.Lock()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -102,7 +108,21 @@ def _sqlite_write_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if not turn.acquire(timeout=60):
+            raise TimeoutError("waited 60 s for another transaction on this SQLite database")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            turn.release()
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection):
+        # Nothing yields between here and the driver's COMMIT/ROLLBACK, so no other
+        # transaction can start before this one has ended.
+        if turn.locked():
+            turn.release()
 
 
 _green_lock = threading.Lock()

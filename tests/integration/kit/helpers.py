@@ -14,13 +14,17 @@ def create_tables(uri: str, metadata: sa.MetaData) -> None:
     engine.dispose()
 
 
-def count(uri: str, sql: str) -> int:
+def scalar(uri: str, sql: str):
     engine = make_engine(uri)
     try:
         with engine.connect() as conn:
             return conn.execute(sa.text(sql)).scalar_one()
     finally:
         engine.dispose()
+
+
+def count(uri: str, sql: str) -> int:
+    return scalar(uri, sql)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 15.0, interval: float = 0.1) -> None:
@@ -30,3 +34,44 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15.0, interval: flo
             return
         time.sleep(interval)
     assert condition(), f"condition not met within {timeout}s"
+
+
+class ServiceProcess:
+    """A service run the way production runs it: `nameko run` in its own process."""
+
+    def __init__(self, target: str, config: dict, tmp_path, env: dict | None = None):
+        import os
+        import subprocess
+        import sys
+
+        import yaml
+
+        config_file = tmp_path / f"config-{uuid4_hex()}.yml"
+        config_file.write_text(yaml.safe_dump(config))
+        self.log = tmp_path / f"{target.replace(':', '-')}-{uuid4_hex()}.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nameko", "run", "--config", str(config_file), target],
+            stdout=open(self.log, "w"), stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
+
+    def wait(self, timeout: float = 30) -> int:
+        return self.process.wait(timeout)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except Exception:
+                self.process.kill()
+                self.process.wait(5)
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+
+def uuid4_hex() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:8]

@@ -51,6 +51,10 @@ class Probe:
     db = Database(migrate=False)
 
     @rpc
+    def ping(self):
+        return INSTANCE
+
+    @rpc
     def happen(self, n, behaviour="succeed"):
         with self.db.transaction() as session:
             session.execute(sa.insert(happenings).values(n=n))
@@ -77,6 +81,10 @@ class Probe:
 class Sink:
     name = "kitsink"
     db = Database(migrate=False)
+
+    @rpc
+    def ping(self):
+        return INSTANCE
 
     @handles("probe_happened")
     def on_probe(self, session, event):

@@ -1,0 +1,9 @@
+"""Event contracts shared by every service: envelope, payload models, registry."""
+from . import leaders, mailer, mentorship, screenings  # noqa: F401  (registers the events)
+from .envelope import Envelope, Event, Payload
+from .registry import REGISTRY, EventSpec, InvalidEvent, build, consumed_by, event, parse, produced_by, spec
+
+__all__ = [
+    "Envelope", "Event", "Payload", "REGISTRY", "EventSpec", "InvalidEvent",
+    "build", "consumed_by", "event", "parse", "produced_by", "spec",
+]
