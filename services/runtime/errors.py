@@ -1,8 +1,9 @@
 """Errors raised by domain rules and services.
 
-Plain Python (no framework imports) so domain modules can raise them. The gateway maps
-them to HTTP status codes by class name: nameko carries a remote exception's type name
-across RPC, so every error here keeps a distinct, stable class name.
+Plain Python (no framework imports) so domain modules can raise them. Their `args` are
+exactly what rebuilds them (`type(exc)(*exc.args)`), so an error raised in a service
+arrives at the gateway over RPC with its field details intact; the gateway maps the
+class to an HTTP status.
 """
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message, field)
         self.message = message
         self.field = field
+
+    def __str__(self) -> str:
+        return self.message
 
     def to_dict(self) -> dict:
         out = {"error": type(self).__name__, "message": self.message}
@@ -29,7 +33,7 @@ class ValidationFailed(DomainError):
 
     status = 422
 
-    def __init__(self, errors: list[dict] | str, *, field: str | None = None):
+    def __init__(self, errors: list[dict] | str, field: str | None = None):
         if isinstance(errors, str):
             errors = [{"field": field, "message": errors}]
         self.errors = errors
@@ -37,6 +41,7 @@ class ValidationFailed(DomainError):
             f"{e['field']}: {e['message']}" if e.get("field") else e["message"] for e in errors
         )
         super().__init__(summary, field=errors[0].get("field") if len(errors) == 1 else None)
+        self.args = (errors,)
 
     def to_dict(self) -> dict:
         out = super().to_dict()

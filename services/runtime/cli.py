@@ -1,0 +1,113 @@
+"""`niot`: the operator's command line (migrations, topology, dead letters, running)."""
+from __future__ import annotations
+
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from . import topology  # noqa: E402
+from .config import db_uri, messaging, read_config  # noqa: E402
+from .migrate import SERVICES_DIR, alembic_config, upgrade  # noqa: E402
+
+SERVICES = ("leaders", "screenings", "mailer", "gateway")
+
+
+def services_with_migrations() -> list[str]:
+    return [s for s in SERVICES if (SERVICES_DIR / s / "migrations" / "env.py").exists()]
+
+
+def cmd_migrate(args, cfg) -> int:
+    for service in args.services or services_with_migrations():
+        upgrade(service, db_uri(service, cfg))
+        print(f"{service}: database at head")
+    return 0
+
+
+def cmd_makemigration(args, cfg) -> int:
+    """Autogenerate a revision by comparing the models with a scratch database at head."""
+    from alembic import command
+
+    from .db import make_engine
+
+    with tempfile.TemporaryDirectory() as scratch:
+        uri = f"sqlite:///{Path(scratch) / 'scratch.db'}"
+        upgrade(args.service, uri)
+        engine = make_engine(uri)
+        with engine.begin() as connection:
+            command.revision(alembic_config(args.service, connection), message=args.message,
+                             autogenerate=True, rev_id=args.rev_id)
+        engine.dispose()
+    return 0
+
+
+def cmd_topology(args, cfg) -> int:
+    settings = messaging(cfg)
+    for line in topology.declare(cfg["AMQP_URI"], retry_delays=settings["retry_delays"],
+                                 quorum=bool(settings["quorum_queues"])):
+        print(f"declared {line}")
+    return 0
+
+
+def cmd_dead_letters(args, cfg) -> int:
+    from . import deadletters
+
+    if args.action == "list":
+        letters = deadletters.list_dead_letters(cfg["AMQP_URI"], args.service or None)
+        if args.json:
+            print(json.dumps([letter.to_dict() for letter in letters], indent=2))
+        elif not letters:
+            print("no dead letters")
+        for letter in letters if not args.json else []:
+            first_line = letter.error.strip().splitlines()[-1] if letter.error.strip() else ""
+            print(f"{letter.service}  {letter.message_id}  {letter.event_type}  attempts={letter.attempts}  "
+                  f"failed_at={letter.failed_at}\n    {first_line}")
+        return 0
+    if not args.service or len(args.service) != 1:
+        print("replay needs exactly one --service", file=sys.stderr)
+        return 2
+    replayed = deadletters.replay(cfg["AMQP_URI"], args.service[0], args.id or None)
+    print(f"replayed {len(replayed)} message(s) to {args.service[0]}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="niot", description=__doc__)
+    parser.add_argument("--config", help="config file (default: config.yml of the project)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    migrate = sub.add_parser("migrate", help="bring each service's database to the newest schema")
+    migrate.add_argument("services", nargs="*", choices=[[], *SERVICES], metavar="SERVICE")
+    migrate.set_defaults(func=cmd_migrate)
+
+    make = sub.add_parser("makemigration", help="autogenerate a migration from a service's models")
+    make.add_argument("service", choices=SERVICES)
+    make.add_argument("-m", "--message", required=True)
+    make.add_argument("--rev-id")
+    make.set_defaults(func=cmd_makemigration)
+
+    topo = sub.add_parser("topology", help="declare exchanges and queues from the event registry")
+    topo.set_defaults(func=cmd_topology)
+
+    dead = sub.add_parser("dead-letters", help="list or replay messages that failed for good")
+    dead.add_argument("action", choices=["list", "replay"])
+    dead.add_argument("--service", action="append", help="a consuming service (repeatable)")
+    dead.add_argument("--id", action="append", help="replay only this message id (repeatable)")
+    dead.add_argument("--json", action="store_true")
+    dead.set_defaults(func=cmd_dead_letters)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    cfg = read_config(args.config)
+    return args.func(args, cfg)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
