@@ -43,5 +43,5 @@ def db_uri(service: str, cfg: dict[str, Any] | None = None) -> str:
 def messaging(cfg: dict[str, Any] | None = None) -> dict[str, Any]:
     cfg = cfg or current()
     defaults = {"quorum_queues": False, "retry_delays": [1, 5, 30, 120],
-                "outbox_sweep_seconds": 5, "timer_seconds": 10}
+                "outbox_sweep_seconds": 5, "outbox_linger_ms": 5, "timer_seconds": 10}
     return {**defaults, **(cfg.get("MESSAGING") or {})}

@@ -52,8 +52,10 @@ class Database(DependencyProvider):
             upgrade(self.service, self.uri)
         self.engine = make_engine(self.uri)
         self.factory = session_factory(self.engine)
-        self.relay = outbox.OutboxRelay(self.factory, config[AMQP_URI_CONFIG_KEY])
-        self.sweep_seconds = float(messaging(dict(config))["outbox_sweep_seconds"])
+        self.relay = outbox.OutboxRelay(self.engine, config[AMQP_URI_CONFIG_KEY])
+        settings = messaging(dict(config))
+        self.sweep_seconds = float(settings["outbox_sweep_seconds"])
+        self.linger_seconds = float(settings["outbox_linger_ms"]) / 1000
         self._wake = eventlet.event.Event()
         self._running = False
         self.units: dict = {}
@@ -65,6 +67,7 @@ class Database(DependencyProvider):
     def stop(self):
         self._running = False
         self.kick()
+        self.relay.publisher.close()
         self.engine.dispose()
 
     kill = stop
@@ -83,6 +86,8 @@ class Database(DependencyProvider):
                 log.exception("outbox sweep failed; retrying in %ss", self.sweep_seconds)
             with eventlet.Timeout(self.sweep_seconds, False):
                 self._wake.wait()
+                # Let the commits of a burst gather so they share one confirm round trip.
+                eventlet.sleep(self.linger_seconds)
 
     def get_dependency(self, worker_ctx):
         unit = ServiceUnitOfWork(self.factory, self.service, self.kick)

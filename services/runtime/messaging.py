@@ -27,7 +27,8 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_HEARTBEAT, HEARTBEAT_CONFIG_KEY, PREFETCH_COUNT_CONFIG_KEY
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import Entrypoint, ProviderCollector, SharedExtension
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services import contracts
 
@@ -193,16 +194,10 @@ def handles(event_type: str) -> Callable:
         @functools.wraps(method)
         def run_once(self, event):
             consumer = f"{self.name}.{event_type}"
-            try:
-                with self.db.transaction() as session:
-                    if not claim_event(session, consumer, str(event.event_id)):
-                        return None
-                    return method(self, session, event)
-            except IntegrityError:
-                # A concurrent delivery of the same event committed first.
-                if already_processed(self.db, consumer, str(event.event_id)):
+            with self.db.transaction() as session:
+                if not claim_event(session, consumer, str(event.event_id)):
                     return None
-                raise
+                return method(self, session, event)
 
         return EventHandler.decorator(event_type)(run_once)
 
@@ -211,22 +206,15 @@ def handles(event_type: str) -> Callable:
 
 def claim_event(session, consumer: str, event_id: str) -> bool:
     """Record the event as processed by `consumer` within the caller's transaction.
-    False when it already was: the caller must then do nothing."""
-    if _seen(session, consumer, event_id):
-        return False
-    # Flushed before the handler's own writes, so a concurrent twin blocks on the key here.
-    session.execute(sa.insert(PROCESSED_EVENTS).values(
-        consumer=consumer, event_id=event_id, processed_at=clock.now()))
-    return True
-
-
-def already_processed(db, consumer: str, event_id: str) -> bool:
-    with db.transaction() as session:
-        return _seen(session, consumer, event_id)
-
-
-def _seen(session, consumer: str, event_id: str) -> bool:
-    table = PROCESSED_EVENTS
-    return session.execute(
-        sa.select(table.c.event_id).where(table.c.consumer == consumer, table.c.event_id == event_id)
-    ).first() is not None
+    False when it already was: the caller must then do nothing. A concurrent twin on
+    PostgreSQL waits on the key here until the first commits, then inserts nothing."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}.get(dialect)
+    if insert is None:
+        raise RuntimeError(f"no idempotent insert for the {dialect} dialect")
+    result = session.execute(
+        insert(PROCESSED_EVENTS)
+        .values(consumer=consumer, event_id=event_id, processed_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+    )
+    return result.rowcount == 1

@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import uuid
 from datetime import timedelta
 
+import amqp
 import sqlalchemy as sa
-from nameko.amqp.publish import Publisher, UndeliverableMessage
-from sqlalchemy.orm import Session, sessionmaker
+from kombu import Connection
+from sqlalchemy.orm import Session
 
 from services import contracts
 
@@ -41,12 +43,90 @@ def record(session: Session, source: str, payload: contracts.Payload) -> contrac
     return envelope
 
 
+class Unroutable(Exception):
+    """The broker returned a mandatory message: no queue is bound for it."""
+
+
+class ConfirmingPublisher:
+    """Publishes a batch of persistent, mandatory messages on a channel in confirm mode and
+    then waits once for the broker's verdict on all of them, instead of one round trip
+    per message. Returns, per message id, None (confirmed) or the reason it was not."""
+
+    def __init__(self, amqp_uri: str, *, confirm_timeout: float = 30.0):
+        self.amqp_uri = amqp_uri
+        self.confirm_timeout = confirm_timeout
+        self.connection: Connection | None = None
+
+    def _open(self):
+        connection = Connection(self.amqp_uri, connect_timeout=10)
+        connection.ensure_connection(max_retries=1)
+        channel = connection.channel()
+        channel.confirm_select()
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
+        channel.events["basic_return"].add(self._on_return)
+        self.connection, self.channel, self.last_tag = connection, channel, 0
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:
+                pass
+            self.connection = None
+
+    def publish(self, messages: list[tuple[str, str, str, str]]) -> dict[str, str | None]:
+        """`messages`: (exchange, routing_key, message_id, json body)."""
+        if self.connection is None:
+            self._open()
+        self.pending: dict[int, str] = {}
+        self.verdicts: dict[str, str | None] = {}
+        try:
+            for exchange, routing_key, message_id, body in messages:
+                self.last_tag += 1
+                self.pending[self.last_tag] = message_id
+                self.channel.basic_publish(
+                    amqp.Message(body, content_type="application/json", content_encoding="utf-8",
+                                 delivery_mode=2, message_id=message_id),
+                    exchange=exchange, routing_key=routing_key, mandatory=True,
+                )
+            deadline = time.monotonic() + self.confirm_timeout
+            while self.pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"broker did not confirm {len(self.pending)} message(s)")
+                self.connection.drain_events(timeout=remaining)
+        except Exception as exc:
+            self.close()
+            for message_id in self.pending.values():
+                self.verdicts.setdefault(message_id, f"{type(exc).__name__}: {exc}")
+        return self.verdicts
+
+    def _settle(self, delivery_tag: int, multiple: bool, verdict: str | None) -> None:
+        tags = [t for t in self.pending if t <= delivery_tag] if multiple else [delivery_tag]
+        for tag in tags:
+            message_id = self.pending.pop(tag, None)
+            if message_id is not None:
+                self.verdicts.setdefault(message_id, verdict)
+
+    def _on_ack(self, delivery_tag, multiple):
+        self._settle(delivery_tag, multiple, None)
+
+    def _on_nack(self, delivery_tag, multiple):
+        self._settle(delivery_tag, multiple, "the broker refused the message (nack)")
+
+    def _on_return(self, exc, exchange, routing_key, message):
+        # A return precedes the ack of the same message; the ack must not clear it.
+        message_id = message.properties.get("message_id")
+        self.verdicts[message_id] = f"unroutable: no queue bound for {routing_key} on {exchange}"
+
+
 class OutboxRelay:
-    def __init__(self, factory: sessionmaker, amqp_uri: str, *, batch_size: int = 200):
-        self.factory = factory
+    def __init__(self, engine: sa.Engine, amqp_uri: str, *, batch_size: int = 500):
+        self.engine = engine
         self.batch_size = batch_size
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        self.publisher = Publisher(amqp_uri, use_confirms=True, mandatory=True, serializer="json")
+        self.publisher = ConfirmingPublisher(amqp_uri)
 
     def publish_pending(self) -> int:
         """Publish every unpublished, unleased row; returns how many were published."""
@@ -63,75 +143,58 @@ class OutboxRelay:
 
     def _claim(self) -> list[sa.Row]:
         now = clock.now()
-        with self.factory() as session, session.begin():
-            due = (
-                sa.select(OUTBOX.c.id)
-                .where(OUTBOX.c.published_at.is_(None),
-                       sa.or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until < now))
-                .order_by(OUTBOX.c.id).limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            )
-            ids = session.execute(due).scalars().all()
-            if not ids:
-                return []
-            session.execute(
-                sa.update(OUTBOX).where(OUTBOX.c.id.in_(ids))
+        due = (
+            sa.select(OUTBOX.c.id)
+            .where(OUTBOX.c.published_at.is_(None),
+                   sa.or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until < now))
+            .order_by(OUTBOX.c.id).limit(self.batch_size)
+            .with_for_update(skip_locked=True)  # PostgreSQL: a second relay skips these rows
+            .scalar_subquery()
+        )
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                sa.update(OUTBOX).where(OUTBOX.c.id.in_(due))
                 .values(lease_owner=self.owner, lease_until=now + LEASE)
-            )
-            return session.execute(
-                sa.select(OUTBOX.c.id, OUTBOX.c.type, OUTBOX.c.event_id, OUTBOX.c.envelope, OUTBOX.c.attempts)
-                .where(OUTBOX.c.id.in_(ids)).order_by(OUTBOX.c.id)
+                .returning(OUTBOX.c.id, OUTBOX.c.type, OUTBOX.c.event_id, OUTBOX.c.envelope, OUTBOX.c.attempts)
             ).all()
+        return sorted(rows, key=lambda row: row.id)
 
     def _publish(self, rows) -> tuple[list[int], list[tuple[int, int, str]]]:
+        verdicts = self.publisher.publish([
+            (topology.events_exchange(contracts.spec(row.type).producer).name, row.type, row.event_id, row.envelope)
+            for row in rows
+        ])
         published: list[int] = []
         failed: list[tuple[int, int, str]] = []
         for row in rows:
-            spec = contracts.spec(row.type)
-            try:
-                self.publisher.publish(
-                    json.loads(row.envelope), exchange=topology.events_exchange(spec.producer),
-                    routing_key=row.type, message_id=row.event_id,
-                )
-            except UndeliverableMessage:
-                if not spec.consumers:
-                    published.append(row.id)  # nobody subscribes to this type by design
-                    continue
-                failed.append((row.id, row.attempts, f"no queue bound for {row.type}: declare the topology"))
-                log.error("event %s (%s) was unroutable; is the topology declared?", row.event_id, row.type)
-            except Exception as exc:  # broker down, connection lost...
-                failed.append((row.id, row.attempts, f"{type(exc).__name__}: {exc}"))
-                log.warning("could not publish event %s (%s): %s", row.event_id, row.type, exc)
-                break
+            verdict = verdicts.get(row.event_id, "no confirmation from the broker")
+            if verdict is None or (verdict.startswith("unroutable") and not contracts.spec(row.type).consumers):
+                published.append(row.id)  # confirmed, or a type nobody subscribes to by design
             else:
-                published.append(row.id)
+                failed.append((row.id, row.attempts, verdict))
+                log.warning("could not publish event %s (%s): %s", row.event_id, row.type, verdict)
         return published, failed
 
     def _settle(self, published: list[int], failed: list[tuple[int, int, str]]) -> None:
         now = clock.now()
-        with self.factory() as session, session.begin():
+        with self.engine.begin() as connection:
             if published:
-                session.execute(
+                connection.execute(
                     sa.update(OUTBOX).where(OUTBOX.c.id.in_(published))
                     .values(published_at=now, lease_owner=None, lease_until=None)
                 )
             for row_id, attempts, error in failed:
                 backoff = min(timedelta(seconds=2 ** min(attempts, 10)), MAX_BACKOFF)
-                session.execute(
+                connection.execute(
                     sa.update(OUTBOX).where(OUTBOX.c.id == row_id)
                     .values(attempts=attempts + 1, last_error=error[:2000], lease_owner=None,
                             lease_until=now + backoff)
                 )
-            # Rows claimed but not reached (after a broker error) are released at once.
-            session.execute(
-                sa.update(OUTBOX).where(OUTBOX.c.lease_owner == self.owner, OUTBOX.c.published_at.is_(None))
-                .values(lease_owner=None, lease_until=None)
-            )
 
     def purge_published(self, older_than: timedelta) -> int:
         """Delete published rows older than `older_than` so the table stays small."""
-        with self.factory() as session, session.begin():
-            result = session.execute(
+        with self.engine.begin() as connection:
+            result = connection.execute(
                 sa.delete(OUTBOX).where(OUTBOX.c.published_at < clock.now() - older_than)
             )
             return result.rowcount or 0

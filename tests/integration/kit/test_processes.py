@@ -5,14 +5,14 @@ import time
 
 import eventlet
 import pytest
-from nameko.exceptions import UnknownService
+from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcClient
 
-from . import probe
+from tests.support import kit_probe as probe
 from .helpers import ServiceProcess, count, create_tables, scalar, wait_for
 
-PROBE = "tests.integration.kit.probe:Probe"
-SINK = "tests.integration.kit.probe:Sink"
+PROBE = "tests.support.kit_probe:Probe"
+SINK = "tests.support.kit_probe:Sink"
 
 
 @pytest.fixture
@@ -37,8 +37,9 @@ def start(processes, target, config, tmp_path, **env) -> ServiceProcess:
     return process
 
 
-def wait_until_serving(config, service: str, instances: int = 1, timeout: float = 30) -> None:
-    """Until `instances` distinct processes of `service` answer RPC."""
+def wait_until_serving(config, service: str, instances: int = 1, timeout: float = 60) -> None:
+    """Until `instances` distinct processes of `service` answer RPC. A call can also time
+    out while they start: an earlier test's RPC queue holds it with nobody consuming."""
     seen: set[str] = set()
     deadline = time.monotonic() + timeout
     with ClusterRpcClient(uri=config["AMQP_URI"], timeout=5) as client:
@@ -46,7 +47,7 @@ def wait_until_serving(config, service: str, instances: int = 1, timeout: float 
             assert time.monotonic() < deadline, f"{service}: {len(seen)} of {instances} instances answered"
             try:
                 seen.add(getattr(client, service).ping())
-            except UnknownService:
+            except (UnknownService, RpcTimeout):
                 eventlet.sleep(0.2)
 
 

@@ -14,7 +14,7 @@ from nameko.standalone.rpc import ClusterRpcClient
 from services.runtime import deadletters, topology
 from services.runtime.db import make_engine
 
-from . import probe
+from tests.support import kit_probe as probe
 from .helpers import count, create_tables, wait_for
 
 
