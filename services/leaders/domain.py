@@ -197,6 +197,14 @@ def _expertise(value: Any) -> tuple[str, ...]:
     return tuple(slug for slug in EXPERTISE if slug in chosen)
 
 
+def parse_expertise(value: Any) -> tuple[str, ...]:
+    """Expertise tags given as slugs or labels (list or ';'/','-separated), e.g. a directory filter."""
+    problems = _Problems()
+    tags = problems.check("expertise", _expertise, value)
+    problems.raise_if_any()
+    return tags
+
+
 def _require_aware(moment: datetime, name: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware")
@@ -381,6 +389,8 @@ _PROFILE_FIELDS = (
     "name", "agency", "title", "email", "phone", "state", "expertise", "bio",
     "max_mentees", "away_until", "trusted_host", "status",
 )
+PROFILE_FIELDS = _PROFILE_FIELDS
+"""Every field of a leader's profile: what a brand-new leader has "changed"."""
 
 
 def changed_fields(before: Leader, after: Leader) -> tuple[str, ...]:
