@@ -1,0 +1,162 @@
+"""`niot run`: the whole system on this machine, one process per service.
+
+Migrates every database, declares the broker topology, starts a local SMTP sink that
+keeps each message as an .eml file under var/mail/, starts every service and the
+gateway with `nameko run`, loads the demo data on the first start, and says where to
+look. Ctrl-C stops everything.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+from kombu import Connection
+
+from . import topology
+from .config import PROJECT_ROOT, db_uri, messaging
+from .migrate import upgrade
+
+VAR = PROJECT_ROOT / "var"
+
+
+class LaunchError(SystemExit):
+    def __init__(self, message: str):
+        print(f"niot run: {message}", file=sys.stderr)
+        super().__init__(1)
+
+
+def broker_answers(amqp_uri: str) -> bool:
+    try:
+        with Connection(amqp_uri, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1)
+        return True
+    except Exception:
+        return False
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((host, port)) == 0
+
+
+def start(name: str, command: list[str], log_dir: Path) -> subprocess.Popen:
+    log = open(log_dir / f"{name}.log", "a")
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def run(cfg: dict, services: list[str], *, config_file: Path, demo_data: bool | None) -> int:
+    amqp_uri = cfg["AMQP_URI"]
+    if not broker_answers(amqp_uri):
+        if os.environ.get("AMQP_URI"):
+            raise LaunchError(f"the broker at AMQP_URI={_safe(amqp_uri)} does not answer; start it or fix AMQP_URI")
+        raise LaunchError(
+            f"no broker answers at {_safe(amqp_uri)}. Start RabbitMQ (`rabbitmq-server -detached`) "
+            "or set AMQP_URI to one that runs."
+        )
+
+    log_dir, mail_dir = VAR / "log", VAR / "mail"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    mail_dir.mkdir(parents=True, exist_ok=True)
+
+    for service in services:
+        upgrade(service, db_uri(service, cfg))
+    settings = messaging(cfg)
+    topology.declare(amqp_uri, retry_delays=settings["retry_delays"], quorum=bool(settings["quorum_queues"]))
+    print(f"databases migrated, broker topology declared on {_safe(amqp_uri)}")
+
+    children: dict[str, subprocess.Popen] = {}
+    smtp = cfg.get("SMTP") or {}
+    smtp_host, smtp_port = str(smtp.get("host", "127.0.0.1")), int(smtp.get("port", 1025))
+    if smtp_host in ("127.0.0.1", "localhost") and not port_in_use(smtp_host, smtp_port):
+        children["mail-sink"] = start("mail-sink", [
+            sys.executable, "-m", "services.mailer.sink", "--host", smtp_host, "--port", str(smtp_port),
+            "--dir", str(mail_dir)], log_dir)
+    for service in services:
+        children[service] = start(service, [
+            sys.executable, "-m", "nameko", "run", "--config", str(config_file), f"services.{service}.service",
+        ], log_dir)
+
+    def stop_all(*_):
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in children.values():
+            try:
+                child.wait(15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop_all(), sys.exit(0)))
+    try:
+        _wait_until_up(cfg, services, children)
+        if demo_data is not False:
+            from .demo import load_if_empty
+
+            loaded = load_if_empty(cfg, force=bool(demo_data))
+            print("demo data loaded" if loaded else "demo data: the roster already has leaders; left as it is")
+        _announce(cfg, mail_dir, log_dir)
+        while True:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    print(f"{name} stopped (exit {child.returncode}); see {log_dir / (name + '.log')}",
+                          file=sys.stderr)
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nstopping")
+        return 0
+    finally:
+        stop_all()
+
+
+def _wait_until_up(cfg: dict, services: list[str], children: dict, timeout: float = 90) -> None:
+    from nameko.exceptions import RpcTimeout, UnknownService
+    from nameko.standalone.rpc import ClusterRpcClient
+
+    deadline = time.monotonic() + timeout
+    waiting = [s for s in services if s != "gateway"]
+    with ClusterRpcClient(uri=cfg["AMQP_URI"], timeout=5) as client:
+        while waiting:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    raise LaunchError(f"{name} exited during start-up; see var/log/{name}.log")
+            if time.monotonic() > deadline:
+                raise LaunchError(f"{', '.join(waiting)} did not start within {timeout:.0f}s; see var/log/")
+            service = waiting[0]
+            try:
+                getattr(client, service).health()
+                waiting.pop(0)
+            except (UnknownService, RpcTimeout):
+                time.sleep(0.5)
+
+
+def _announce(cfg: dict, mail_dir: Path, log_dir: Path) -> None:
+    address = str(cfg.get("WEB_SERVER_ADDRESS", "0.0.0.0:8000"))
+    host, port = address.rsplit(":", 1)
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+    print(f"""
+The NIOT Law Enforcement Network is running.
+
+  web and API     {base}/            (API reference: {base}/docs)
+  calendar feed   {base}/feeds/national.ics
+  sent mail       {mail_dir}/        (one .eml file per message)
+  service logs    {log_dir}/
+  dead letters    .venv/bin/niot dead-letters list
+
+Press Ctrl-C to stop.
+""", flush=True)
+
+
+def _safe(uri: str) -> str:
+    parsed = urlparse(uri)
+    if parsed.password:
+        return uri.replace(f":{parsed.password}@", ":***@")
+    return uri
