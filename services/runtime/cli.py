@@ -12,7 +12,7 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from . import topology  # noqa: E402
-from .config import db_uri, messaging, read_config  # noqa: E402
+from .config import DEFAULT_CONFIG, db_uri, messaging, read_config  # noqa: E402
 from .migrate import SERVICES_DIR, alembic_config, upgrade  # noqa: E402
 
 SERVICES = ("leaders", "screenings", "mailer", "gateway")
@@ -76,6 +76,13 @@ def cmd_dead_letters(args, cfg) -> int:
     return 0
 
 
+def cmd_run(args, cfg) -> int:
+    from .launcher import run
+
+    services = [s for s in SERVICES if (SERVICES_DIR / s / "service.py").exists()]
+    return run(cfg, services, config_file=Path(args.config or DEFAULT_CONFIG), demo_data=args.demo_data)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="niot", description=__doc__)
     parser.add_argument("--config", help="config file (default: config.yml of the project)")
@@ -100,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     dead.add_argument("--id", action="append", help="replay only this message id (repeatable)")
     dead.add_argument("--json", action="store_true")
     dead.set_defaults(func=cmd_dead_letters)
+    run = sub.add_parser("run", help="run the whole system here: every service, the gateway, a mail sink")
+    demo = run.add_mutually_exclusive_group()
+    demo.add_argument("--demo-data", dest="demo_data", action="store_true", default=None,
+                      help="load the demo data even if the roster is not empty")
+    demo.add_argument("--no-demo-data", dest="demo_data", action="store_false",
+                      help="do not load demo data on the first start")
+    run.set_defaults(func=cmd_run)
     return parser
 
 

@@ -1,8 +1,8 @@
 """Listing and replaying dead letters without the management plugin.
 
-Listing takes every message off the queue without acking and then closes the channel,
-which gives them all back to the broker in order. Replaying re-publishes the chosen
-messages to their home queue with the attempt count reset, and only then acks them.
+Listing takes every message off the queue without acking, then gives each back
+(reject with requeue). Replaying re-publishes the chosen messages to their home queue
+with the attempt count reset and only then acks them; the others are given back.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Iterable
 
 from kombu import Connection, Producer
+from kombu.message import Message as KombuMessage
 
 from . import topology
 from .messaging import ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, QUEUE_HEADER
@@ -62,10 +63,13 @@ def list_dead_letters(amqp_uri: str, services: Iterable[str] | None = None) -> l
         for service in services or topology.consuming_services():
             channel = connection.channel()
             try:
-                for raw in _drain(channel, topology.dead_letter_queue_name(service)):
-                    found.append(_describe(service, _as_message(channel, raw)))
+                messages = [_as_message(channel, raw)
+                            for raw in _drain(channel, topology.dead_letter_queue_name(service))]
+                found.extend(_describe(service, message) for message in messages)
+                for message in messages:
+                    message.requeue()
             finally:
-                channel.close()  # unacked messages return to the queue
+                channel.close()
     return found
 
 
@@ -81,6 +85,7 @@ def replay(amqp_uri: str, service: str, message_ids: Iterable[str] | None = None
                 message = _as_message(channel, raw)
                 letter = _describe(service, message)
                 if wanted is not None and letter.message_id not in wanted:
+                    message.requeue()
                     continue
                 headers = {k: v for k, v in (message.headers or {}).items()
                            if k not in (ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, QUEUE_HEADER, "x-death")}
@@ -97,4 +102,5 @@ def replay(amqp_uri: str, service: str, message_ids: Iterable[str] | None = None
 
 
 def _as_message(channel, raw):
-    return channel.message_to_python(raw)
+    # py-amqp hands back its own message type; kombu's in-memory transport a kombu one.
+    return raw if isinstance(raw, KombuMessage) else channel.message_to_python(raw)

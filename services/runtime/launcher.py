@@ -54,17 +54,13 @@ def start(name: str, command: list[str], log_dir: Path) -> subprocess.Popen:
 
 def run(cfg: dict, services: list[str], *, config_file: Path, demo_data: bool | None) -> int:
     amqp_uri = cfg["AMQP_URI"]
-    if not broker_answers(amqp_uri):
-        if os.environ.get("AMQP_URI"):
-            raise LaunchError(f"the broker at AMQP_URI={_safe(amqp_uri)} does not answer; start it or fix AMQP_URI")
-        raise LaunchError(
-            f"no broker answers at {_safe(amqp_uri)}. Start RabbitMQ (`rabbitmq-server -detached`) "
-            "or set AMQP_URI to one that runs."
-        )
-
     log_dir, mail_dir = VAR / "log", VAR / "mail"
     log_dir.mkdir(parents=True, exist_ok=True)
     mail_dir.mkdir(parents=True, exist_ok=True)
+    if not broker_answers(amqp_uri):
+        if os.environ.get("AMQP_URI"):
+            raise LaunchError(f"the broker at AMQP_URI={_safe(amqp_uri)} does not answer; start it or fix AMQP_URI")
+        return run_in_one_process(cfg, services, config_file=config_file, demo_data=demo_data)
 
     for service in services:
         upgrade(service, db_uri(service, cfg))
@@ -72,13 +68,7 @@ def run(cfg: dict, services: list[str], *, config_file: Path, demo_data: bool | 
     topology.declare(amqp_uri, retry_delays=settings["retry_delays"], quorum=bool(settings["quorum_queues"]))
     print(f"databases migrated, broker topology declared on {_safe(amqp_uri)}")
 
-    children: dict[str, subprocess.Popen] = {}
-    smtp = cfg.get("SMTP") or {}
-    smtp_host, smtp_port = str(smtp.get("host", "127.0.0.1")), int(smtp.get("port", 1025))
-    if smtp_host in ("127.0.0.1", "localhost") and not port_in_use(smtp_host, smtp_port):
-        children["mail-sink"] = start("mail-sink", [
-            sys.executable, "-m", "services.mailer.sink", "--host", smtp_host, "--port", str(smtp_port),
-            "--dir", str(mail_dir)], log_dir)
+    children = start_mail_sink(cfg)
     for service in services:
         children[service] = start(service, [
             sys.executable, "-m", "nameko", "run", "--config", str(config_file), f"services.{service}.service",
@@ -96,13 +86,7 @@ def run(cfg: dict, services: list[str], *, config_file: Path, demo_data: bool | 
 
     signal.signal(signal.SIGTERM, lambda *_: (stop_all(), sys.exit(0)))
     try:
-        _wait_until_up(cfg, services, children)
-        if demo_data is not False:
-            from .demo import load_if_empty
-
-            loaded = load_if_empty(cfg, force=bool(demo_data))
-            print("demo data loaded" if loaded else "demo data: the roster already has leaders; left as it is")
-        _announce(cfg, mail_dir, log_dir)
+        after_start(cfg, services, children, demo_data=demo_data)
         while True:
             for name, child in children.items():
                 if child.poll() is not None:
@@ -115,6 +99,44 @@ def run(cfg: dict, services: list[str], *, config_file: Path, demo_data: bool | 
         return 0
     finally:
         stop_all()
+
+
+def run_in_one_process(cfg: dict, services: list[str], *, config_file: Path, demo_data: bool | None) -> int:
+    """No broker and no AMQP_URI: the demo mode, every service in one process in memory."""
+    children = start_mail_sink(cfg)
+    command = [sys.executable, "-m", "services.runtime.inprocess", "--config", str(config_file),
+               "--demo-data", {None: "auto", True: "yes", False: "no"}[demo_data]]
+    for service in services:
+        command += ["--service", service]
+    try:
+        return subprocess.call(command, cwd=PROJECT_ROOT)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in children.values():
+            child.terminate()
+
+
+def after_start(cfg: dict, services: list[str], children: dict, *, demo_data: bool | None) -> None:
+    """Wait for every service to answer, load the demo data on a first start, say where to look."""
+    _wait_until_up(cfg, services, children)
+    if demo_data is not False:
+        from services.demo import load_if_empty
+
+        loaded = load_if_empty(cfg, force=bool(demo_data))
+        print("demo data loaded" if loaded else "demo data: the roster already has leaders; left as it is")
+    _announce(cfg, VAR / "mail", VAR / "log")
+
+
+def start_mail_sink(cfg: dict) -> dict[str, subprocess.Popen]:
+    """The local SMTP sink, when mail goes to this machine and nothing listens there yet."""
+    smtp = cfg.get("SMTP") or {}
+    host, port = str(smtp.get("host", "127.0.0.1")), int(smtp.get("port", 1025))
+    if host not in ("127.0.0.1", "localhost") or port_in_use(host, port):
+        return {}
+    return {"mail-sink": start("mail-sink", [
+        sys.executable, "-m", "services.mailer.sink", "--host", host, "--port", str(port),
+        "--dir", str(VAR / "mail")], VAR / "log")}
 
 
 def _wait_until_up(cfg: dict, services: list[str], children: dict, timeout: float = 90) -> None:

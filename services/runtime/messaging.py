@@ -19,8 +19,9 @@ import traceback
 from functools import partial
 from typing import Any, Callable
 
+import eventlet
 import sqlalchemy as sa
-from kombu import Exchange
+from kombu import Connection, Exchange
 from nameko import config
 from nameko.amqp.consume import Consumer as ConsumerCore
 from nameko.amqp.publish import Publisher
@@ -61,7 +62,10 @@ class EventQueue(SharedExtension, ProviderCollector):
         self.queue = topology.consumer_queue(service, quorum=bool(settings["quorum_queues"]))
         self.dead_letter_queue = topology.dead_letter_queue_name(service)
         self.amqp_uri = config[AMQP_URI_CONFIG_KEY]
-        self.publisher = Publisher(self.amqp_uri, use_confirms=True)
+        # Only a real broker can hold a message for a delay (TTL + dead-lettering); the
+        # in-memory demo transport waits in this process instead.
+        self.broker_delays = Connection(self.amqp_uri).transport.driver_type == "amqp"
+        self.publisher = Publisher(self.amqp_uri, use_confirms=self.broker_delays)
         self.consumer = ConsumerCore(
             self.amqp_uri, queues=[self.queue], callbacks=[self.handle_message],
             heartbeat=config.get(HEARTBEAT_CONFIG_KEY, DEFAULT_HEARTBEAT),
@@ -114,10 +118,15 @@ class EventQueue(SharedExtension, ProviderCollector):
                 self._republish(message, exchange="", routing_key=self.dead_letter_queue,
                                 headers=self._failure_headers(message, attempt, error))
                 log.error("event %s dead-lettered after %s attempts", message.properties.get("message_id"), attempt)
-            else:
+            elif self.broker_delays:
                 self._republish(message, exchange=topology.retry_exchange(delay).name,
                                 routing_key=self.queue.name,
                                 headers=self._failure_headers(message, attempt, error))
+            else:
+                self.container.spawn_managed_thread(
+                    partial(self._send_home_later, message, delay, self._failure_headers(message, attempt, error)),
+                    identifier=f"retry {message.properties.get('message_id')} in {delay}s")
+            if delay is not None:
                 log.warning("event %s failed (attempt %s); retrying in %ss",
                             message.properties.get("message_id"), attempt, delay)
         except Exception:
@@ -126,6 +135,10 @@ class EventQueue(SharedExtension, ProviderCollector):
             self.consumer.requeue_message(message)
             return
         self.consumer.ack_message(message)
+
+    def _send_home_later(self, message, delay: float, headers: dict[str, Any]) -> None:
+        eventlet.sleep(delay)
+        self._republish(message, exchange="", routing_key=self.queue.name, headers=headers)
 
     def dead_letter(self, message, reason: str):
         log.error("dead-lettering a message on %s: %s", self.queue.name, reason)

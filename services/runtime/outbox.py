@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import amqp
 import sqlalchemy as sa
-from kombu import Connection
+from kombu import Connection, Producer
 from sqlalchemy.orm import Session
 
 from services import contracts
@@ -121,12 +121,42 @@ class ConfirmingPublisher:
         self.verdicts[message_id] = f"unroutable: no queue bound for {routing_key} on {exchange}"
 
 
+class InProcessPublisher:
+    """For the in-memory demo transport: publishing is a function call that either
+    delivers or raises, so there is nothing to confirm."""
+
+    def __init__(self, amqp_uri: str):
+        self.connection = Connection(amqp_uri)
+        self.producer = Producer(self.connection.default_channel)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def publish(self, messages: list[tuple[str, str, str, str]]) -> dict[str, str | None]:
+        verdicts: dict[str, str | None] = {}
+        for exchange, routing_key, message_id, body in messages:
+            try:
+                self.producer.publish(body, exchange=exchange, routing_key=routing_key, message_id=message_id,
+                                      content_type="application/json", content_encoding="utf-8",
+                                      serializer=None, delivery_mode=2)
+                verdicts[message_id] = None
+            except Exception as exc:
+                verdicts[message_id] = f"{type(exc).__name__}: {exc}"
+        return verdicts
+
+
+def publisher_for(amqp_uri: str) -> ConfirmingPublisher | InProcessPublisher:
+    if Connection(amqp_uri).transport.driver_type == "amqp":
+        return ConfirmingPublisher(amqp_uri)
+    return InProcessPublisher(amqp_uri)
+
+
 class OutboxRelay:
     def __init__(self, engine: sa.Engine, amqp_uri: str, *, batch_size: int = 500):
         self.engine = engine
         self.batch_size = batch_size
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        self.publisher = ConfirmingPublisher(amqp_uri)
+        self.publisher = publisher_for(amqp_uri)
 
     def publish_pending(self) -> int:
         """Publish every unpublished, unleased row; returns how many were published."""
