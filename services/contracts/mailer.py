@@ -1,5 +1,45 @@
-"""Events published by the mailer side (payload contracts)."""
+"""Events published by the mailer (payload contracts).
+
+Nobody subscribes to these yet; they are the audit trail of what was mailed, and a hook
+for a future consumer (e.g. a leader's activity log). The recipient's address is
+carried because events are internal and never leave the broker.
+"""
 from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, EmailStr, Field, PositiveInt, StringConstraints
 
 from .envelope import Payload
 from .registry import event
+
+TemplateName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$")]
+EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=100)]
+MessageId = Annotated[str, StringConstraints(pattern=r"^<[!-~]+@[!-~]+>$", max_length=300)]
+
+
+class _Delivery(Payload):
+    delivery_id: PositiveInt
+    message_id: MessageId
+    template: TemplateName
+    recipient: EmailStr
+    source_event_id: uuid.UUID
+    source_event_type: EventType
+    attempts: Annotated[int, Field(ge=0)]
+
+
+@event("mailer", "mail_sent", consumers=())
+class MailSent(_Delivery):
+    sent_at: AwareDatetime
+
+
+@event("mailer", "mail_failed", consumers=())
+class MailFailed(_Delivery):
+    reason: Literal["rejected", "gave_up", "suppressed", "invalid"] = Field(
+        description="rejected: the server refused it (5xx); gave_up: transient failures "
+        "until the retry budget ran out; suppressed: the address is on the suppression "
+        "list; invalid: the address cannot be mailed"
+    )
+    error: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    failed_at: AwareDatetime

@@ -36,8 +36,28 @@ class _UnfoldedHeader(UnstructuredHeader):
         return f"{self.name}: {self}{policy.linesep}"
 
 
+class _CachedHeaderRegistry(HeaderRegistry):
+    """The standard registry creates a new header class on every lookup, which is a large
+    part of composing a message; each class is built once here instead."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._classes: dict[str, type] = {}
+
+    def map_to_type(self, name, cls):
+        super().map_to_type(name, cls)
+        self._classes.pop(name.lower(), None)
+
+    def __getitem__(self, name):
+        key = name.lower()
+        found = self._classes.get(key)
+        if found is None:
+            found = self._classes[key] = super().__getitem__(name)
+        return found
+
+
 def _policy():
-    registry = HeaderRegistry()
+    registry = _CachedHeaderRegistry()
     registry.map_to_type("list-unsubscribe", _UnfoldedHeader)
     return SMTP.clone(header_factory=registry)
 

@@ -1,0 +1,1 @@
+"""Mail throughput: events in, messages accepted by a local SMTP server out."""
