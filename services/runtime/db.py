@@ -73,9 +73,9 @@ def add_kit_tables(metadata: sa.MetaData) -> None:
 
 def make_engine(uri: str, **kwargs: Any) -> Engine:
     if uri.startswith("sqlite"):
-        engine = sa.create_engine(
-            uri, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
-        )
+        # `timeout` is how long SQLite waits for another process's write lock.
+        connect_args = {"check_same_thread": False, "timeout": 30, **kwargs.pop("connect_args", {})}
+        engine = sa.create_engine(uri, connect_args=connect_args, **kwargs)
         _sqlite_write_transactions(engine)
         return engine
     if uri.startswith("postgresql"):
@@ -103,7 +103,6 @@ def _sqlite_write_transactions(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -115,13 +114,15 @@ def _sqlite_write_transactions(engine: Engine) -> None:
         except BaseException:
             turn.release()
             raise
+        connection.info["sqlite_turn"] = True
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _on_end(connection):
-        # Nothing yields between here and the driver's COMMIT/ROLLBACK, so no other
-        # transaction can start before this one has ended.
-        if turn.locked():
+        # Only the connection that took the turn gives it back. Nothing yields between
+        # here and the driver's COMMIT/ROLLBACK, so no other transaction starts before
+        # this one has ended.
+        if connection.info.pop("sqlite_turn", False):
             turn.release()
 
 

@@ -125,3 +125,41 @@ def publish_raw(amqp_uri: str, body: str, times: int = 1) -> None:
                 body.encode(), exchange=topology.events_exchange("kitprobe"), routing_key="probe_happened",
                 content_type="application/json", content_encoding="utf-8", serializer=None,
             )
+
+
+def test_a_failed_sqlite_begin_releases_only_its_own_turn(tmp_path):
+    """A BEGIN that fails (the file is locked by another process) must not hand back the
+    turn of a transaction that is still running in this process."""
+    import sqlite3
+    import threading
+
+    uri = f"sqlite:///{tmp_path / 'turns.db'}"
+    engine = make_engine(uri, connect_args={"check_same_thread": False, "timeout": 0.2})
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+
+    outsider = sqlite3.connect(tmp_path / "turns.db", isolation_level=None)
+    outsider.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    with pytest.raises(sa.exc.OperationalError):
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+    outsider.execute("ROLLBACK")
+
+    holding = engine.connect()
+    holding.begin()
+    holding.exec_driver_sql("INSERT INTO t VALUES (2)")
+    second = threading.Event()
+
+    def other_transaction():
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO t VALUES (3)")
+        second.set()
+
+    worker = threading.Thread(target=other_transaction)
+    worker.start()
+    assert not second.wait(0.5), "a second transaction started while the first still held its turn"
+    holding.commit()
+    holding.close()
+    worker.join(10)
+    assert second.is_set()
+    engine.dispose()
