@@ -1,0 +1,1 @@
+"""Benchmark of the public calendar feeds: warm serving against a naive icalendar rebuild."""

@@ -1,0 +1,4 @@
+from services.screenings.models import Base
+from services.runtime.migrate import run_env
+
+run_env(Base.metadata)

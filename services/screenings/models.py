@@ -1,0 +1,171 @@
+"""The screenings service's tables (its own database)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.runtime.db import UTCDateTime, add_kit_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+add_kit_tables(Base.metadata)
+
+
+class LeaderRow(Base):
+    """The projection of a leader, kept from the leader events (newest leader_version wins)."""
+
+    __tablename__ = "leaders"
+
+    leader_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    leader_version: Mapped[int] = mapped_column(sa.Integer)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    agency: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    state: Mapped[str] = mapped_column(sa.String(2))
+    region: Mapped[str] = mapped_column(sa.String(60), index=True)
+    region_grouping: Mapped[str] = mapped_column(sa.String(60))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    trusted_host: Mapped[bool] = mapped_column(sa.Boolean)
+    away_until: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FilmRow(Base):
+    __tablename__ = "films"
+
+    slug: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    synopsis: Mapped[str] = mapped_column(sa.Text)
+    audiences: Mapped[str] = mapped_column(sa.Text)  # JSON list of audience slugs
+    kit: Mapped[str] = mapped_column(sa.Text)  # JSON list of {kind, title, path}
+    runtime_minutes: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    added_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # null: seeded
+
+
+class ScreeningRow(Base):
+    __tablename__ = "screenings"
+    __table_args__ = (
+        sa.Index("ix_screenings_start", "start_at"),
+        sa.Index("ix_screenings_status_start", "status", "start_at"),
+        sa.Index("ix_screenings_region_start", "region", "start_at"),
+        sa.Index("ix_screenings_state_start", "state", "start_at"),
+        sa.Index("ix_screenings_host_start", "host_id", "start_at"),
+        # The feeds' own query: listed events by end time.
+        sa.Index("ix_screenings_feed", "in_feeds", "end_at"),
+        sa.Index("ix_screenings_feed_region", "in_feeds", "region", "end_at"),
+        sa.Index("ix_screenings_feed_host", "in_feeds", "host_id", "end_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    uid: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    host_id: Mapped[int] = mapped_column(sa.Integer)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    format: Mapped[str] = mapped_column(sa.String(30))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text)
+    film_slug: Mapped[str | None] = mapped_column(sa.String(80), nullable=True)
+    venue_name: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+    venue_address: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+    venue_city: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+    join_url: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)
+    # The venue's state (an online event's stated one, else its host's), for coverage.
+    state: Mapped[str | None] = mapped_column(sa.String(2), nullable=True)
+    details_state: Mapped[str | None] = mapped_column(sa.String(2), nullable=True)
+    # The host's region when the event was registered.
+    region: Mapped[str] = mapped_column(sa.String(60))
+    region_grouping: Mapped[str] = mapped_column(sa.String(60))
+    time_zone: Mapped[str] = mapped_column(sa.String(64))
+    local_start: Mapped[datetime] = mapped_column(sa.DateTime)
+    local_end: Mapped[datetime] = mapped_column(sa.DateTime)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column(sa.Integer)
+    audiences: Mapped[str] = mapped_column(sa.Text)  # JSON
+    cohost_ids: Mapped[str] = mapped_column(sa.Text)  # JSON
+    partners: Mapped[str] = mapped_column(sa.Text)  # JSON
+    visibility: Mapped[str] = mapped_column(sa.String(20))
+    sequence: Mapped[int] = mapped_column(sa.Integer)
+    published: Mapped[bool] = mapped_column(sa.Boolean)
+    in_feeds: Mapped[bool] = mapped_column(sa.Boolean)
+    review_note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(sa.String(60), nullable=True)
+    cancel_message: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    chasers_sent: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScreeningAudienceRow(Base):
+    """One row per audience an event is for, so coverage can count audiences in SQL."""
+
+    __tablename__ = "screening_audiences"
+
+    screening_id: Mapped[str] = mapped_column(sa.ForeignKey("screenings.id"), primary_key=True)
+    audience: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+
+
+class RsvpRow(Base):
+    __tablename__ = "rsvps"
+    __table_args__ = (
+        sa.Index("ix_rsvps_screening_status", "screening_id", "status"),
+        sa.Index("ix_rsvps_screening_email", "screening_id", "email"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    screening_id: Mapped[str] = mapped_column(sa.ForeignKey("screenings.id"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(254), nullable=True)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    position: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancel_token_hash: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    walk_in: Mapped[bool] = mapped_column(sa.Boolean)
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ReportRow(Base):
+    __tablename__ = "reports"
+
+    screening_id: Mapped[str] = mapped_column(sa.ForeignKey("screenings.id"), primary_key=True)
+    filed_by: Mapped[int] = mapped_column(sa.Integer)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    head_count: Mapped[int] = mapped_column(sa.Integer)
+    partners: Mapped[str] = mapped_column(sa.Text)
+    audiences: Mapped[str] = mapped_column(sa.Text)
+    follow_up_actions: Mapped[str] = mapped_column(sa.Text)
+    notes: Mapped[str] = mapped_column(sa.Text)
+
+
+class ReportAudienceRow(Base):
+    __tablename__ = "report_audiences"
+
+    screening_id: Mapped[str] = mapped_column(sa.ForeignKey("reports.screening_id"), primary_key=True)
+    audience: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+
+
+class FeedbackRow(Base):
+    __tablename__ = "feedback"
+
+    rsvp_id: Mapped[str] = mapped_column(sa.ForeignKey("rsvps.id"), primary_key=True)
+    screening_id: Mapped[str] = mapped_column(sa.ForeignKey("screenings.id"), index=True)
+    rating: Mapped[int] = mapped_column(sa.Integer)
+    comment: Mapped[str] = mapped_column(sa.Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedVersionRow(Base):
+    """One row whose counter grows in every transaction that changes a screening, so any
+    instance can tell with one indexed read whether its cached feeds are still current."""
+
+    __tablename__ = "feed_version"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.Integer)

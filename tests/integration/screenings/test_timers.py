@@ -1,0 +1,62 @@
+"""Reminders, completion and report chasers with two instances of the service."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+
+from services.runtime import clock
+from services.screenings.service import ScreeningsService
+
+from tests.integration.kit.helpers import wait_for
+
+from .conftest import details
+
+
+def test_two_instances_fire_each_reminder_and_chaser_once(harness, container_factory):
+    container_factory(ScreeningsService, harness.config).start()  # a second instance, same database
+    host = {"role": "leader", "leader_id": 1}
+    with harness.rpc() as client:
+        harness.add_leader(client, 1, trusted_host=True)
+        view = client.screenings.register_screening(host, 1, details(days=2, hour=19))
+        client.screenings.rsvp(view["id"], "Ana", "ana@example.org")
+        harness.wait_for_mail("rsvp_confirmed", 1)
+
+        clock.advance(timedelta(days=1, hours=12))  # past 09:00 the day before
+        before = harness.wait_for_mail("screening_reminder_due", 2)
+        clock.advance(timedelta(hours=18))  # past 08:00 on the day
+        harness.wait_for_mail("screening_reminder_due", 4)
+        clock.advance(timedelta(days=1))  # the event is over
+        wait_for(lambda: client.screenings.get_screening(view["id"])["status"] == "completed")
+        clock.advance(timedelta(days=1))
+        harness.wait_for_mail("screening_report_due", 1)
+        clock.advance(timedelta(days=7))
+        chasers = harness.wait_for_mail("screening_report_due", 2)
+        clock.advance(timedelta(days=30))
+        # Give both instances several ticks to misbehave.
+        time.sleep(1.5)
+
+    reminders = harness.mail("screening_reminder_due")
+    assert Counter((m["reminder"], m["recipient"]["email"]) for m in reminders) == {
+        ("day_before", "leader1@pd.example.gov"): 1, ("day_before", "ana@example.org"): 1,
+        ("day_of", "leader1@pd.example.gov"): 1, ("day_of", "ana@example.org"): 1,
+    }
+    assert {m["recipient_role"] for m in before} == {"host", "attendee"}
+    chasers = harness.mail("screening_report_due")
+    assert [(c["chaser"], c["final"]) for c in chasers] == [(1, False), (2, True)]
+    assert harness.scalar("SELECT count(*) FROM scheduled_jobs WHERE done_at IS NULL") == 0
+
+
+def test_a_filed_report_stops_the_chasers(harness):
+    host = {"role": "leader", "leader_id": 1}
+    with harness.rpc() as client:
+        harness.add_leader(client, 1, trusted_host=True)
+        view = client.screenings.register_screening(host, 1, details(days=1, hour=10))
+        # An hour after the end: completed, and the first chaser (a day after the end) not yet due.
+        clock.advance(datetime.fromisoformat(view["end_utc"]) + timedelta(hours=1) - clock.now())
+        wait_for(lambda: client.screenings.get_screening(view["id"])["status"] == "completed")
+        client.screenings.file_report(host, view["id"], {"head_count": 12, "audiences": ["law_enforcement"]})
+        harness.wait_for_mail("screening_report_filed", 1)
+        clock.advance(timedelta(days=10))
+        time.sleep(1.0)
+    assert harness.mail("screening_report_due") == []
