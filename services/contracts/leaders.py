@@ -50,7 +50,7 @@ class ApplicationSubmitted(Payload):
     submitted_at: AwareDatetime
 
 
-@event("leaders", "application_approved", consumers=("screenings", "mailer"))
+@event("leaders", "application_approved", consumers=("screenings", "mailer", "gateway"))
 class ApplicationApproved(LeaderSnapshot):
     application_id: PositiveInt
     approved_at: AwareDatetime
@@ -85,7 +85,7 @@ class LeaderAvailabilityChanged(LeaderSnapshot):
     pass
 
 
-@event("leaders", "leader_deactivated", consumers=("screenings",))
+@event("leaders", "leader_deactivated", consumers=("screenings", "gateway"))
 class LeaderDeactivated(LeaderSnapshot):
     @field_validator("status")
     @classmethod

@@ -568,6 +568,13 @@ class MentorshipRequest:
             raise Conflict(f"cannot {verb}: the request is {_label(self.state)} and has no pending offer")
         offer = self.offers[-1]
         if actor != Actor.leader(offer.leader_id):
+            # A leader whose own offer ended (e.g. expired, then re-offered to someone
+            # else) is told what happened to it rather than refused as a stranger.
+            earlier = next((o for o in reversed(self.offers[:-1]) if actor == Actor.leader(o.leader_id)), None)
+            if earlier is not None:
+                if earlier.state == OfferState.EXPIRED:
+                    raise Conflict(f"cannot {verb}: your offer expired at {earlier.deadline.isoformat()}")
+                raise Conflict(f"cannot {verb}: your offer was {earlier.state.value}")
             raise Forbidden(f"only the leader this request was offered to can {verb} it")
         if offer.is_past_deadline(now):
             raise Conflict(f"cannot {verb}: the offer expired at {offer.deadline.isoformat()}")

@@ -6,12 +6,18 @@ requests) adds its own class to `LeadersService`'s bases. Every class relies on 
 """
 from __future__ import annotations
 
+from nameko import config
 from nameko.rpc import rpc
 
-from services.runtime import clock
-from services.runtime.dependencies import Database
+from services.runtime import clock, timers
+from services.runtime.dependencies import Database, every_tick
+from services.runtime.health import HealthCheck
 
-from . import app
+from . import app, mentorship_app
+
+
+def mentorship_settings() -> mentorship_app.MentorshipSettings:
+    return mentorship_app.MentorshipSettings.from_config(config)
 
 
 class ApplicationEntrypoints:
@@ -74,20 +80,35 @@ class RosterEntrypoints:
         with self.db.transaction() as session:
             return app.public_leader(session, leader_id)
 
+    # A leader who goes away or stops being active has their pending mentorship offers
+    # re-routed in the same transaction as the change.
+
     @rpc
     def update_leader(self, leader_id, changes):
+        now = clock.now()
         with self.db.transaction() as session:
-            return app.update_leader(session, self.db.publish, leader_id, changes, now=clock.now())
+            leader = app.update_leader(session, self.db.publish, leader_id, changes, now=now)
+            mentorship_app.reroute_if_unavailable(session, self.db.publish, leader["id"], now=now,
+                                                  settings=mentorship_settings())
+            return leader
 
     @rpc
     def set_availability(self, leader_id, away_until=None):
+        now = clock.now()
         with self.db.transaction() as session:
-            return app.set_availability(session, self.db.publish, leader_id, away_until, now=clock.now())
+            leader = app.set_availability(session, self.db.publish, leader_id, away_until, now=now)
+            mentorship_app.reroute_if_unavailable(session, self.db.publish, leader["id"], now=now,
+                                                  settings=mentorship_settings())
+            return leader
 
     @rpc
     def set_status(self, leader_id, status):
+        now = clock.now()
         with self.db.transaction() as session:
-            return app.set_status(session, self.db.publish, leader_id, status, now=clock.now())
+            leader = app.set_status(session, self.db.publish, leader_id, status, now=now)
+            mentorship_app.reroute_if_unavailable(session, self.db.publish, leader["id"], now=now,
+                                                  settings=mentorship_settings())
+            return leader
 
     @rpc
     def directory(self, region=None, state=None, expertise=None, grouping=None, page=1, limit=50):
@@ -149,7 +170,8 @@ class RegionEntrypoints:
     @rpc
     def coverage_leaders(self, grouping=None, as_of=None):
         with self.db.transaction() as session:
-            return app.coverage_leaders(session, grouping=grouping, as_of=as_of, today=clock.now().date())
+            return app.coverage_leaders(session, grouping=grouping, as_of=as_of, today=clock.now().date(),
+                                        mentee_load=mentorship_app.mentee_load())
 
 
 class TrainingEntrypoints:
@@ -172,6 +194,99 @@ class TrainingEntrypoints:
             return app.complete_training(session, self.db.publish, leader_id, module, now=clock.now())
 
 
-class LeadersService(ApplicationEntrypoints, RosterEntrypoints, RegionEntrypoints, TrainingEntrypoints):
+class MentorshipEntrypoints:
+    """Mentorship requests: the public requester (by link token), the leader it is offered
+    to (the gateway passes the signed-in leader's id), program managers, and the deadline
+    sweep. Link paths: mentorship_app.MENTORSHIP_PATHS."""
+
+    db: Database
+
+    @rpc
+    def submit_request(self, request):
+        with self.db.transaction() as session:
+            return mentorship_app.submit_request(session, self.db.publish, request, now=clock.now())
+
+    @rpc
+    def confirm_request(self, token):
+        with self.db.transaction() as session:
+            return mentorship_app.confirm_request(session, self.db.publish, token, now=clock.now(),
+                                                  settings=mentorship_settings())
+
+    @rpc
+    def request_status(self, token):
+        with self.db.transaction() as session:
+            return mentorship_app.request_status(session, token, now=clock.now())
+
+    @rpc
+    def cancel_request(self, token):
+        with self.db.transaction() as session:
+            return mentorship_app.cancel_request(session, self.db.publish, token, now=clock.now())
+
+    @rpc
+    def accept_offer(self, request_id, leader_id, agreed_days=None):
+        with self.db.transaction() as session:
+            return mentorship_app.accept_offer(session, self.db.publish, request_id, leader_id, agreed_days,
+                                               now=clock.now(), settings=mentorship_settings())
+
+    @rpc
+    def decline_offer(self, request_id, leader_id, reason=None):
+        with self.db.transaction() as session:
+            return mentorship_app.decline_offer(session, self.db.publish, request_id, leader_id, reason,
+                                                now=clock.now(), settings=mentorship_settings())
+
+    @rpc
+    def complete_mentorship(self, request_id, leader_id, outcome_note):
+        with self.db.transaction() as session:
+            return mentorship_app.complete_mentorship(session, self.db.publish, request_id, leader_id, outcome_note,
+                                                      now=clock.now(), settings=mentorship_settings())
+
+    @rpc
+    def leader_requests(self, leader_id):
+        with self.db.transaction() as session:
+            return mentorship_app.leader_requests(session, leader_id)
+
+    @rpc
+    def assign(self, request_id, leader_id, manager_id):
+        with self.db.transaction() as session:
+            return mentorship_app.assign(session, self.db.publish, request_id, leader_id, manager_id,
+                                         now=clock.now(), settings=mentorship_settings())
+
+    @rpc
+    def close_unanswered(self, request_id, manager_id, note=None):
+        with self.db.transaction() as session:
+            return mentorship_app.close_unanswered(session, self.db.publish, request_id, manager_id, note,
+                                                   now=clock.now())
+
+    @rpc
+    def list_requests(self, state=None, region=None, state_code=None, overdue=None, grouping=None, page=1, limit=50):
+        with self.db.transaction() as session:
+            return mentorship_app.list_requests(session, now=clock.now(), state=state, region=region,
+                                                state_code=state_code, overdue=overdue, grouping=grouping,
+                                                page=page, limit=limit)
+
+    @rpc
+    def get_request(self, request_id):
+        with self.db.transaction() as session:
+            return mentorship_app.get_request(session, request_id, now=clock.now())
+
+    @rpc
+    def candidates(self, request_id, limit=10):
+        with self.db.transaction() as session:
+            return mentorship_app.candidates(session, request_id, limit, now=clock.now(),
+                                             settings=mentorship_settings())
+
+    @rpc
+    def coverage_mentorship(self, grouping=None, window_start=None, window_end=None):
+        with self.db.transaction() as session:
+            return mentorship_app.coverage_mentorship(session, now=clock.now(), grouping=grouping,
+                                                      window_start=window_start, window_end=window_end)
+
+    @every_tick
+    def run_mentorship_timers(self):
+        timers.run_due(self.db, mentorship_app.timer_handlers(self.db.publish, mentorship_settings()), clock.now())
+
+
+class LeadersService(ApplicationEntrypoints, RosterEntrypoints, RegionEntrypoints, TrainingEntrypoints,
+                     MentorshipEntrypoints, HealthCheck):
     name = "leaders"
     db = Database()
