@@ -1,0 +1,112 @@
+"""One JSON error shape for every failure the gateway reports, and the mapping from the
+errors the services raise over RPC to HTTP statuses.
+
+Shape: {"error": code, "message": text, "field": name-or-null, "errors": [{field, message}]}
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService, deserialize_to_instance
+from pydantic import ValidationError
+from werkzeug.wrappers import Response
+
+from services.runtime.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+
+# The kit's errors rebuild from their args, so they arrive from a service as themselves
+# (with ValidationFailed's field list) rather than as an opaque RemoteError.
+for _error_class in (DomainError, ValidationFailed, NotFound, Conflict, Forbidden):
+    deserialize_to_instance(_error_class)
+
+# Subclasses a service defines in its own modules arrive as RemoteError naming only the
+# class; these names map to statuses like their bases.
+REMOTE_STATUS_BY_NAME = {
+    "ValidationFailed": 422, "NotFound": 404, "Conflict": 409, "Forbidden": 403, "DomainError": 400,
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, *, field: str | None = None,
+                 errors: list[dict] | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.errors = errors or ([{"field": field, "message": message}] if field else [])
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message, "field": self.field, "errors": self.errors}
+
+
+def bad_request(message: str, field: str | None = None) -> ApiError:
+    return ApiError(400, "bad_request", message, field=field)
+
+
+def not_found(message: str = "no such resource") -> ApiError:
+    return ApiError(404, "not_found", message)
+
+
+def unauthorized(message: str = "sign in or send an API token") -> ApiError:
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": 'Bearer realm="niot"'})
+
+
+def forbidden(message: str = "you may not do this") -> ApiError:
+    return ApiError(403, "forbidden", message)
+
+
+def from_validation_error(exc: ValidationError, prefix: str = "") -> ApiError:
+    """A pydantic failure on request input, naming each field."""
+    errors = []
+    for err in exc.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in err["loc"]) or "(body)"
+        errors.append({"field": f"{prefix}{field}" if prefix else field, "message": err["msg"]})
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return ApiError(422, "validation_failed", summary,
+                    field=errors[0]["field"] if len(errors) == 1 else None, errors=errors)
+
+
+def _field(value) -> str | None:
+    # nameko serialises error args as text, so a missing field arrives as "None".
+    return None if value in (None, "None", "") else str(value)
+
+
+def from_service_error(exc: BaseException, service: str) -> ApiError:
+    """What a caller sees when an RPC to `service` failed."""
+    if isinstance(exc, ValidationFailed):
+        errors = [{"field": _field(e.get("field")), "message": str(e.get("message", ""))} for e in exc.errors]
+        return ApiError(422, "validation_failed", exc.message, field=_field(exc.field), errors=errors)
+    if isinstance(exc, DomainError):
+        return ApiError(exc.status, _code(type(exc).__name__), exc.message, field=_field(exc.field))
+    if isinstance(exc, UnknownService):
+        return ApiError(503, "service_unavailable", f"the {service} service is not running; try again shortly")
+    if isinstance(exc, RpcTimeout):
+        return ApiError(503, "service_unavailable", f"the {service} service did not answer in time")
+    if isinstance(exc, RemoteError):
+        status = REMOTE_STATUS_BY_NAME.get(exc.exc_type)
+        if exc.exc_type == "MethodNotFound":
+            return ApiError(503, "service_unavailable",
+                            f"the {service} service does not offer this operation yet")
+        if status is not None:
+            return ApiError(status, _code(exc.exc_type), str(exc.value))
+    raise exc
+
+
+def _code(class_name: str) -> str:
+    out = []
+    for index, char in enumerate(class_name):
+        if char.isupper() and index:
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)
+
+
+def error_response(error: ApiError) -> Response:
+    return Response(json.dumps(error.body()), status=error.status,
+                    headers={"Content-Type": "application/json", "Cache-Control": "no-store", **error.headers})
+
+
+def internal_error_response() -> Response:
+    return error_response(ApiError(500, "internal_error", "something went wrong on our side; it has been logged"))

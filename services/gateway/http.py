@@ -1,0 +1,372 @@
+"""Serving the route table over HTTP inside the nameko service.
+
+One entrypoint receives every request: the WSGI app of nameko's web server hands it the
+request, and a worker (with the service's database and RPC dependencies) runs
+`dispatch`. Dispatch order: route match -> body size -> caller -> access level ->
+CSRF -> object owner -> rate limit -> query and body validation -> handler. Every
+failure on the way is answered in the one JSON error shape.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any, get_args, get_origin
+
+import eventlet
+from eventlet.event import Event
+from nameko import config
+from nameko.exceptions import RpcTimeout
+from nameko.extensions import Entrypoint
+from eventlet import wsgi
+from nameko.web.server import HttpOnlyProtocol, WebServer
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
+from werkzeug.routing import Map
+from werkzeug.wrappers import Request, Response
+
+from services.runtime import clock
+from services.runtime.errors import DomainError
+
+from . import auth, errors
+from .errors import ApiError
+from .routing import LEADER, MANAGER, MAX_ID, PUBLIC, SIGNED_IN, Route
+
+log = logging.getLogger(__name__)
+# Method, route template and status only: never the actual path, query or body, which
+# may hold link tokens or addresses.
+access_log = logging.getLogger("services.gateway.access")
+
+DEFAULT_SETTINGS = {
+    "max_body_bytes": 256 * 1024,
+    "rpc_timeout_seconds": 10,
+    "session_hours": 12,
+    "setup_link_hours": 72,
+    "secure_cookies": False,
+    "trusted_proxy_hops": 0,
+    "rate_limits": {
+        "login_ip": [20, 900], "login_email": [5, 900],
+        "public_form_ip": [30, 3600], "public_form_email": [5, 3600],
+    },
+}
+
+
+def settings() -> dict[str, Any]:
+    merged = {**DEFAULT_SETTINGS, **(config.get("GATEWAY") or {})}
+    merged["rate_limits"] = {**DEFAULT_SETTINGS["rate_limits"], **(merged.get("rate_limits") or {})}
+    return merged
+
+
+def rate_limit(name: str) -> auth.Limit:
+    hits, seconds = settings()["rate_limits"][name]
+    return auth.Limit(int(hits), int(seconds))
+
+
+@dataclass
+class Reply:
+    """A non-default response from a handler: another status, content type or headers."""
+
+    body: Any = None
+    status: int = 200
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: list[tuple[str, str, dict]] = field(default_factory=list)
+
+
+class Call:
+    """Everything a handler needs about one request."""
+
+    def __init__(self, service, request: Request, route: Route, path: dict[str, Any]):
+        self.service = service
+        self.request = request
+        self.route = route
+        self.path = path
+        self.caller: auth.Principal | None = None
+        self.query: BaseModel | None = None
+        self.body: BaseModel | None = None
+        self.now: datetime = clock.now()
+        self.settings = settings()
+
+    @property
+    def db(self):
+        return self.service.db
+
+    def rpc(self, service: str, method: str, *args, **kwargs) -> Any:
+        """Call a service; its refusals become HTTP errors, its absence a 503."""
+        timeout = float(self.settings["rpc_timeout_seconds"])
+        try:
+            with eventlet.Timeout(timeout, RpcTimeout(f"{service}.{method}")):
+                return getattr(getattr(self.service.rpc, service), method)(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001  (mapped or re-raised below)
+            raise errors.from_service_error(exc, service) from None
+
+    @property
+    def client_ip(self) -> str:
+        hops = int(self.settings["trusted_proxy_hops"])
+        forwarded = [part.strip() for part in self.request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        if hops and len(forwarded) >= hops:
+            return forwarded[-hops]
+        return self.request.remote_addr or "unknown"
+
+    def require_caller(self) -> auth.Principal:
+        if self.caller is None:
+            raise errors.unauthorized()
+        return self.caller
+
+    def is_manager(self) -> bool:
+        return self.caller is not None and self.caller.is_manager
+
+
+# --- the nameko side --------------------------------------------------------------------
+
+class GatewayWebServer(WebServer):
+    """nameko's web server with the gateway's WSGI app in place of its per-entrypoint map."""
+
+    def get_wsgi_app(self):
+        return GatewayWsgiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=HttpOnlyProtocol, debug=False):
+        # eventlet's access log prints the whole request line, query string included, where
+        # set-up tokens and searched addresses would land; dispatch logs path and status only.
+        return wsgi.Server(sock, sock.getsockname(), wsgi_app, protocol=protocol, debug=debug,
+                           log=logging.getLogger(__name__), log_output=False)
+
+
+class GatewayWsgiApp:
+    def __init__(self, server: GatewayWebServer):
+        self.server = server
+
+    def __call__(self, environ, start_response):
+        try:
+            request = Request(environ)
+            providers = list(self.server._providers)
+            response = providers[0].handle_request(request)
+        except Exception:
+            log.exception("request failed before reaching a worker")
+            response = errors.internal_error_response()
+        return response(environ, start_response)
+
+
+class HttpGateway(Entrypoint):
+    """The one entrypoint of the gateway: the decorated method receives each request."""
+
+    server = GatewayWebServer()
+
+    def setup(self):
+        self.server.register_provider(self)
+
+    def stop(self):
+        self.server.unregister_provider(self)
+        super().stop()
+
+    def handle_request(self, request: Request) -> Response:
+        done = Event()
+        self.container.spawn_worker(self, (request,), {}, handle_result=partial(self._result, done))
+        response, exc_info = done.wait()
+        if exc_info is not None:
+            log.error("gateway worker failed", exc_info=exc_info)
+            return errors.internal_error_response()
+        return response
+
+    @staticmethod
+    def _result(done: Event, worker_ctx, result, exc_info):
+        done.send((result, exc_info))
+        return result, exc_info
+
+
+http_gateway = HttpGateway.decorator
+
+
+# --- dispatch ---------------------------------------------------------------------------
+
+_url_maps: dict[int, Map] = {}
+
+
+def dispatch(service, request: Request, routes) -> Response:
+    url_map = _url_maps.get(id(routes))
+    if url_map is None:
+        url_map = _url_maps[id(routes)] = routes.url_map()
+    adapter = url_map.bind_to_environ(request.environ)
+    try:
+        route, path = adapter.match()
+    except MethodNotAllowed as exc:
+        allowed = ", ".join(sorted(exc.valid_methods or []))
+        return errors.error_response(ApiError(405, "method_not_allowed", f"use {allowed}",
+                                              headers={"Allow": allowed}))
+    except RouteNotFound:
+        return errors.error_response(errors.not_found(f"no route for {request.path}"))
+    except Exception as exc:  # redirects for slashes are not used; anything else is a bad URL
+        return errors.error_response(errors.bad_request(f"bad URL: {exc}"))
+    if any(isinstance(v, int) and v > MAX_ID for v in path.values()):
+        return errors.error_response(errors.not_found(f"no resource at {request.path}"))
+    call = Call(service, request, route, path)
+    response = _respond(call)
+    access_log.info("%s %s %s", route.method, route.openapi_path, response.status_code)
+    return response
+
+
+def _respond(call: Call) -> Response:
+    route = call.route
+    try:
+        return _render(call, _run(call))
+    except ApiError as exc:
+        return errors.error_response(exc)
+    except DomainError as exc:
+        return errors.error_response(errors.from_service_error(exc, "gateway"))
+    except Exception:
+        log.exception("unhandled error in %s %s", route.method, route.openapi_path)
+        return errors.internal_error_response()
+
+
+def _run(call: Call) -> Any:
+    route = call.route
+    request = call.request
+    limit = int(call.settings["max_body_bytes"])
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "payload_too_large", f"the request body is over {limit} bytes")
+
+    # Public routes ignore any session: they act the same for everyone, so a forged
+    # cross-site request gains nothing from the victim's cookie.
+    if route.access != PUBLIC:
+        call.caller = _authenticate(call)
+    if route.access in (SIGNED_IN, LEADER, MANAGER) and call.caller is None:
+        raise errors.unauthorized()
+    if route.access == MANAGER and not call.caller.is_manager:
+        raise errors.forbidden("program managers only")
+    if call.caller is not None and route.unsafe and not auth.csrf_ok(call.caller, _csrf_presented(request)):
+        raise ApiError(403, "csrf_failed", f"send the session's CSRF token in the {auth.CSRF_HEADER} header")
+    if route.access == LEADER and not call.caller.is_manager:
+        owner = route.owner(call)
+        if not call.caller.owns(owner):
+            raise errors.forbidden("you may act only on your own records")
+
+    call.query = _parse_query(route, request)
+    call.body = _parse_body(route, request)
+    if route.rate_limit:
+        _spend_rate_limit(call)
+    return route.handler(call)
+
+
+def _authenticate(call: Call) -> auth.Principal | None:
+    request = call.request
+    header = request.headers.get("Authorization", "")
+    with call.db.transaction() as session:
+        if header:
+            scheme, _, secret = header.partition(" ")
+            if scheme.lower() != "bearer" or not secret.strip():
+                raise errors.unauthorized("the Authorization header must be 'Bearer <token>'")
+            principal = auth.token_principal(session, secret.strip(), call.now)
+            if principal is None:
+                raise errors.unauthorized("this API token is unknown or revoked")
+            return principal
+        cookie = request.cookies.get(auth.SESSION_COOKIE)
+        if cookie:
+            return auth.session_principal(session, cookie, call.now)
+    return None
+
+
+def _csrf_presented(request: Request) -> str | None:
+    presented = request.headers.get(auth.CSRF_HEADER)
+    if presented is None and request.mimetype == "application/x-www-form-urlencoded":
+        presented = request.form.get(auth.CSRF_FORM_FIELD)
+    return presented
+
+
+def _is_list(annotation) -> bool:
+    if get_origin(annotation) in (list, tuple):
+        return True
+    return any(get_origin(arg) in (list, tuple) for arg in get_args(annotation))
+
+
+def _parse_query(route: Route, request: Request) -> BaseModel | None:
+    if route.query is None:
+        return None
+    raw: dict[str, Any] = {}
+    for name, info in route.query.model_fields.items():
+        key = info.alias or name
+        if key not in request.args:
+            continue
+        raw[key] = request.args.getlist(key) if _is_list(info.annotation) else request.args.get(key)
+    try:
+        return route.query.model_validate(raw)
+    except ValidationError as exc:
+        raise errors.from_validation_error(exc) from None
+
+
+def _parse_body(route: Route, request: Request) -> BaseModel | None:
+    if route.body is None:
+        return None
+    try:
+        if route.form and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            data: Any = {k: v for k, v in request.form.items() if k != auth.CSRF_FORM_FIELD}
+        else:
+            raw = request.get_data(cache=True)
+            if not raw.strip():
+                data = {}
+            elif request.mimetype not in ("application/json", ""):
+                raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+            else:
+                try:
+                    data = json.loads(raw)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise errors.bad_request(f"the body is not valid JSON: {exc}") from None
+    except RequestEntityTooLarge:
+        raise ApiError(413, "payload_too_large",
+                       f"the request body is over {request.max_content_length} bytes") from None
+    try:
+        return route.body.model_validate(data)
+    except ValidationError as exc:
+        raise errors.from_validation_error(exc) from None
+
+
+def _spend_rate_limit(call: Call) -> None:
+    route = call.route
+    keys = [(f"{route.rate_limit}_ip", call.client_ip)]
+    email = getattr(call.body, "email", None) if call.body is not None else None
+    if email:
+        keys.append((f"{route.rate_limit}_email", str(email)))
+    for attempt in range(2):
+        try:
+            with call.db.transaction() as session:
+                waits = [auth.spend(session, f"{route.rate_limit}:{bucket}", key, rate_limit(bucket), call.now)
+                         for bucket, key in keys]
+            break
+        except IntegrityError:
+            if attempt:
+                raise
+    waits = [w for w in waits if w is not None]
+    if waits:
+        wait = max(waits)
+        raise ApiError(429, "too_many_requests", f"too many attempts; try again in {wait} seconds",
+                       headers={"Retry-After": str(wait)})
+
+
+def _render(call: Call, result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    reply = result if isinstance(result, Reply) else Reply(body=result, status=call.route.status,
+                                                         content_type=call.route.content_type)
+    if reply.content_type == "application/json":
+        body = reply.body.model_dump(mode="json") if isinstance(reply.body, BaseModel) else reply.body
+        payload: bytes | str = b"" if reply.status == 204 else json.dumps(body, default=str)
+        content_type = "application/json"
+    else:
+        payload = reply.body if reply.body is not None else ""
+        content_type = reply.content_type
+        if content_type.startswith("text/") and "charset" not in content_type:
+            content_type += "; charset=utf-8"
+    headers = {"Cache-Control": "no-store", **reply.headers}
+    response = Response(payload, status=reply.status, headers=headers, content_type=content_type)
+    for name, value, options in reply.cookies:
+        response.set_cookie(name, value, **options)
+    return response
+
+
+def session_cookie_options(max_age: int | None) -> dict:
+    return {"max_age": max_age, "httponly": True, "samesite": "Lax", "path": "/",
+            "secure": bool(settings()["secure_cookies"])}
+

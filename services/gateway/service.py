@@ -1,0 +1,58 @@
+"""The gateway: the only HTTP entry of the system (DESIGN.md §2, §8).
+
+It owns accounts, sessions and API tokens; everything else it asks the services for over
+RPC. Entry points stay thin: HTTP requests go to the route table (services/gateway/api),
+events and timers to the use cases in app.py.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from nameko.rpc import ClusterRpc
+
+from services.runtime import clock, timers
+from services.runtime.dependencies import Database, every_tick
+from services.runtime.messaging import handles
+
+from . import app, auth
+from .api import ROUTES
+from .http import dispatch, http_gateway, settings
+
+log = logging.getLogger(__name__)
+
+
+class GatewayService:
+    name = "gateway"
+
+    db = Database()
+    rpc = ClusterRpc()
+
+    @http_gateway
+    def serve(self, request):
+        return dispatch(self, request, ROUTES)
+
+    @handles("application_approved")
+    def on_application_approved(self, session, event):
+        leader = event.data
+        app.ensure_leader_account(session, leader_id=leader.leader_id, email=leader.email, name=leader.name,
+                                  now=clock.now())
+
+    @handles("leader_deactivated")
+    def on_leader_deactivated(self, session, event):
+        app.deactivate_leader(session, event.data.leader_id, clock.now())
+
+    @every_tick
+    def run_timers(self):
+        now = clock.now()
+        timers.run_due(self.db, {app.SETUP_MAIL_JOB: self._send_setup_mail}, now)
+        with self.db.transaction() as session:
+            auth.purge_rate_limits(session, now - timedelta(days=1))
+
+    def _send_setup_mail(self, session, payload, now):
+        lifetime = timedelta(hours=float(settings()["setup_link_hours"]))
+        mail = app.setup_mail_request(session, payload["account_id"], now, lifetime)
+        if mail is None:
+            return
+        # A failure rolls back the new link and leaves the job due again, with a growing delay.
+        self.rpc.mailer.send_account_setup(**mail)

@@ -1,0 +1,70 @@
+"""Set-up links on request, unsubscribe, the delivery log and dead letters through HTTP."""
+from __future__ import annotations
+
+import json
+
+from kombu import Connection, Producer
+
+from tests.integration.kit.helpers import wait_for
+
+from .conftest import APPLICATION
+from .test_accounts import RecordingMailer
+
+
+def test_an_approved_leader_without_an_account_asks_for_a_setup_link(stack, container_factory):
+    RecordingMailer.sent.clear()
+    container_factory(RecordingMailer, stack.config).start()
+    public = stack.browser(stack.base_url)
+    email = "casey@pd.example.gov"
+    submitted = public.post("/api/applications", json={**APPLICATION, "name": "Casey Cole", "email": email})
+    leader = stack.manager.post(f"/api/applications/{submitted.json()['id']}/approve", json={}).json()["leader"]
+
+    page = public.get("/account/setup")
+    assert page.status_code == 200 and 'action="/account/setup/request"' in page.text
+    answers = [public.post("/api/account/setup-request", json={"email": address})
+               for address in (email, "stranger@example.org", "alex@pd.example.gov")]
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.text for a in answers}) == 1  # the answer does not tell who is a leader
+    wait_for(lambda: len(RecordingMailer.sent) == 1, timeout=20)
+    mail = RecordingMailer.sent[0]
+    assert mail["email"] == email and mail["setup_path"].startswith("/account/setup?token=")
+    token = mail["setup_path"].split("token=", 1)[1]
+    assert public.post("/api/account/setup", json={"token": token, "password": "a long enough passphrase"}
+                       ).json()["leader_id"] == leader["id"]
+    assert public.login(email, "a long enough passphrase").status_code == 201
+
+
+def test_unsubscribe_page_and_unknown_token(full_stack):
+    public = full_stack.browser(full_stack.base_url)
+    page = public.get("/unsubscribe/abcdefghijklmnop")
+    assert page.status_code == 200 and 'method="post"' in page.text
+    response = public.post("/unsubscribe/abcdefghijklmnop", data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 404 and response.json()["field"] == "token"
+    deliveries = full_stack.manager.get("/api/deliveries")
+    assert deliveries.status_code == 200 and isinstance(deliveries.json(), list)
+    assert full_stack.clients["a"].get("/api/deliveries").status_code == 403
+
+
+def test_without_the_mailer_its_routes_answer_503(stack):
+    response = stack.browser(stack.base_url).post("/unsubscribe/abcdefghijklmnop")
+    assert response.status_code == 503 and "mailer" in response.json()["message"]
+
+
+def test_managers_list_and_replay_dead_letters(stack):
+    with Connection(stack.config["AMQP_URI"]) as connection:
+        Producer(connection.default_channel).publish(
+            json.dumps({"type": "nonsense"}), exchange="", routing_key="screenings.events",
+            content_type="application/json", content_encoding="utf-8", serializer=None,
+            message_id="bad-1", delivery_mode=2)
+    manager = stack.manager
+
+    def listed():
+        return [d for d in manager.get("/api/dead-letters?service=screenings").json() if d["message_id"] == "bad-1"]
+
+    wait_for(lambda: len(listed()) == 1, timeout=20)
+    assert "malformed envelope" in listed()[0]["error"]
+    assert stack.clients["a"].get("/api/dead-letters").status_code == 403
+    assert manager.get("/api/dead-letters?service=nobody").status_code == 422
+    replayed = manager.post("/api/dead-letters/screenings/replay", json={"message_ids": ["bad-1"]})
+    assert replayed.status_code == 200 and replayed.json()["replayed"] == ["bad-1"]
+    wait_for(lambda: len(listed()) == 1, timeout=20)  # still malformed: parked again
