@@ -76,6 +76,16 @@ def cmd_dead_letters(args, cfg) -> int:
     return 0
 
 
+def cmd_demo_data(args, cfg) -> int:
+    from services.demo import load_if_empty
+
+    if load_if_empty(cfg, force=args.force):
+        print("demo data loaded")
+    else:
+        print("the roster already has leaders; nothing loaded (use --force to add the demo data anyway)")
+    return 0
+
+
 def cmd_run(args, cfg) -> int:
     from .launcher import run
 
@@ -107,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     dead.add_argument("--id", action="append", help="replay only this message id (repeatable)")
     dead.add_argument("--json", action="store_true")
     dead.set_defaults(func=cmd_dead_letters)
+    demo_data = sub.add_parser("demo-data", help="load the demo data into the running system")
+    demo_data.add_argument("--force", action="store_true", help="even if the roster already has leaders")
+    demo_data.set_defaults(func=cmd_demo_data)
+
     run = sub.add_parser("run", help="run the whole system here: every service, the gateway, a mail sink")
     demo = run.add_mutually_exclusive_group()
     demo.add_argument("--demo-data", dest="demo_data", action="store_true", default=None,

@@ -1,0 +1,372 @@
+"""Demo data for a first start of the system (`niot run`, `niot demo-data`).
+
+Fictional people only: 50 leaders spread over every federal region, applications in
+every state of their lifecycle, the NIOT films, screenings past and future with RSVPs
+and reports, and mentorship requests in every state of theirs.
+
+What is happening now goes through the running services over RPC, exactly as the
+gateway would, so every event and mail follows. History (screenings that took place,
+mentorships that ran their course) cannot be created through the services, which refuse
+dates in the past; it is written through each service's own use-case code with the
+time it happened, and nothing is announced for it: no one should get mail today about
+a screening held in March.
+"""
+from __future__ import annotations
+
+import itertools
+import random
+import string
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+import sqlalchemy as sa
+from nameko.standalone.rpc import ClusterRpcClient
+
+from services.runtime.config import db_uri
+from services.runtime.db import OUTBOX, UnitOfWork, make_engine, session_factory
+
+FIRST_NAMES = [
+    "Maria", "James", "Aisha", "Robert", "Mei", "Daniel", "Priya", "Carlos", "Grace", "Samuel",
+    "Fatima", "Thomas", "Keiko", "Marcus", "Elena", "David", "Nadia", "Joseph", "Rosa", "Michael",
+    "Leilani", "Andre", "Hannah", "Luis", "Amina",
+]
+LAST_NAMES = [
+    "Alvarez", "Bennett", "Chen", "Delgado", "Edwards", "Foster", "Garcia", "Hassan", "Ito", "Jackson",
+    "Kowalski", "Lopez", "Mitchell", "Nguyen", "Okafor", "Patel", "Quinn", "Rivera", "Singh", "Thompson",
+    "Usman", "Vasquez", "Washington", "Yamamoto", "Zimmerman",
+]
+TITLES = ["Sergeant", "Lieutenant", "Captain", "Detective", "Deputy Chief", "Chief of Police",
+          "Assistant District Attorney", "Community Liaison Officer", "Sheriff", "Trooper"]
+EXPERTISE = ["hate-crime-investigation", "prosecution", "community-policing", "school-safety", "lgbtq-liaison",
+             "immigrant-communities", "victim-services", "faith-communities", "bias-incident-reporting",
+             "youth-outreach", "police-training"]
+MENTORING_MODULES = ("mentoring-peers", "responding-to-requests")
+ALL_MODULES = MENTORING_MODULES + ("hosting-a-screening", "facilitating-discussion", "recognising-hate-crimes")
+MANAGER = {"role": "manager"}
+DEMO_MANAGER = "demo"
+DEMO_MANAGER_ID = 1
+
+
+def load_if_empty(cfg: dict, *, force: bool = False) -> bool:
+    """Load the demo data unless the roster already has leaders (or `force`)."""
+    with ClusterRpcClient(uri=cfg["AMQP_URI"], timeout=60) as rpc:
+        if not force and rpc.leaders.settings()["active_leaders"] > 0:
+            return False
+        Demo(cfg, rpc).load()
+    return True
+
+
+class Demo:
+    def __init__(self, cfg: dict, rpc, *, seed: int = 2012):
+        self.cfg = cfg
+        self.rpc = rpc
+        self.random = random.Random(seed)
+        self.now = datetime.now(timezone.utc).replace(microsecond=0)
+        self.people = _people(self.random)
+
+    def load(self) -> None:
+        leaders = self.leaders()
+        self.applications_in_every_state()
+        self.wait_for_screenings_to_know(leaders)
+        self.upcoming_screenings(leaders)
+        self.past_screenings(leaders)
+        self.mentorship_history(leaders)
+        self.mentorship_requests_now()
+
+    # --- the roster ------------------------------------------------------------------
+
+    def leaders(self) -> list[dict]:
+        rpc = self.rpc
+        created = []
+        for region in rpc.leaders.regions("federal")["regions"]:
+            states = [state["code"] for state in region["states"]]
+            for index in range(5):
+                created.append(self._approved_leader(states[index % len(states)]))
+        for number, leader in enumerate(created):
+            rpc.leaders.update_leader(leader["id"], {
+                "expertise": self.random.sample(EXPERTISE, k=self.random.randint(1, 3)),
+                "bio": _bio(leader, self.random),
+                "max_mentees": self.random.choice([1, 2, 3, 3, 4]),
+                "trusted_host": number % 3 == 0,
+            })
+            modules = ALL_MODULES if number % 5 else ALL_MODULES[2:]  # every fifth is not trained to mentor
+            for module in modules[: 2 + number % 4]:
+                rpc.leaders.complete_training(leader["id"], module)
+            if number % 11 == 7:
+                rpc.leaders.set_availability(leader["id"], (self.now + timedelta(days=21)).date().isoformat())
+        return created
+
+    def _approved_leader(self, state: str) -> dict:
+        application = self.rpc.leaders.submit_application(self._application(state))
+        return self.rpc.leaders.approve_application(application["id"], confirm_over_target=True,
+                                                    manager_id=DEMO_MANAGER)["leader"]
+
+    def _application(self, state: str) -> dict:
+        name = next(self.people)
+        agency = f"{self.random.choice(['City', 'County', 'Metro', 'State'])} of {state} " \
+                 f"{self.random.choice(['Police Department', 'Sheriff’s Office', 'District Attorney'])}"
+        return {
+            "name": name, "email": _email(name), "agency": agency, "title": self.random.choice(TITLES),
+            "state": state, "phone": f"+1202555{self.random.randint(1000, 9999)}",
+            "why": "I want to help colleagues recognise and report hate crimes and build trust with the "
+                   "communities we serve.",
+            "experience": "Years of community policing and work with local faith and civic groups.",
+            "reference": {"name": next(self.people), "contact": "+12025550100"},
+        }
+
+    def applications_in_every_state(self) -> None:
+        rpc = self.rpc
+        states = ["OH", "TX", "WA", "GA", "NM", "ME", "IA", "PR"]
+        ids = [rpc.leaders.submit_application(self._application(state))["id"] for state in states]
+        rpc.leaders.waitlist_application(ids[2], manager_id=DEMO_MANAGER)
+        rpc.leaders.waitlist_application(ids[3], manager_id=DEMO_MANAGER)
+        rpc.leaders.decline_application(ids[4], reason="The agency asked us to wait until the new chief starts.",
+                                        manager_id=DEMO_MANAGER)
+        rpc.leaders.decline_application(ids[5], manager_id=DEMO_MANAGER)  # no reason given, none invented
+
+    def wait_for_screenings_to_know(self, leaders: list[dict], timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        for leader in leaders:
+            while True:
+                try:
+                    self.rpc.screenings.projected_leader(leader["id"])
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("the screenings service did not learn of the new leaders in time")
+                    time.sleep(0.2)
+
+    # --- screenings --------------------------------------------------------------------
+
+    def _details(self, leader: dict, start_local: datetime, *, number: int) -> dict:
+        from services.screenings.domain import STATE_TIME_ZONES
+        from services.screenings.films import FILMS
+
+        film = FILMS[number % len(FILMS)].slug if number % 4 else None
+        fmt = ["community_screening", "roll_call", "academy", "school_program"][number % 4]
+        details = {
+            "kind": "film_screening" if film else "guided_discussion",
+            "format": fmt,
+            "time_zone": STATE_TIME_ZONES[leader["state"]][0],
+            "start": start_local.strftime("%Y-%m-%dT%H:%M"),
+            "end": (start_local + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "capacity": [40, 80, 25, 120][number % 4],
+            "audiences": [["general_public"], ["law_enforcement"], ["law_enforcement"], ["students", "educators"]][
+                number % 4],
+            "partners": [["Interfaith Council"], [], [], ["Lincoln High School"]][number % 4],
+        }
+        if film:
+            details["film"] = film
+        else:
+            details["title"] = "Guided discussion: responding to bias incidents together"
+        if number % 7 == 3:
+            details["join_url"] = "https://meet.example.org/niot-discussion"
+            details["state"] = leader["state"]
+        else:
+            details["venue"] = {"name": ["Public Library", "Police Academy", "Community Center", "High School"][
+                number % 4], "address": f"{100 + number} Main Street", "city": "Springfield",
+                "state": leader["state"]}
+        return details
+
+    def upcoming_screenings(self, leaders: list[dict]) -> None:
+        rpc = self.rpc
+        for number, leader in enumerate(leaders[:40]):
+            day = (self.now + timedelta(days=5 + number * 2)).date()
+            start = datetime(day.year, day.month, day.day, 18, 30)
+            actor = {"role": "leader", "leader_id": leader["id"]}
+            screening = rpc.screenings.register_screening(actor, leader["id"], self._details(leader, start,
+                                                                                             number=number))
+            if screening["status"] == "submitted" and number % 6 != 1:  # a few wait for review
+                rpc.screenings.approve_screening(MANAGER, screening["id"])
+            if screening["status"] != "submitted" or number % 6 != 1:
+                for _ in range(self.random.randint(0, 12)):
+                    name = next(self.people)
+                    rpc.screenings.rsvp(screening["id"], name, _email(name, domain="example.com"))
+
+    def past_screenings(self, leaders: list[dict]) -> None:
+        from services.screenings import app as screenings_app
+        from services.screenings.schemas import Actor
+
+        settings = screenings_app.Settings()
+        with _history(self.cfg, "screenings") as record:
+            for number, leader in enumerate(leaders[10:45]):
+                day = (self.now - timedelta(days=20 + number * 5)).date()
+                start = datetime(day.year, day.month, day.day, 18, 30)
+                registered_at = self.now - timedelta(days=40 + number * 5)
+                host = Actor(role="leader", leader_id=leader["id"])
+
+                def create(session, number=number, leader=leader, start=start, registered_at=registered_at,
+                           host=host):
+                    view = screenings_app.register_screening(
+                        session, settings, host, leader["id"], self._details(leader, start, number=number),
+                        registered_at)
+                    if view["status"] == "submitted":
+                        screenings_app.approve_screening(session, settings, Actor(role="manager"), view["id"],
+                                                          registered_at + timedelta(days=1))
+                    for _ in range(self.random.randint(5, 30)):
+                        name = next(self.people)
+                        screenings_app.rsvp(session, settings, view["id"], name, _email(name, domain="example.com"),
+                                            registered_at + timedelta(days=2))
+                    ended = start.replace(tzinfo=timezone.utc) + timedelta(hours=12)
+                    screenings_app.timer_handlers(settings)[screenings_app.COMPLETE](
+                        session, {"screening_id": view["id"]}, ended)
+                    if number % 5:  # most hosts filed their report; the rest are being chased
+                        screenings_app.file_report(session, settings, host, view["id"], {
+                            "head_count": self.random.randint(12, 90),
+                            "partners": ["Interfaith Council"] if number % 2 else [],
+                            "audiences": ["general_public", "law_enforcement"] if number % 3 else ["students"],
+                            "follow_up_actions": ["Plan a second screening with the school district"],
+                            "notes": "Good discussion about reporting bias incidents.",
+                        }, ended + timedelta(days=2))
+
+                record(create)
+
+    # --- mentorship ----------------------------------------------------------------------
+
+    def _request(self, state: str, topic: str, *, urgent: bool = False) -> dict:
+        name = next(self.people)
+        return {
+            "requester_name": name, "agency": f"{state} Highway Patrol", "role": "Patrol officer",
+            "email": _email(name, domain="agency.example.gov"), "state": state, "topic": topic,
+            "description": "We had a string of vandalism at a mosque and want to make sure we investigate and "
+                           "report it correctly, and talk with the community in the right way.",
+            "urgency": "urgent" if urgent else "normal",
+        }
+
+    def mentorship_history(self, leaders: list[dict]) -> None:
+        """Requests that ran their course: completed, declined and re-offered, expired, closed."""
+        from services.leaders import mentorship_app
+        from services.leaders.service import mentorship_settings
+
+        settings = mentorship_settings()
+        with _history(self.cfg, "leaders") as record:
+            for number, (state, topic) in enumerate([("CA", "hate-crime-investigation"), ("NY", "prosecution"),
+                                                     ("IL", "community-policing"), ("TX", "school-safety"),
+                                                     ("FL", "victim-services"), ("WA", "lgbtq-liaison")]):
+                asked = self.now - timedelta(days=120 - number * 12)
+
+                def run(session, publish, state=state, topic=topic, asked=asked, number=number):
+                    links: dict = {}
+                    request_id = mentorship_app.submit_request(
+                        session, _capturing(publish, links), self._request(state, topic), now=asked)["id"]
+                    mentorship_app.confirm_request(session, publish, links["confirm"],
+                                                   now=asked + timedelta(hours=1), settings=settings)
+                    offer = self._pending_offer(session, request_id)
+                    if offer is None:
+                        return
+                    if number == 4:  # nobody answered in time: it expired and moved on
+                        expire = mentorship_app.timer_handlers(publish, settings)[mentorship_app.OFFER_EXPIRY]
+                        expire(session, {"request_id": request_id, "attempt": offer["attempt"]},
+                               datetime.fromisoformat(offer["deadline"]) + timedelta(minutes=1))
+                        return
+                    if number == 5:
+                        mentorship_app.close_unanswered(session, publish, request_id, DEMO_MANAGER_ID,
+                                                        note="The requester found help locally.",
+                                                        now=asked + timedelta(days=3))
+                        return
+                    if number == 3:
+                        mentorship_app.decline_offer(session, publish, request_id, offer["leader_id"],
+                                                     reason="On leave this month.",
+                                                     now=asked + timedelta(hours=5), settings=settings)
+                        offer = self._pending_offer(session, request_id)
+                        if offer is None:
+                            return
+                    mentorship_app.accept_offer(session, publish, request_id, offer["leader_id"],
+                                                now=asked + timedelta(hours=20), settings=settings)
+                    if number < 3:
+                        mentorship_app.complete_mentorship(
+                            session, publish, request_id, offer["leader_id"],
+                            "Walked through the reporting checklist and joined a community meeting together.",
+                            now=asked + timedelta(days=30), settings=settings)
+
+                record(run, with_publish=True)
+
+    def _pending_offer(self, session, request_id: int) -> dict | None:
+        from services.leaders import mentorship_app
+
+        offers = mentorship_app.get_request(session, request_id, now=self.now)["offers"]
+        pending = [offer for offer in offers if offer["state"] == "pending"]
+        return pending[-1] if pending else None
+
+    def mentorship_requests_now(self) -> None:
+        """Live requests: one waiting for its requester to confirm, others offered now."""
+        rpc = self.rpc
+        rpc.leaders.submit_request(self._request("OR", "bias-incident-reporting"))
+        from services.leaders import mentorship_app
+
+        for state, topic, urgent in [("MI", "immigrant-communities", False), ("GA", "faith-communities", True)]:
+            links: dict = {}
+            # The confirmation link travels only in the requester's mail; a demo requester
+            # "clicks" it through the same code path, capturing the token on the way.
+            with _history(self.cfg, "leaders", announce=True) as record:
+                def submit(session, publish, state=state, topic=topic, urgent=urgent):
+                    mentorship_app.submit_request(session, _capturing(publish, links),
+                                                  self._request(state, topic, urgent=urgent), now=self.now)
+
+                record(submit, with_publish=True)
+            rpc.leaders.confirm_request(links["confirm"])
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+class _history:
+    """A transaction on a service's own database that writes through its use-case code.
+    Unless `announce`, the events it produces are dropped: they describe the past."""
+
+    def __init__(self, cfg: dict, service: str, *, announce: bool = False):
+        self.engine = make_engine(db_uri(service, cfg))
+        self.source = service
+        self.announce = announce
+
+    def __enter__(self):
+        return self.record
+
+    def __exit__(self, *exc):
+        self.engine.dispose()
+
+    def record(self, work: Callable, *, with_publish: bool = False) -> None:
+        from services.runtime import outbox
+
+        unit = UnitOfWork(session_factory(self.engine))
+        with unit.transaction() as session:
+            newest = session.execute(sa.select(sa.func.max(OUTBOX.c.id))).scalar() or 0
+            if with_publish:
+                work(session, lambda s, payload: outbox.record(s, self.source, payload))
+            else:
+                work(session)
+            if not self.announce:
+                session.execute(sa.delete(OUTBOX).where(OUTBOX.c.id > newest))
+        unit.close()
+
+
+def _capturing(publish: Callable, links: dict) -> Callable:
+    def capture(session, payload) -> None:
+        path = getattr(payload, "confirm_path", None)
+        if path:
+            links["confirm"] = path.rstrip("/").rsplit("/", 1)[-1]
+        publish(session, payload)
+
+    return capture
+
+
+def _people(rng: random.Random):
+    """Fictional names without end: every first and last name pair, then again with a
+    middle initial, and so on, so that no two people share an address."""
+    pairs = [(first, last) for first in FIRST_NAMES for last in LAST_NAMES]
+    initials = itertools.chain([""], (f" {letter}." for letter in string.ascii_uppercase),
+                               (f" {a}{b}." for a in string.ascii_uppercase for b in string.ascii_uppercase))
+    for initial in initials:
+        rng.shuffle(pairs)
+        for first, last in pairs:
+            yield f"{first}{initial} {last}"
+
+
+def _email(name: str, *, domain: str = "agency.example.org") -> str:
+    return f"{name.lower().replace('.', '').replace(' ', '.')}@{domain}"
+
+
+def _bio(leader: dict, rng: random.Random) -> str:
+    return (f"{leader['title']} with the {leader['agency']}. Hosts screenings of Not In Our Town films "
+            f"and works with local partners on recognising and reporting hate crimes.")

@@ -1,0 +1,35 @@
+"""The demo data loads into the real services and leaves every lifecycle represented."""
+from __future__ import annotations
+
+from collections import Counter
+
+from nameko.standalone.rpc import ClusterRpcClient
+
+from services.demo import load_if_empty
+from services.leaders.service import LeadersService
+from services.screenings.service import ScreeningsService
+
+
+def test_demo_data_fills_every_region_and_state_once(service_config, runner_factory):
+    config = service_config("leaders", "screenings")
+    runner = runner_factory(config, LeadersService, ScreeningsService)
+    runner.start()
+
+    assert load_if_empty(config) is True
+    assert load_if_empty(config) is False  # a second start leaves the data alone
+
+    with ClusterRpcClient(uri=config["AMQP_URI"], timeout=30) as rpc:
+        coverage = rpc.leaders.coverage_leaders()
+        regions = coverage["regions"]
+        assert len(regions) == 10 and all(r["active_leaders"] >= 5 for r in regions)
+
+        applications = Counter(a["status"] for a in rpc.leaders.list_applications(limit=100)["applications"])
+        assert {"approved", "pending", "waitlisted", "declined"} <= set(applications)
+
+        screenings = rpc.screenings.search_screenings({"page_size": 100}, {"role": "manager"})["items"]
+        assert {"scheduled", "submitted"} <= {s["status"] for s in screenings}
+        past = rpc.screenings.search_screenings({"status": "completed", "page_size": 100})["items"]
+        assert len(past) >= 20
+
+        states = Counter(r["state"] for r in rpc.leaders.list_requests(limit=100)["requests"])
+        assert {"unconfirmed", "offered", "accepted", "completed", "closed_unanswered"} <= set(states)
