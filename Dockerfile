@@ -9,5 +9,5 @@ RUN pip install --no-cache-dir .
 
 COPY config.yml ./config.yml
 
-# Each container runs one service: `nameko run --config config.yml services.<name>.service`.
-CMD ["nameko", "run", "--config", "config.yml", "services.gateway.service"]
+# Each container runs one service: `nameko run --config config.yml services.<name>.service:<Class>`.
+CMD ["nameko", "run", "--config", "config.yml", "services.gateway.service:GatewayService"]

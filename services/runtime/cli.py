@@ -16,6 +16,13 @@ from .config import DEFAULT_CONFIG, db_uri, messaging, read_config  # noqa: E402
 from .migrate import SERVICES_DIR, alembic_config, upgrade  # noqa: E402
 
 SERVICES = ("leaders", "screenings", "mailer", "gateway")
+# What `nameko run` starts for each service (a module may hold entrypoint mixins too).
+SERVICE_CLASSES = {
+    "leaders": "services.leaders.service:LeadersService",
+    "screenings": "services.screenings.service:ScreeningsService",
+    "mailer": "services.mailer.service:MailerService",
+    "gateway": "services.gateway.service:GatewayService",
+}
 
 
 def services_with_migrations() -> list[str]:

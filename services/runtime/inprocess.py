@@ -10,7 +10,6 @@ eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import importlib  # noqa: E402
-import inspect  # noqa: E402
 import signal  # noqa: E402
 import warnings  # noqa: E402
 
@@ -20,6 +19,7 @@ from nameko import config as nameko_config  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from . import launcher, memory_transport, topology  # noqa: E402
+from .cli import SERVICE_CLASSES  # noqa: E402
 from .config import db_uri, messaging, read_config  # noqa: E402
 from .migrate import upgrade  # noqa: E402
 
@@ -31,8 +31,8 @@ and run `make run` again for the real thing.
 
 
 def service_class(name: str):
-    module = importlib.import_module(f"services.{name}.service")
-    return next(c for _, c in inspect.getmembers(module, inspect.isclass) if getattr(c, "name", None) == name)
+    module, _, class_name = SERVICE_CLASSES[name].partition(":")
+    return getattr(importlib.import_module(module), class_name)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 from kombu import Connection
 
 from . import topology
+from .cli import SERVICE_CLASSES
 from .config import PROJECT_ROOT, db_uri, messaging
 from .migrate import upgrade
 
@@ -71,7 +72,7 @@ def run(cfg: dict, services: list[str], *, config_file: Path, demo_data: bool | 
     children = start_mail_sink(cfg)
     for service in services:
         children[service] = start(service, [
-            sys.executable, "-m", "nameko", "run", "--config", str(config_file), f"services.{service}.service",
+            sys.executable, "-m", "nameko", "run", "--config", str(config_file), SERVICE_CLASSES[service],
         ], log_dir)
 
     def stop_all(*_):
@@ -168,7 +169,7 @@ def _announce(cfg: dict, mail_dir: Path, log_dir: Path) -> None:
 The NIOT Law Enforcement Network is running.
 
   web and API     {base}/            (API reference: {base}/docs)
-  calendar feed   {base}/feeds/national.ics
+  calendar feed   {base}/feeds/screenings.ics
   sent mail       {mail_dir}/        (one .eml file per message)
   service logs    {log_dir}/
   dead letters    .venv/bin/niot dead-letters list

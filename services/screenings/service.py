@@ -15,6 +15,7 @@ from services.runtime import clock, timers
 from services.runtime.config import db_uri
 from services.runtime.db import make_engine, session_factory
 from services.runtime.dependencies import Database, every_tick
+from services.runtime.health import HealthCheck
 from services.runtime.messaging import handles
 
 from . import app, feeds, schemas
@@ -267,8 +268,8 @@ class CalendarEntrypoints:
                               if_modified_since=if_modified_since)
 
 
-class ScreeningsService(LeaderProjection, FilmEntrypoints, SchedulingEntrypoints, AttendanceEntrypoints,
-                        CalendarEntrypoints):
+class ScreeningsService(HealthCheck, LeaderProjection, FilmEntrypoints, SchedulingEntrypoints,
+                        AttendanceEntrypoints, CalendarEntrypoints):
     name = "screenings"
     db = Database()
     ctx = ScreeningsContext()

@@ -2,6 +2,7 @@
 every service, dependency, port and environment variable it names must line up."""
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -9,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from services.runtime.cli import SERVICES
+from services.runtime.cli import SERVICE_CLASSES, SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -32,9 +33,9 @@ def test_every_service_runs_its_own_module(service):
     spec = SERVICES_IN_COMPOSE[service]
     command = spec["command"]
     assert command[:4] == ["nameko", "run", "--config", "config.yml"]
-    module = command[4]
-    assert module == f"services.{service}.service"
-    assert (ROOT / module.replace(".", "/")).with_suffix(".py").exists()
+    assert command[4] == SERVICE_CLASSES[service]
+    module, _, class_name = command[4].partition(":")
+    assert getattr(importlib.import_module(module), class_name).name == service
     assert spec["depends_on"]["init"]["condition"] == "service_completed_successfully"
 
 
