@@ -2,8 +2,10 @@
 timer whose interval comes from config. Services use these; the domain never does."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import time
 
 import eventlet
 from nameko import config
@@ -20,21 +22,34 @@ log = logging.getLogger(__name__)
 
 
 class ServiceUnitOfWork(UnitOfWork):
-    """A worker's unit of work that can also record events in the outbox."""
+    """A worker's unit of work that can also record events in the outbox; after the
+    commit it hands them to the relay of this process."""
 
-    def __init__(self, factory, source: str, relay_kick):
+    def __init__(self, factory, source: str, relay: outbox.OutboxRelay, relay_kick):
         super().__init__(factory, after_commit=[self._after_commit])
         self.source = source
+        self._relay = relay
         self._relay_kick = relay_kick
 
     def publish(self, session, payload) -> None:
         outbox.record(session, self.source, payload)
 
+    @contextlib.contextmanager
+    def transaction(self):
+        session = self.session
+        session.info["outbox_relay"] = self._relay
+        # Rows of an earlier block that rolled back were never committed: forget them.
+        session.info.pop("outbox_handover", None)
+        with super().transaction() as session:
+            yield session
+
     def _after_commit(self) -> None:
-        if self.session.info.pop("outbox_dirty", False):
+        rows = self.session.info.pop("outbox_handover", None)
+        if rows:
             if os.environ.get("NIOT_FAULT") == "crash_after_commit":
                 # Fault injection for the recovery tests: die after the commit, before any publish.
                 os._exit(3)
+            self._relay.hand_over(rows)
             self._relay_kick()
 
 
@@ -77,20 +92,24 @@ class Database(DependencyProvider):
             self._wake.send(True)
 
     def _relay_loop(self) -> None:
+        next_sweep = 0.0
         while self._running:
-            # A fresh event before the sweep: a commit during the sweep wakes the next one.
+            # A fresh event before publishing: a commit meanwhile wakes the next round.
             self._wake = eventlet.event.Event()
             try:
-                self.relay.publish_pending()
+                self.relay.publish_handed()
+                if time.monotonic() >= next_sweep:
+                    self.relay.publish_pending()
+                    next_sweep = time.monotonic() + self.sweep_seconds
             except Exception:
-                log.exception("outbox sweep failed; retrying in %ss", self.sweep_seconds)
-            with eventlet.Timeout(self.sweep_seconds, False):
+                log.exception("outbox relay failed; retrying in %ss", self.sweep_seconds)
+            with eventlet.Timeout(max(0.0, next_sweep - time.monotonic()), False):
                 self._wake.wait()
                 # Let the commits of a burst gather so they share one confirm round trip.
                 eventlet.sleep(self.linger_seconds)
 
     def get_dependency(self, worker_ctx):
-        unit = ServiceUnitOfWork(self.factory, self.service, self.kick)
+        unit = ServiceUnitOfWork(self.factory, self.service, self.relay, self.kick)
         self.units[worker_ctx] = unit
         return unit
 

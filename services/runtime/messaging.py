@@ -217,17 +217,19 @@ def handles(event_type: str) -> Callable:
     return decorate
 
 
+_CLAIM_EVENT = {
+    dialect: insert(PROCESSED_EVENTS).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+    for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+
+
 def claim_event(session, consumer: str, event_id: str) -> bool:
     """Record the event as processed by `consumer` within the caller's transaction.
     False when it already was: the caller must then do nothing. A concurrent twin on
     PostgreSQL waits on the key here until the first commits, then inserts nothing."""
     dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}.get(dialect)
-    if insert is None:
+    if dialect not in _CLAIM_EVENT:
         raise RuntimeError(f"no idempotent insert for the {dialect} dialect")
-    result = session.execute(
-        insert(PROCESSED_EVENTS)
-        .values(consumer=consumer, event_id=event_id, processed_at=clock.now())
-        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-    )
+    result = session.execute(_CLAIM_EVENT[dialect],
+                             {"consumer": consumer, "event_id": event_id, "processed_at": clock.now()})
     return result.rowcount == 1

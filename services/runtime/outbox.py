@@ -2,10 +2,15 @@
 
 `record(session, source, payload)` writes the event in the caller's transaction. The
 relay publishes committed rows with publisher confirms and `mandatory`, then marks them
-published: right after each commit (woken by the unit of work) and on a periodic sweep
-that picks up whatever a crash left behind. Rows are leased before publishing, so two
-relays (two instances of a service) never publish the same row at the same time; a
-relay that dies mid-batch leaves leases that expire and are taken over.
+published, in two ways:
+
+- right after the commit: the unit of work hands its rows to the relay of its own
+  process. They were written already leased to that relay for a few seconds, so no other
+  relay touches them and no query is needed to claim them;
+- on a periodic sweep, which claims (leases) every row that is unpublished and whose
+  lease has lapsed: what a crash between commit and publish left behind, or what the
+  broker refused. Two relays (two instances of a service) never hold the same row at
+  once; a relay that dies leaves leases that expire and are taken over.
 """
 from __future__ import annotations
 
@@ -14,7 +19,9 @@ import logging
 import os
 import time
 import uuid
+from collections import deque
 from datetime import timedelta
+from typing import NamedTuple
 
 import amqp
 import sqlalchemy as sa
@@ -29,17 +36,39 @@ from .db import OUTBOX
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
+# How long rows handed to the local relay stay its own; it publishes them within
+# milliseconds, and a sweep anywhere takes them over if this process dies first.
+HANDOVER_LEASE = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=5)
+
+_INSERT = sa.insert(OUTBOX)
+_MARK_PUBLISHED = (
+    sa.update(OUTBOX).where(OUTBOX.c.event_id.in_(sa.bindparam("event_ids", expanding=True)))
+    .values(published_at=sa.bindparam("now"), lease_owner=None, lease_until=None)
+)
+
+
+class Pending(NamedTuple):
+    event_id: str
+    type: str
+    envelope: str
+    attempts: int = 0
 
 
 def record(session: Session, source: str, payload: contracts.Payload) -> contracts.Envelope:
-    """Add an event to the outbox inside the caller's transaction."""
-    envelope = contracts.build(source, payload, occurred_at=clock.now())
-    session.execute(sa.insert(OUTBOX).values(
-        event_id=str(envelope.event_id), type=envelope.type,
-        envelope=envelope.model_dump_json(), created_at=envelope.occurred_at,
-    ))
-    session.info["outbox_dirty"] = True
+    """Add an event to the outbox inside the caller's transaction. In a service, the
+    session knows its process's relay (`session.info["outbox_relay"]`): the row is then
+    leased to it and listed in `session.info["outbox_handover"]` for after the commit."""
+    relay: OutboxRelay | None = session.info.get("outbox_relay")
+    now = clock.now()
+    envelope = contracts.build(source, payload, occurred_at=now)
+    row = Pending(str(envelope.event_id), envelope.type, envelope.model_dump_json())
+    session.execute(_INSERT, {
+        "event_id": row.event_id, "type": row.type, "envelope": row.envelope, "created_at": now,
+        "lease_owner": relay.owner if relay else None, "lease_until": now + HANDOVER_LEASE if relay else None,
+    })
+    if relay is not None:
+        session.info.setdefault("outbox_handover", []).append(row)
     return envelope
 
 
@@ -157,9 +186,35 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self.publisher = publisher_for(amqp_uri)
+        self.handed: deque[Pending] = deque()
+        self._claim_statement = (
+            sa.update(OUTBOX)
+            .where(OUTBOX.c.id.in_(
+                sa.select(OUTBOX.c.id)
+                .where(OUTBOX.c.published_at.is_(None),
+                       sa.or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until < sa.bindparam("now")))
+                .order_by(OUTBOX.c.id).limit(batch_size)
+                .with_for_update(skip_locked=True)  # PostgreSQL: a second relay skips these rows
+                .scalar_subquery()))
+            .values(lease_owner=self.owner, lease_until=sa.bindparam("until"))
+            .returning(OUTBOX.c.id, OUTBOX.c.event_id, OUTBOX.c.type, OUTBOX.c.envelope, OUTBOX.c.attempts)
+        )
+
+    def hand_over(self, rows: list[Pending]) -> None:
+        """Rows committed by this process, leased to this relay, to publish next."""
+        self.handed.extend(rows)
+
+    def publish_handed(self) -> int:
+        total = 0
+        while self.handed:
+            batch = [self.handed.popleft() for _ in range(min(self.batch_size, len(self.handed)))]
+            published, failed = self._publish(batch)
+            self._settle(published, failed)
+            total += len(published)
+        return total
 
     def publish_pending(self) -> int:
-        """Publish every unpublished, unleased row; returns how many were published."""
+        """The sweep: publish every unpublished row whose lease has lapsed."""
         total = 0
         while True:
             rows = self._claim()
@@ -171,53 +226,39 @@ class OutboxRelay:
             if failed:
                 return total  # the broker is unhappy: leave the rest to the next sweep
 
-    def _claim(self) -> list[sa.Row]:
+    def _claim(self) -> list[Pending]:
         now = clock.now()
-        due = (
-            sa.select(OUTBOX.c.id)
-            .where(OUTBOX.c.published_at.is_(None),
-                   sa.or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until < now))
-            .order_by(OUTBOX.c.id).limit(self.batch_size)
-            .with_for_update(skip_locked=True)  # PostgreSQL: a second relay skips these rows
-            .scalar_subquery()
-        )
         with self.engine.begin() as connection:
-            rows = connection.execute(
-                sa.update(OUTBOX).where(OUTBOX.c.id.in_(due))
-                .values(lease_owner=self.owner, lease_until=now + LEASE)
-                .returning(OUTBOX.c.id, OUTBOX.c.type, OUTBOX.c.event_id, OUTBOX.c.envelope, OUTBOX.c.attempts)
-            ).all()
-        return sorted(rows, key=lambda row: row.id)
+            rows = connection.execute(self._claim_statement, {"now": now, "until": now + LEASE}).all()
+        return [Pending(row.event_id, row.type, row.envelope, row.attempts)
+                for row in sorted(rows, key=lambda row: row.id)]
 
-    def _publish(self, rows) -> tuple[list[int], list[tuple[int, int, str]]]:
+    def _publish(self, rows: list[Pending]) -> tuple[list[str], list[tuple[Pending, str]]]:
         verdicts = self.publisher.publish([
             (topology.events_exchange(contracts.spec(row.type).producer).name, row.type, row.event_id, row.envelope)
             for row in rows
         ])
-        published: list[int] = []
-        failed: list[tuple[int, int, str]] = []
+        published: list[str] = []
+        failed: list[tuple[Pending, str]] = []
         for row in rows:
             verdict = verdicts.get(row.event_id, "no confirmation from the broker")
             if verdict is None or (verdict.startswith("unroutable") and not contracts.spec(row.type).consumers):
-                published.append(row.id)  # confirmed, or a type nobody subscribes to by design
+                published.append(row.event_id)  # confirmed, or a type nobody subscribes to by design
             else:
-                failed.append((row.id, row.attempts, verdict))
+                failed.append((row, verdict))
                 log.warning("could not publish event %s (%s): %s", row.event_id, row.type, verdict)
         return published, failed
 
-    def _settle(self, published: list[int], failed: list[tuple[int, int, str]]) -> None:
+    def _settle(self, published: list[str], failed: list[tuple[Pending, str]]) -> None:
         now = clock.now()
         with self.engine.begin() as connection:
             if published:
+                connection.execute(_MARK_PUBLISHED, {"event_ids": published, "now": now})
+            for row, error in failed:
+                backoff = min(timedelta(seconds=2 ** min(row.attempts, 10)), MAX_BACKOFF)
                 connection.execute(
-                    sa.update(OUTBOX).where(OUTBOX.c.id.in_(published))
-                    .values(published_at=now, lease_owner=None, lease_until=None)
-                )
-            for row_id, attempts, error in failed:
-                backoff = min(timedelta(seconds=2 ** min(attempts, 10)), MAX_BACKOFF)
-                connection.execute(
-                    sa.update(OUTBOX).where(OUTBOX.c.id == row_id)
-                    .values(attempts=attempts + 1, last_error=error[:2000], lease_owner=None,
+                    sa.update(OUTBOX).where(OUTBOX.c.event_id == row.event_id)
+                    .values(attempts=row.attempts + 1, last_error=error[:2000], lease_owner=None,
                             lease_until=now + backoff)
                 )
 

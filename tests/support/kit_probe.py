@@ -62,6 +62,17 @@ class Probe:
         return n
 
     @rpc
+    def happen_then_fail(self, doomed, kept):
+        """Record `doomed` in a block that then fails, and `kept` in the next one."""
+        try:
+            with self.db.transaction() as session:
+                self.db.publish(session, ProbeHappened(n=doomed))
+                raise RuntimeError("the block fails after recording its event")
+        except RuntimeError:
+            pass
+        return self.happen(kept)
+
+    @rpc
     def schedule_ticks(self, count):
         with self.db.transaction() as session:
             for i in range(count):

@@ -163,3 +163,19 @@ def test_a_failed_sqlite_begin_releases_only_its_own_turn(tmp_path):
     worker.join(10)
     assert second.is_set()
     engine.dispose()
+
+
+def test_events_of_a_rolled_back_transaction_are_never_published(kit, container_factory):
+    """A block that fails after recording an event leaves nothing to hand to the relay,
+    even when the same worker's next block commits."""
+    producer = container_factory(probe.Probe, kit)
+    producer.start()
+    consumer = container_factory(probe.Sink, kit)
+    consumer.start()
+    with rpc(kit) as client:
+        assert client.kitprobe.happen_then_fail(31, 32) == 32
+    sink_db = kit["DB_URIS"]["kitsink"]
+    wait_for(lambda: count(sink_db, "SELECT count(*) FROM effects WHERE n = 32") == 1)
+    time.sleep(1.5)  # past a sweep
+    assert count(sink_db, "SELECT count(*) FROM effects WHERE n = 31") == 0
+    assert count(kit["DB_URIS"]["kitprobe"], "SELECT count(*) FROM outbox") == 1
