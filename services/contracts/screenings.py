@@ -280,6 +280,7 @@ class RsvpConfirmed(_ToRecipient):
     """A seat is reserved; the invitation (METHOD:REQUEST) puts it in their calendar."""
 
     confirmed_at: UtcDateTime
+    invited: bool = Field(False, description="an organiser invited this person (rather than a public RSVP)")
 
 
 @event("screenings", "rsvp_waitlisted", consumers=_MAILER)
@@ -288,6 +289,7 @@ class RsvpWaitlisted(_ToRecipient):
 
     position: int = Field(ge=1)
     waitlisted_at: UtcDateTime
+    invited: bool = Field(False, description="an organiser invited this person (rather than a public RSVP)")
 
 
 @event("screenings", "rsvp_promoted", consumers=_MAILER)

@@ -30,7 +30,7 @@ from .domain import (
 from .films import FILMS, Audience, Film, KitItem, KitItemKind, film_from_input
 from .models import (
     FeedbackRow, FeedVersionRow, FilmRow, LeaderRow, ReportAudienceRow, ReportRow, RsvpRow, ScreeningAudienceRow,
-    ScreeningRow,
+    ScreeningCohostRow, ScreeningRow,
 )
 from .schemas import Actor
 
@@ -193,6 +193,7 @@ def to_domain(row: ScreeningRow) -> Screening:
 def _store(session: Session, screening: Screening, row: ScreeningRow, host: LeaderRow) -> ScreeningRow:
     details = screening.details
     old_audiences = json.loads(row.audiences) if row.audiences else None
+    old_cohosts = json.loads(row.cohost_ids) if row.cohost_ids else None
     row.uid = screening.uid
     row.host_id = int(screening.host_id)
     row.status = screening.status.value
@@ -232,6 +233,13 @@ def _store(session: Session, screening: Screening, row: ScreeningRow, host: Lead
     if old_audiences != audiences:
         session.execute(sa.delete(ScreeningAudienceRow).where(ScreeningAudienceRow.screening_id == row.id))
         session.execute(sa.insert(ScreeningAudienceRow), [{"screening_id": row.id, "audience": a} for a in audiences])
+    if old_cohosts != list(details.cohost_ids):
+        session.execute(sa.delete(ScreeningCohostRow).where(ScreeningCohostRow.screening_id == row.id))
+        cohost_rows = [{"screening_id": row.id, "leader_id": int(c)} for c in sorted(set(details.cohost_ids))
+                       if c.isdigit()]
+        if cohost_rows:
+            session.execute(sa.insert(ScreeningCohostRow), cohost_rows)
+    # Also covers co-host changes: the leader feeds of old and new co-hosts are rebuilt.
     bump_feed_version(session)
     return row
 
@@ -239,6 +247,12 @@ def _store(session: Session, screening: Screening, row: ScreeningRow, host: Lead
 def bump_feed_version(session: Session) -> None:
     session.execute(sa.update(FeedVersionRow).where(FeedVersionRow.id == 1)
                     .values(version=FeedVersionRow.version + 1))
+
+
+def hosted_or_cohosted_by(leader_id: int):
+    """The SQL condition "this leader hosts or co-hosts the event" (both indexed)."""
+    cohosted = sa.select(ScreeningCohostRow.screening_id).where(ScreeningCohostRow.leader_id == leader_id)
+    return sa.or_(ScreeningRow.host_id == leader_id, ScreeningRow.id.in_(cohosted))
 
 
 def _load(session: Session, screening_id: Any, *, lock: bool = False) -> ScreeningRow:
@@ -659,7 +673,7 @@ def _to_rsvp(row: RsvpRow) -> Rsvp:
     return Rsvp(
         id=row.id, screening_id=row.screening_id, name=row.name, email=row.email, status=RsvpStatus(row.status),
         position=row.position, created_at=row.created_at, cancel_token_hash=row.cancel_token_hash,
-        walk_in=row.walk_in, promoted_at=row.promoted_at, cancelled_at=row.cancelled_at,
+        walk_in=row.walk_in, promoted_at=row.promoted_at, cancelled_at=row.cancelled_at, invited=row.invited,
     )
 
 
@@ -684,6 +698,7 @@ def _save_rsvps(session: Session, attendees: AttendeeList, rows: dict[str, RsvpR
         row.walk_in = rsvp.walk_in
         row.promoted_at = rsvp.promoted_at
         row.cancelled_at = rsvp.cancelled_at
+        row.invited = rsvp.invited
     session.flush()
 
 
@@ -711,22 +726,37 @@ def _announce_promotions(session: Session, settings: Settings, screening: Screen
 
 
 def rsvp(session: Session, settings: Settings, screening_id: Any, name: Any, email: Any, now: datetime) -> dict:
+    """A member of the public takes a seat (or a waitlist place); never for invitation-only events."""
+    return _take_place(session, settings, _load(session, screening_id, lock=True), name, email, now, invited=False)
+
+
+def invite(session: Session, settings: Settings, actor: Actor, screening_id: Any, name: Any, email: Any,
+           now: datetime) -> dict:
+    """An organiser or manager invites someone: a seat (or a waitlist place when full) and
+    an invitation mail; the same email again is a no-op. Uninviting is `cancel_rsvp`."""
     row = _load(session, screening_id, lock=True)
+    _require_organiser_or_manager(actor, to_domain(row))
+    return _take_place(session, settings, row, name, email, now, invited=True)
+
+
+def _take_place(session: Session, settings: Settings, row: ScreeningRow, name: Any, email: Any, now: datetime, *,
+                invited: bool) -> dict:
     screening = to_domain(row)
     attendees, rows = _attendee_list(session, row.id)
-    result = attendees.rsvp(screening, name=name, email=email, now=now)
+    result = attendees.rsvp(screening, name=name, email=email, now=now, invited=invited)
     seat = result.rsvp
     if result.created:
         seat.cancel_token_hash = domain.hash_token(link_token(settings, seat.id))
         _save_rsvps(session, attendees, rows)
         if seat.status is RsvpStatus.CONFIRMED:
-            _publish_seat(session, settings, screening, seat, events.RsvpConfirmed, now, confirmed_at=now)
+            _publish_seat(session, settings, screening, seat, events.RsvpConfirmed, now, confirmed_at=now,
+                          invited=invited)
         else:
             position = [r.id for r in attendees.waitlist].index(seat.id) + 1
             outbox.record(session, SOURCE, events.RsvpWaitlisted(
                 screening=screening_info(session, screening), recipient=events.Person(name=seat.name, email=seat.email),
                 recipient_role="waitlisted", rsvp_id=seat.id, cancel_path=cancel_path(settings, seat.id),
-                position=position, waitlisted_at=now,
+                position=position, waitlisted_at=now, invited=invited,
             ))
     return _rsvp_view(settings, attendees, seat, created=result.created)
 
@@ -736,7 +766,9 @@ def _rsvp_view(settings: Settings, attendees: AttendeeList, seat: Rsvp, *, creat
     return {
         "rsvp_id": seat.id, "screening_id": seat.screening_id, "status": seat.status.value, "created": created,
         "waitlist_position": waitlist.index(seat.id) + 1 if seat.id in waitlist else None,
-        "cancel_path": cancel_path(settings, seat.id),
+        # The private link goes back only with the seat just taken; an existing seat's link
+        # is in its holder's mail, never handed to whoever types their address again.
+        "cancel_path": cancel_path(settings, seat.id) if created else None,
     }
 
 
@@ -798,7 +830,7 @@ def attendees(session: Session, actor: Actor, screening_id: Any) -> list[dict]:
     attendee_list, _ = _attendee_list(session, row.id)
     return [
         {"rsvp_id": r.id, "name": r.name, "email": r.email, "status": r.status.value, "walk_in": r.walk_in,
-         "position": r.position, "registered_at": r.created_at.isoformat()}
+         "invited": r.invited, "position": r.position, "registered_at": r.created_at.isoformat()}
         for r in sorted(attendee_list.rsvps, key=lambda r: r.position)
     ]
 
@@ -811,9 +843,10 @@ def attendees_csv(session: Session, actor: Actor, screening_id: Any) -> str:
 
 
 def attendee_view(session: Session, settings: Settings, rsvp_id: Any, token: Any) -> dict:
-    """The event as one attendee sees it: the join link only for a confirmed seat."""
+    """The event as one attendee sees it: the join link only for a confirmed seat. The
+    private link opens an invitation-only event too."""
     row, seat = _rsvp_by_token(session, rsvp_id, token, lock=False)
-    view = screening_view(session, row, None)
+    view = screening_view(session, row, None, holds_link=True)
     confirmed = seat.status == RsvpStatus.CONFIRMED.value
     view["rsvp"] = {"rsvp_id": seat.id, "name": seat.name, "status": seat.status}
     view["join_url"] = row.join_url if confirmed and row.status == Status.SCHEDULED.value else None
@@ -895,11 +928,11 @@ def _can_see(actor: Actor | None, screening: Screening) -> bool:
 
 
 def screening_view(session: Session, row: ScreeningRow, actor: Actor | None, *,
-                   counts: Mapping[str, int] | None = None) -> dict:
+                   counts: Mapping[str, int] | None = None, holds_link: bool = False) -> dict:
     """An event as the caller may see it: never the attendees, and the join link only
     for organisers and managers (attendees get it through `attendee_view`)."""
     screening = to_domain(row)
-    if not _can_see(actor, screening):
+    if not (holds_link or _can_see(actor, screening)):
         raise NotFound("no such screening")
     details = screening.details
     if counts is None:
@@ -948,9 +981,11 @@ def search_screenings(session: Session, filters, actor: Actor | None) -> dict:
     if actor is None or not actor.manager:
         visible = s.in_feeds.is_(True)
         if actor is not None and actor.leader_id is not None:
-            visible = sa.or_(visible, s.host_id == actor.leader_id)
+            visible = sa.or_(visible, hosted_or_cohosted_by(actor.leader_id))
         conditions.append(visible)
-    for column, value in ((s.region, filters.region), (s.state, filters.state), (s.host_id, filters.leader_id),
+    if filters.leader_id is not None:
+        conditions.append(hosted_or_cohosted_by(filters.leader_id))
+    for column, value in ((s.region, filters.region), (s.state, filters.state),
                           (s.kind, filters.kind), (s.format, filters.format), (s.status, filters.status)):
         if value is not None:
             conditions.append(column == value)

@@ -829,6 +829,7 @@ class Rsvp:
     walk_in: bool = False
     promoted_at: datetime | None = None
     cancelled_at: datetime | None = None
+    invited: bool = False
 
     @property
     def active(self) -> bool:
@@ -872,7 +873,9 @@ class AttendeeList:
     def rsvp(
         self, screening: Screening, *, name: Any, email: Any, now: datetime, invited: bool = False,
     ) -> RsvpResult:
-        """Reserve a seat, or a waitlist place when full; the same email again is a no-op."""
+        """Reserve a seat, or a waitlist place when full; the same email again is a no-op.
+
+        `invited` is an organiser's invitation: the only way into an invitation-only event."""
         self._check_belongs(screening)
         errors = _Errors()
         name = _text(name, "name", errors, limit=MAX_TITLE, required=True)
@@ -882,11 +885,13 @@ class AttendeeList:
         errors.raise_if_any()
 
         _require_open_for_rsvp(screening, now)
+        # Refused before the idempotent lookup: a public caller must not learn whether an
+        # address was invited, nor receive the invitee's private link.
+        if screening.details.visibility is Visibility.INVITATION_ONLY and not invited:
+            raise Forbidden("this event is by invitation only: ask its host for an invitation")
         existing = self.find_active_by_email(normalised)
         if existing is not None:
             return RsvpResult(existing, created=False)
-        if screening.details.visibility is Visibility.INVITATION_ONLY and not invited:
-            raise Forbidden("this event is by invitation only")
 
         token, token_hash = new_cancel_token()
         full = len(self.confirmed) >= screening.details.capacity
@@ -899,6 +904,7 @@ class AttendeeList:
             position=self._next_position(),
             created_at=now,
             cancel_token_hash=token_hash,
+            invited=invited,
         )
         self.rsvps.append(rsvp)
         return RsvpResult(rsvp, created=True, cancel_token=token)

@@ -29,6 +29,7 @@ from services.contracts.screenings import PUBLIC_PATHS
 from services.runtime.errors import NotFound, ValidationFailed
 
 from . import calendar
+from .app import hosted_or_cohosted_by
 from .models import FeedVersionRow, LeaderRow, ScreeningRow
 
 UTC = timezone.utc
@@ -93,8 +94,8 @@ def _scope(session: Session, kind: str, key: Any) -> tuple[tuple, list, str, str
     leader = session.get(LeaderRow, key)
     if leader is None:
         raise NotFound("no such leader")
-    return ("leader", key), [s.host_id == key], f"{NETWORK}: screenings hosted by {leader.name}", \
-        f"Public screenings hosted by {leader.name}"
+    return ("leader", key), [hosted_or_cohosted_by(key)], f"{NETWORK}: screenings hosted by {leader.name}", \
+        f"Public screenings hosted or co-hosted by {leader.name}"
 
 
 @dataclass

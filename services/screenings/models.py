@@ -111,6 +111,15 @@ class ScreeningAudienceRow(Base):
     audience: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
 
 
+class ScreeningCohostRow(Base):
+    """One row per co-host of an event, so a leader's feed finds co-hosted events by index."""
+
+    __tablename__ = "screening_cohosts"
+
+    screening_id: Mapped[str] = mapped_column(sa.ForeignKey("screenings.id"), primary_key=True)
+    leader_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, index=True)
+
+
 class RsvpRow(Base):
     __tablename__ = "rsvps"
     __table_args__ = (
@@ -129,6 +138,8 @@ class RsvpRow(Base):
     walk_in: Mapped[bool] = mapped_column(sa.Boolean)
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Placed by an organiser's invitation rather than the public RSVP form.
+    invited: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
 
 
 class ReportRow(Base):

@@ -196,6 +196,12 @@ class AttendanceEntrypoints:
             return app.rsvp(session, self.ctx.settings, screening_id, name, email, clock.now())
 
     @rpc
+    def invite(self, actor, screening_id, name, email):
+        with self.db.transaction() as session:
+            return app.invite(session, self.ctx.settings, schemas.actor(actor), screening_id, name, email,
+                              clock.now())
+
+    @rpc
     def cancel_rsvp(self, rsvp_id, token):
         with self.db.transaction() as session:
             return app.cancel_rsvp(session, self.ctx.settings, rsvp_id, token, clock.now())

@@ -81,6 +81,7 @@ def test_rsvp_waitlist_promotion_and_cancel_link(harness):
         assert first["status"] == "confirmed" and second["status"] == "waitlisted"
         assert second["waitlist_position"] == 1
         assert again["rsvp_id"] == first["rsvp_id"] and again["created"] is False
+        assert again["cancel_path"] is None  # the private link is only in Ana's mail
 
         [confirmed] = harness.wait_for_mail("rsvp_confirmed", 1)
         [waitlisted] = harness.wait_for_mail("rsvp_waitlisted", 1)

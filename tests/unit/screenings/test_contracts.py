@@ -182,3 +182,13 @@ def test_a_payload_that_does_not_validate_is_refused_by_the_consumer():
 
 def test_public_paths_are_site_paths():
     assert all(path.startswith("/") and "://" not in path for path in PUBLIC_PATHS.values())
+
+
+def test_invited_defaults_to_false_so_earlier_rsvp_payloads_still_validate():
+    earlier = {**attendee_fields(), "invitation_method": "REQUEST", "invitation_ics": ics(METHOD_REQUEST),
+               "confirmed_at": NOW.isoformat()}
+    assert RsvpConfirmed.model_validate(earlier).invited is False
+    invited = RsvpConfirmed.model_validate({**earlier, "invited": True})
+    assert parse(build("screenings", invited).model_dump_json()).data.invited is True
+    with pytest.raises(ValidationError):
+        RsvpConfirmed.model_validate({**earlier, "invited": "perhaps"})

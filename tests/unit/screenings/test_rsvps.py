@@ -96,6 +96,40 @@ def test_invitation_only_event_refuses_public_rsvps():
     assert attendees.rsvp(screening, name="Ana", email="ana@example.org", now=LATER, invited=True).created
 
 
+def test_an_invited_email_cannot_use_the_public_form_to_learn_its_place():
+    screening, attendees = event_with(visibility="invitation_only")
+    invited = attendees.rsvp(screening, name="Ana", email="ana@example.org", now=LATER, invited=True)
+    with pytest.raises(Forbidden, match="invitation only"):
+        attendees.rsvp(screening, name="Ana", email="ana@example.org", now=LATER)
+    assert attendees.rsvps == [invited.rsvp] and invited.rsvp.invited is True
+
+
+def test_invitations_fill_seats_then_the_waitlist_and_repeat_invitations_are_no_ops():
+    screening, attendees = event_with(capacity=1, visibility="invitation_only")
+    ana = attendees.rsvp(screening, name="Ana", email="ana@example.org", now=LATER, invited=True)
+    ben = attendees.rsvp(screening, name="Ben", email="ben@example.org", now=LATER, invited=True)
+    again = attendees.rsvp(screening, name="Ana", email="ANA@example.org", now=LATER, invited=True)
+    assert (ana.rsvp.status, ben.rsvp.status) == (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
+    assert again.created is False and again.rsvp is ana.rsvp and len(attendees.rsvps) == 2
+    promoted = attendees.cancel(screening, ana.rsvp.id, now=LATER).promoted
+    assert promoted is ben.rsvp and promoted.status is RsvpStatus.CONFIRMED
+
+
+def test_invitations_follow_the_same_rules_as_rsvps():
+    screening, attendees = event_with(visibility="invitation_only")
+    screening.cancel(message="Postponed", now=LATER)
+    with pytest.raises(Conflict):
+        attendees.rsvp(screening, name="Ana", email="ana@example.org", now=LATER, invited=True)
+    pending = submitted(visibility="invitation_only")
+    with pytest.raises(Conflict):
+        AttendeeList(pending.id).rsvp(pending, name="Ana", email="ana@example.org", now=LATER, invited=True)
+
+
+def test_public_rsvps_are_not_marked_invited():
+    screening, attendees = event_with()
+    assert attendees.rsvp(screening, name="Ana", email="ana@example.org", now=LATER).rsvp.invited is False
+
+
 def test_cancelling_a_confirmed_seat_promotes_the_first_waitlisted():
     screening, attendees = event_with(capacity=1)
     ana = attendees.rsvp(screening, name="Ana", email="ana@example.org", now=LATER).rsvp
