@@ -38,6 +38,8 @@ timer_effects = sa.Table(
     sa.Column("job_key", sa.String(64)), sa.Column("instance", sa.String(64)),
 )
 
+RECORD_EFFECT = sa.insert(effects)
+
 INSTANCE = f"pid-{os.getpid()}"
 
 # In-process observations for the retry tests: (n, monotonic time) of every attempt.
@@ -102,7 +104,7 @@ class Sink:
         attempts.append((event.data.n, time.monotonic()))
         if event.data.behaviour == "fail" and refusing.is_set():
             raise RuntimeError(f"probe {event.data.n} refused on purpose")
-        session.execute(sa.insert(effects).values(
-            event_id=str(event.event_id), n=event.data.n, instance=INSTANCE,
-            sent_at=event.data.sent_at, handled_at=time.time(),
-        ))
+        session.execute(RECORD_EFFECT, {
+            "event_id": str(event.event_id), "n": event.data.n, "instance": INSTANCE,
+            "sent_at": event.data.sent_at, "handled_at": time.time(),
+        })
