@@ -28,8 +28,6 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_HEARTBEAT, HEARTBEAT_CONFIG_KEY, PREFETCH_COUNT_CONFIG_KEY
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import Entrypoint, ProviderCollector, SharedExtension
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services import contracts
 
@@ -217,19 +215,18 @@ def handles(event_type: str) -> Callable:
     return decorate
 
 
-_CLAIM_EVENT = {
-    dialect: insert(PROCESSED_EVENTS).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-    for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}
+# Written as text: SQLAlchemy does not cache statements with on_conflict_do_nothing(),
+# and this one runs for every event. Both SQLite and PostgreSQL speak this syntax.
+_CLAIM_EVENT = sa.text(
+    "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES (:consumer, :event_id, :processed_at) "
+    "ON CONFLICT (consumer, event_id) DO NOTHING"
+).bindparams(sa.bindparam("processed_at", type_=PROCESSED_EVENTS.c.processed_at.type))
 
 
 def claim_event(session, consumer: str, event_id: str) -> bool:
     """Record the event as processed by `consumer` within the caller's transaction.
     False when it already was: the caller must then do nothing. A concurrent twin on
     PostgreSQL waits on the key here until the first commits, then inserts nothing."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in _CLAIM_EVENT:
-        raise RuntimeError(f"no idempotent insert for the {dialect} dialect")
-    result = session.execute(_CLAIM_EVENT[dialect],
-                             {"consumer": consumer, "event_id": event_id, "processed_at": clock.now()})
+    result = session.execute(_CLAIM_EVENT, {"consumer": consumer, "event_id": event_id,
+                                            "processed_at": clock.now()})
     return result.rowcount == 1
