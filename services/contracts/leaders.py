@@ -104,3 +104,28 @@ class TrainingCompleted(Payload):
     module_title: Text
     completed_at: AwareDatetime
     mentoring_ready: bool = Field(description="the leader can now receive mentorship requests")
+
+
+SitePath = Annotated[str, StringConstraints(pattern=r"^/[!-~]*$", max_length=500)]
+
+
+class TrainingModuleDue(Payload):
+    slug: Slug
+    title: Text
+    minutes: PositiveInt
+
+
+@event("leaders", "training_reminder_due", consumers=("mailer",))
+class TrainingReminderDue(Payload):
+    """A leader approved a while ago has still not finished the modules needed to mentor."""
+
+    leader_id: PositiveInt
+    name: Text
+    email: EmailStr
+    missing_modules: tuple[TrainingModuleDue, ...] = Field(
+        min_length=1, description="the mentoring modules still to complete, in catalogue order"
+    )
+    reminder_number: PositiveInt = Field(description="1 for the first reminder")
+    final: bool = Field(description="no further training reminder will be sent")
+    approved_at: AwareDatetime
+    training_path: SitePath = Field(description="the leader's training page on the gateway")

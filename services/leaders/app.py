@@ -27,7 +27,10 @@ from services.contracts.leaders import (
     LeaderDeactivated,
     LeaderUpdated,
     TrainingCompleted,
+    TrainingModuleDue,
+    TrainingReminderDue,
 )
+from services.runtime import timers
 from services.runtime.errors import Conflict, NotFound, ValidationFailed
 
 from . import domain, regions
@@ -39,6 +42,7 @@ from .models import (
     LeaderRow,
     ProgramSettingsRow,
     TrainingCompletionRow,
+    TrainingReminderRow,
 )
 from .schemas import (
     ApplicationDecision,
@@ -54,6 +58,15 @@ from .schemas import (
 )
 
 Publish = Callable[[Session, Payload], None]
+
+# Paths this service puts in its own (non-mentorship) events; the gateway serves them and
+# the mailer prefixes PUBLIC_BASE_URL. The training page needs the signed-in leader.
+LEADER_PATHS = {
+    "training": "/leader/training",
+}
+
+# Timer job kind (services.runtime.timers) for training reminders; the key is the leader id.
+TRAINING_REMINDER = "training_reminder"
 
 # Applications still waiting for a decision; a second one from the same address is a duplicate.
 OPEN_APPLICATION_STATUSES = ("pending", "waitlisted")
@@ -354,6 +367,8 @@ def update_leader(
     event = _leader_event(before, after, program_settings(session).region_grouping)
     if event is not None:
         publish(session, event)
+    if after.status != before.status:
+        plan_training_reminder(session, row, _completions(session, row.id))
     return _record(session, after, today=now.date())
 
 
@@ -583,6 +598,7 @@ def approve_application(
     _record_decision(row, approved, decision.decided_by, now)
     row.leader_id = leader_row.id
     session.flush()
+    plan_training_reminder(session, leader_row, {})
     publish(session, ApplicationApproved(
         **domain.leader_snapshot(leader, settings.region_grouping),
         application_id=row.id, approved_at=now,
@@ -673,7 +689,91 @@ def complete_training(
             module_title=chosen.title, completed_at=now,
             mentoring_ready=domain.can_receive_mentorship_requests(completed),
         ))
+        plan_training_reminder(session, row, completed)
     return {**_training_record(row.id, completed), "newly_completed": is_new}
+
+
+# Training reminders (schedule rule: domain.next_training_reminder_at). Only leaders who
+# joined through an approved application are reminded: a roster imported from CSV brings
+# leaders whose training the program already knows about.
+
+
+@dataclass(frozen=True)
+class _ReminderHistory:
+    approved_at: datetime
+    sent: int
+    last_sent_at: datetime | None
+
+
+def _reminder_history(session: Session, leader_id: int) -> _ReminderHistory | None:
+    approved_at = session.execute(
+        sa.select(ApplicationRow.decided_at)
+        .where(ApplicationRow.leader_id == leader_id, ApplicationRow.status == "approved")
+    ).scalar_one_or_none()
+    if approved_at is None:
+        return None
+    sent, last_sent_at = session.execute(
+        sa.select(sa.func.count(), sa.func.max(TrainingReminderRow.sent_at))
+        .where(TrainingReminderRow.leader_id == leader_id)
+    ).one()
+    return _ReminderHistory(approved_at, sent, last_sent_at)
+
+
+def _next_reminder_at(row: LeaderRow, history: _ReminderHistory | None,
+                      completed: Iterable[str]) -> datetime | None:
+    if history is None:
+        return None
+    return domain.next_training_reminder_at(
+        approved_at=history.approved_at, reminders_sent=history.sent, completed_slugs=completed,
+        active=row.status == "active", last_sent_at=history.last_sent_at,
+    )
+
+
+def plan_training_reminder(session: Session, row: LeaderRow, completed: Iterable[str]) -> datetime | None:
+    """Schedule the leader's next training reminder, or drop it when none is due any more."""
+    due = _next_reminder_at(row, _reminder_history(session, row.id), completed)
+    if due is None:
+        timers.cancel(session, TRAINING_REMINDER, str(row.id))
+    else:
+        timers.schedule(session, TRAINING_REMINDER, str(row.id), due, {"leader_id": row.id})
+    return due
+
+
+def send_training_reminder(session: Session, publish: Publish, leader_id: int, *, now: datetime) -> bool:
+    """Publish the reminder due now, re-checked under the leader's lock: a leader who
+    finished the modules or left active service since it was scheduled gets nothing.
+    Returns whether a reminder was published."""
+    row = session.get(LeaderRow, leader_id, with_for_update=True)
+    if row is None:
+        return False
+    completed = _completions(session, row.id)
+    history = _reminder_history(session, row.id)
+    due = _next_reminder_at(row, history, completed)
+    if due is None or due > now:
+        plan_training_reminder(session, row, completed)
+        return False
+    number = history.sent + 1
+    missing = [domain.TRAINING_MODULES_BY_SLUG[slug] for slug in domain.missing_mentoring_modules(completed)]
+    session.add(TrainingReminderRow(leader_id=row.id, number=number, sent_at=now,
+                                    missing_modules=",".join(m.slug for m in missing)))
+    session.flush()
+    publish(session, TrainingReminderDue(
+        leader_id=row.id, name=row.name, email=row.email,
+        missing_modules=tuple(TrainingModuleDue(slug=m.slug, title=m.title, minutes=m.minutes) for m in missing),
+        reminder_number=number, final=domain.is_last_training_reminder(number),
+        approved_at=history.approved_at, training_path=LEADER_PATHS["training"],
+    ))
+    plan_training_reminder(session, row, completed)
+    return True
+
+
+def timer_handlers(publish: Publish) -> dict[str, timers.JobHandler]:
+    """Handlers for services.runtime.timers.run_due."""
+
+    def remind(session: Session, payload: dict[str, Any], now: datetime) -> None:
+        send_training_reminder(session, publish, payload["leader_id"], now=now)
+
+    return {TRAINING_REMINDER: remind}
 
 
 # ---------------------------------------------------------------------------------------

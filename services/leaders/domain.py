@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import phonenumbers
@@ -675,6 +675,45 @@ def record_completion(
     if slug in completed:
         return dict(completed), False
     return {**completed, slug: now}, True
+
+
+# Training reminders. A newly approved leader who has not finished the mentoring modules
+# is reminded 7 days after approval, then every 14 days, three times at most. Only the
+# mentoring modules count: they are what stands between a leader and mentorship requests,
+# while the other modules help with screenings and are left to the leader's own pace.
+TRAINING_REMINDER_FIRST_AFTER = timedelta(days=7)
+TRAINING_REMINDER_INTERVAL = timedelta(days=14)
+TRAINING_REMINDER_LIMIT = 3
+
+
+def next_training_reminder_at(
+    *,
+    approved_at: datetime,
+    reminders_sent: int,
+    completed_slugs: Iterable[str],
+    active: bool = True,
+    last_sent_at: datetime | None = None,
+) -> datetime | None:
+    """When the next training reminder is due, or None when no more should be sent.
+
+    Reminders fall on fixed days counted from approval (7, 21, 35); when one went out
+    late (the service was down), the next still waits a full interval after it, so a
+    leader never gets two reminders in a row.
+    """
+    _require_aware(approved_at, "approved_at")
+    if reminders_sent < 0:
+        raise ValueError("reminders_sent must not be negative")
+    if not active or reminders_sent >= TRAINING_REMINDER_LIMIT or not missing_mentoring_modules(completed_slugs):
+        return None
+    due = approved_at + TRAINING_REMINDER_FIRST_AFTER + TRAINING_REMINDER_INTERVAL * reminders_sent
+    if last_sent_at is not None:
+        due = max(due, _require_aware(last_sent_at, "last_sent_at") + TRAINING_REMINDER_INTERVAL)
+    return due
+
+
+def is_last_training_reminder(number: int) -> bool:
+    """Whether reminder `number` (counted from 1) is the last one a leader receives."""
+    return number >= TRAINING_REMINDER_LIMIT
 
 
 # ---------------------------------------------------------------------------------------

@@ -126,6 +126,22 @@ class TrainingCompletionRow(Base):
     __table_args__ = (sa.Index("ix_training_completions_module_leader_id", "module", "leader_id"),)
 
 
+class TrainingReminderRow(Base):
+    """Each training reminder sent to a leader; `number` counts from 1. The key makes a
+    reminder go out at most once however the timer races."""
+
+    __tablename__ = "training_reminders"
+
+    leader_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("leaders.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    missing_modules: Mapped[str] = mapped_column(sa.String(400))
+
+    __table_args__ = (sa.CheckConstraint("number >= 1", name="number_positive"),)
+
+
 class ProgramSettingsRow(Base):
     """The program's choices; a single row (id 1), absent until a manager changes a default."""
 

@@ -175,7 +175,8 @@ class RegionEntrypoints:
 
 
 class TrainingEntrypoints:
-    """Distance learning: the modules and each leader's completions."""
+    """Distance learning: the modules, each leader's completions, and the reminders to
+    leaders who have not finished the mentoring modules (app.LEADER_PATHS)."""
 
     db: Database
 
@@ -192,6 +193,10 @@ class TrainingEntrypoints:
     def complete_training(self, leader_id, module):
         with self.db.transaction() as session:
             return app.complete_training(session, self.db.publish, leader_id, module, now=clock.now())
+
+    @every_tick
+    def run_training_timers(self):
+        timers.run_due(self.db, app.timer_handlers(self.db.publish), clock.now())
 
 
 class MentorshipEntrypoints:

@@ -33,6 +33,7 @@ EXPECTED_CONSUMERS = {
     "leader_availability_changed": ("screenings",),
     "leader_deactivated": ("screenings", "gateway"),
     "training_completed": ("mailer",),
+    "training_reminder_due": ("mailer",),
 }
 
 
