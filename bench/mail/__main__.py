@@ -74,6 +74,11 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def fresh_database(scratch: Path, db_uri: str | None) -> str:
     if db_uri:
         engine = make_engine(db_uri)
@@ -122,6 +127,7 @@ def run_mailer(amqp_uri: str, scratch: Path, port: int, count: int, db_uri: str 
             queue = topology.consumer_queue("mailer")(connection.default_channel)
             wait_until(lambda: queue.queue_declare(passive=True).consumer_count >= 1, 60, "the mailer to start")
         before, _ = accepted(port)
+        cpu_before = cpu_seconds(mailer.pid)
         started = time.perf_counter()
         with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
             producer = Producer(connection.default_channel)
@@ -132,6 +138,7 @@ def run_mailer(amqp_uri: str, scratch: Path, port: int, count: int, db_uri: str 
                                  serializer=None)
         wait_until(lambda: accepted(port)[0] - before >= count, 600, "the messages to arrive")
         elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(mailer.pid) - cpu_before
         rss = peak_rss_mb(mailer.pid)
     finally:
         mailer.terminate()
@@ -141,7 +148,7 @@ def run_mailer(amqp_uri: str, scratch: Path, port: int, count: int, db_uri: str 
         messages = [row[0] for row in conn.execute(sa.text("SELECT mime FROM messages ORDER BY id"))]
         recipients = [row[0] for row in conn.execute(sa.text("SELECT recipient FROM messages ORDER BY id"))]
     engine.dispose()
-    return {"rate": count / elapsed, "seconds": elapsed, "rss_mb": rss,
+    return {"rate": count / elapsed, "seconds": elapsed, "rss_mb": rss, "cpu_ms": 1000 * cpu / count,
             "messages": list(zip(recipients, messages))}
 
 
@@ -179,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
                 raw = run_raw(port, mailer.pop("messages"))
                 results.append({**mailer, "raw": raw})
                 print(f"run {run + 1}: mailer {mailer['rate']:.0f} msg/s ({mailer['seconds']:.2f} s), "
-                      f"raw smtplib {raw:.0f} msg/s, mailer peak RSS {mailer['rss_mb']:.0f} MB", flush=True)
+                      f"raw smtplib {raw:.0f} msg/s, mailer CPU {mailer['cpu_ms']:.1f} ms/msg, "
+                      f"mailer peak RSS {mailer['rss_mb']:.0f} MB", flush=True)
         total, distinct = accepted(port)
     finally:
         server.terminate()

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from services.contracts.mailer import MailFailed, MailSent
 from services.runtime import outbox, timers
-from services.runtime.db import SCHEDULED_JOBS
+from services.runtime.db import SCHEDULED_JOBS, UTCDateTime
 from services.runtime.errors import Conflict, NotFound, ValidationFailed
 
 from . import delivery, render
@@ -129,14 +130,38 @@ def _insert(session: Session, table):
     raise RuntimeError(f"unsupported database {dialect}")
 
 
+@lru_cache(maxsize=64)
+def _insert_ignoring_statement(table: sa.Table, unique_column: str, columns: tuple[str, ...]):
+    # SQLAlchemy cannot cache the dialects' on_conflict_do_nothing() constructs (their
+    # cache key is None), so each use was compiled afresh: a large part of queueing a
+    # message. The same statement as text is built and compiled once; SQLite and
+    # PostgreSQL both read this ON CONFLICT clause, and the bind types keep the columns'
+    # conversions (UTC datetimes, bytes).
+    names = ", ".join(f'"{name}"' for name in columns)
+    values = ", ".join(f":{name}" for name in columns)
+    return sa.text(
+        f'INSERT INTO "{table.name}" ({names}) VALUES ({values}) ON CONFLICT ("{unique_column}") DO NOTHING'
+    ).bindparams(*(sa.bindparam(name, type_=table.c[name].type) for name in columns))
+
+
+def _insert_ignoring(session: Session, table: sa.Table, unique_column: str, values: dict[str, Any]) -> int:
+    """Insert a row unless one with the same `unique_column` exists; returns rows inserted."""
+    statement = _insert_ignoring_statement(table, unique_column, tuple(values))
+    return session.execute(statement, values).rowcount or 0
+
+
+_MESSAGES = Message.__table__
+_BY_DEDUPE_KEY = sa.select(_MESSAGES.c.id).where(_MESSAGES.c.dedupe_key == sa.bindparam("key"))
+
+
 def queue_event(session: Session, event, settings: MailerSettings, now: datetime) -> int:
     """Store the mail an event causes (and note the activity for the digest). Returns
     how many new messages were queued."""
     data = event.data
-    session.execute(_insert(session, Activity.__table__).values(
+    _insert_ignoring(session, Activity.__table__, "event_id", dict(
         event_id=str(event.event_id), event_type=event.type, region=region_of(data),
         state=state_of(data), occurred_at=event.occurred_at,
-    ).on_conflict_do_nothing(index_elements=["event_id"]))
+    ))
     notes = notifications_for(event.type, data, settings.render_context())
     return sum(store(session, note, str(event.event_id), event.type, settings, now) for note in notes)
 
@@ -155,7 +180,7 @@ def store(session: Session, note: Notification, event_id: str, event_type: str,
     except ValidationFailed as error:
         return _store_invalid(session, note, event_id, event_type, raw_address, str(error), now)
     key = delivery.dedupe_key(event_id, recipient, note.template, note.sequence)
-    if session.execute(sa.select(Message.id).where(Message.dedupe_key == key)).first():
+    if session.execute(_BY_DEDUPE_KEY, {"key": key}).first():
         return 0
     token = unsubscribe_token(session, recipient, now) if note.kind.is_list_type else None
     context = {
@@ -171,7 +196,7 @@ def store(session: Session, note: Notification, event_id: str, event_type: str,
         dedupe_key=key,
     )
     mime = compose(draft, settings.mail, now=now)
-    inserted = session.execute(_insert(session, Message.__table__).values(
+    inserted = _insert_ignoring(session, _MESSAGES, "dedupe_key", dict(
         dedupe_key=key, message_id=mime["Message-ID"], source_event_id=event_id,
         source_event_type=event_type, recipient=recipient, recipient_name=note.to_name or "",
         template=note.template, kind=note.kind.value, subject=parts.subject,
@@ -181,10 +206,10 @@ def store(session: Session, note: Notification, event_id: str, event_type: str,
         calendar_sequence=note.sequence, unsubscribe_token=token, mime=mime.as_bytes(),
         state=MailState.QUEUED.value, attempts=0, next_attempt_at=now,
         created_at=now, queued_at=now,
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"])).rowcount
+    ))
     if inserted:
         session.info["mail_queued"] = True
-    return inserted or 0
+    return inserted
 
 
 def _store_invalid(session, note, event_id, event_type, raw_address, error, now) -> int:
@@ -255,16 +280,48 @@ def claim_due(session: Session, owner: str, now: datetime, policy: DeliveryPolic
               limit: int) -> tuple[list[Outgoing], int]:
     """Take up to `limit` due messages for this sender under a lease. Suppressed and
     exhausted ones are settled here instead. Returns (to send, rows settled or claimed)."""
-    ids = session.execute(
-        sa.select(Message.id).where(_due_clause(now)).order_by(Message.id).limit(limit)
+    # Core statements and only the columns the rules need: this runs for every batch,
+    # and the stored bodies are read once, by the claiming UPDATE, for the rows sent.
+    due = session.execute(
+        sa.select(_MESSAGES.c.id, _MESSAGES.c.recipient, _MESSAGES.c.kind, _MESSAGES.c.state,
+                  _MESSAGES.c.attempts, _MESSAGES.c.queued_at)
+        .where(_due_clause(now)).order_by(_MESSAGES.c.id).limit(limit)
         .with_for_update(skip_locked=True)
-    ).scalars().all()
-    if not ids:
+    ).all()
+    if not due:
         return [], 0
-    rows = session.execute(sa.select(Message).where(Message.id.in_(ids)).order_by(Message.id)).scalars().all()
-    suppressed = _suppressions(session, {row.recipient for row in rows})
-    outgoing = []
-    for row in rows:
+    suppressed = _suppressions(session, {row.recipient for row in due})
+    unsendable, to_claim, lease_expires_at = [], [], None
+    for row in due:
+        if delivery.suppression_applies(MailKind(row.kind), suppressed.get(row.recipient, ())) \
+                or delivery.give_up_before_sending(row.attempts, row.queued_at, now, policy):
+            unsendable.append(row.id)
+            continue
+        claimed = delivery.claim(MailState(row.state), row.attempts, now, policy)
+        lease_expires_at = claimed.lease_expires_at
+        to_claim.append(row.id)
+    if unsendable:
+        _settle_unsendable(session, unsendable, suppressed, now, policy)
+    outgoing: list[Outgoing] = []
+    if to_claim:
+        # The same change delivery.claim describes: SENDING, one more attempt, our lease.
+        claimed_rows = session.execute(
+            sa.update(_MESSAGES).where(_MESSAGES.c.id.in_(to_claim))
+            .values(state=MailState.SENDING.value, attempts=_MESSAGES.c.attempts + 1,
+                    lease_owner=owner, lease_expires_at=lease_expires_at)
+            .returning(_MESSAGES.c.id, _MESSAGES.c.recipient, _MESSAGES.c.mime,
+                       _MESSAGES.c.attempts, _MESSAGES.c.queued_at)
+        ).all()
+        outgoing = sorted((Outgoing(row.id, row.recipient, row.mime, row.attempts, row.queued_at)
+                           for row in claimed_rows), key=lambda item: item.id)
+    return outgoing, len(due)
+
+
+def _settle_unsendable(session: Session, ids: list[int], suppressed: dict[str, list[SuppressionReason]],
+                       now: datetime, policy: DeliveryPolicy) -> None:
+    """Due messages that must not be attempted: to a suppressed address, or out of
+    attempts or time."""
+    for row in session.execute(sa.select(Message).where(Message.id.in_(ids)).order_by(Message.id)).scalars():
         state = MailState(row.state)
         if delivery.suppression_applies(MailKind(row.kind), suppressed.get(row.recipient, ())):
             # A message whose sender died (lease expired) is waiting again, like a queued one.
@@ -274,20 +331,27 @@ def claim_due(session: Session, owner: str, now: datetime, policy: DeliveryPolic
             row.lease_owner = row.lease_expires_at = row.next_attempt_at = None
             _publish_failed(session, row, "suppressed", now)
             continue
-        if delivery.give_up_before_sending(row.attempts, row.queued_at, now, policy):
-            row.state = delivery.transition(state, MailState.FAILED).value
-            row.last_error = f"gave up after {row.attempts} attempts" + (
-                f": {row.last_error}" if row.last_error else "")
-            row.lease_owner = row.lease_expires_at = row.next_attempt_at = None
-            _publish_failed(session, row, "gave_up", now)
-            continue
-        claimed = delivery.claim(state, row.attempts, now, policy)
-        row.state = claimed.state.value
-        row.attempts = claimed.attempts
-        row.lease_owner = owner
-        row.lease_expires_at = claimed.lease_expires_at
-        outgoing.append(Outgoing(row.id, row.recipient, row.mime, row.attempts, row.queued_at))
-    return outgoing, len(rows)
+        row.state = delivery.transition(state, MailState.FAILED).value
+        row.last_error = f"gave up after {row.attempts} attempts" + (
+            f": {row.last_error}" if row.last_error else "")
+        row.lease_owner = row.lease_expires_at = row.next_attempt_at = None
+        _publish_failed(session, row, "gave_up", now)
+
+
+# One Core statement, built once (no ORM identity map, no loading of the stored MIME):
+# it runs once per message sent.
+_RECORD_OUTCOME = (
+    sa.update(_MESSAGES)
+    .where(_MESSAGES.c.id == sa.bindparam("item_id"), _MESSAGES.c.lease_owner == sa.bindparam("owner"),
+           _MESSAGES.c.state == MailState.SENDING.value)
+    .values(state=sa.bindparam("new_state"), next_attempt_at=sa.bindparam("retry_at", type_=UTCDateTime),
+            last_error=sa.bindparam("error", type_=sa.Text), lease_owner=None, lease_expires_at=None,
+            sent_at=sa.bindparam("sent_at", type_=UTCDateTime), sent_by=sa.bindparam("owner"),
+            hard_bounce_at=sa.bindparam("bounced_at", type_=UTCDateTime))
+    .returning(_MESSAGES.c.id, _MESSAGES.c.message_id, _MESSAGES.c.template, _MESSAGES.c.recipient,
+               _MESSAGES.c.source_event_id, _MESSAGES.c.source_event_type, _MESSAGES.c.attempts,
+               _MESSAGES.c.last_error)
+)
 
 
 def record_outcome(session: Session, item: Outgoing, owner: str, outcome: SendOutcome,
@@ -296,21 +360,12 @@ def record_outcome(session: Session, item: Outgoing, owner: str, outcome: SendOu
     holds the message's lease."""
     result = delivery.after_attempt(outcome, attempts=item.attempts, created_at=item.queued_at,
                                     now=now, policy=policy)
-    # Core statements (no ORM identity map, no loading of the stored MIME): this runs
-    # once per message sent.
-    table = Message.__table__
-    row = session.execute(
-        sa.update(table)
-        .where(table.c.id == item.id, table.c.lease_owner == owner,
-               table.c.state == MailState.SENDING.value)
-        .values(state=result.state.value, next_attempt_at=result.next_attempt_at,
-                last_error=result.last_error, lease_owner=None, lease_expires_at=None,
-                sent_at=now if result.state is MailState.SENT else None, sent_by=owner,
-                hard_bounce_at=now if result.hard_bounce else None)
-        .returning(table.c.id, table.c.message_id, table.c.template, table.c.recipient,
-                   table.c.source_event_id, table.c.source_event_type, table.c.attempts,
-                   table.c.last_error)
-    ).first()
+    row = session.execute(_RECORD_OUTCOME, {
+        "item_id": item.id, "owner": owner, "new_state": result.state.value,
+        "retry_at": result.next_attempt_at, "error": result.last_error,
+        "sent_at": now if result.state is MailState.SENT else None,
+        "bounced_at": now if result.hard_bounce else None,
+    }).first()
     if row is None:
         log.warning("message %s: lease lost before its outcome was recorded", item.id)
         return None
@@ -689,3 +744,37 @@ def send_coverage_digest(session: Session, payload: dict[str, Any], now: datetim
         queued += store(session, note, event_id, DIGEST_JOB, settings, now)
     ensure_digest_scheduled(session, now, settings)
     return queued
+
+
+# --- Account set-up links (asked for by the gateway over RPC) ---------------------------
+
+ACCOUNT_SETUP_TEMPLATE = "account_setup"
+_ACCOUNT_SETUP_NAMESPACE = uuid.UUID("0b8e4a57-2f7d-4c57-9f0a-6f5d8f2e4c19")
+
+
+def queue_account_setup(session: Session, *, email: str, name: str, setup_path: str, expires_at: str,
+                        dedupe_key: str, settings: MailerSettings, now: datetime) -> dict[str, Any]:
+    """Store the transactional mail carrying an account set-up link, once per dedupe key;
+    the delivery loop sends it. The gateway mints the link and gives only its path."""
+    problems = []
+    if not isinstance(setup_path, str) or not setup_path.startswith("/") or setup_path.startswith("//"):
+        problems.append({"field": "setup_path", "message": "give the link as a path on the gateway, e.g. /account/setup?token=..."})
+    if not isinstance(dedupe_key, str) or not dedupe_key.strip() or len(dedupe_key) > 200:
+        problems.append({"field": "dedupe_key", "message": "give a key of 1 to 200 characters"})
+    try:
+        expires = datetime.fromisoformat(expires_at) if isinstance(expires_at, str) else None
+    except ValueError:
+        expires = None
+    if expires is None or expires.tzinfo is None:
+        problems.append({"field": "expires_at", "message": "give the link's expiry as an ISO 8601 time with its offset"})
+    if problems:
+        raise ValidationFailed(problems)
+    # The key names one minted link; the message's own key is derived from it as for events.
+    source_id = str(uuid.uuid5(_ACCOUNT_SETUP_NAMESPACE, dedupe_key.strip()))
+    note = Notification(ACCOUNT_SETUP_TEMPLATE, "Choose your password for the NIOT Law Enforcement Network",
+                        email, {"setup_url": settings.base_url + setup_path, "expires_at": expires},
+                        to_name=name or "")
+    queued = store(session, note, source_id, ACCOUNT_SETUP_TEMPLATE, settings, now)
+    row = session.execute(sa.select(Message.id, Message.state).where(
+        Message.source_event_id == source_id, Message.template == ACCOUNT_SETUP_TEMPLATE)).first()
+    return {"queued": bool(queued), "delivery_id": row.id if row else None, "state": row.state if row else None}

@@ -6,34 +6,25 @@ characters neutralised and addresses are validated before the `email` package se
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
-from email.message import EmailMessage
+from email.headerregistry import Address, HeaderRegistry
 from email.policy import SMTP
 from email.utils import format_datetime
-from urllib.parse import urlsplit
+from functools import lru_cache
+from urllib.parse import quote, urlsplit
 
 from services.runtime.errors import ValidationFailed
 
 from .delivery import MailKind, checked_address
 
 CALENDAR_METHODS = frozenset({"REQUEST", "CANCEL"})
-
-
-class _UnfoldedHeader(UnstructuredHeader):
-    """A header written on one line as given.
-
-    The standard folder turns a long word such as a URL into RFC 2047 encoded-words,
-    which breaks List-Unsubscribe. RFC 5322 allows lines up to 998 characters, and the
-    values using this class are validated ASCII well below that.
-    """
-
-    def fold(self, *, policy):
-        return f"{self.name}: {self}{policy.linesep}"
 
 
 class _CachedHeaderRegistry(HeaderRegistry):
@@ -57,16 +48,15 @@ class _CachedHeaderRegistry(HeaderRegistry):
 
 
 def _policy():
-    registry = _CachedHeaderRegistry()
-    registry.map_to_type("list-unsubscribe", _UnfoldedHeader)
-    return SMTP.clone(header_factory=registry)
+    return SMTP.clone(header_factory=_CachedHeaderRegistry())
 
 
-# email.policy.SMTP (CRLF line endings) with its own header registry, so the change above
-# does not leak into every other user of the shared default registry.
+# email.policy.SMTP (CRLF line endings) with its own header registry, for the headers the
+# email package encodes (see _library_header).
 POLICY = _policy()
 
 _MAX_HEADER_TEXT = 500
+_PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]*$")
 _UNSUBSCRIBE_TOKEN = re.compile(r"^[A-Za-z0-9._~-]{8,200}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
                      r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -116,10 +106,15 @@ def header_text(value: str, *, field_name: str, required: bool = True) -> str:
     becomes a space, whitespace runs collapse, and the result is bounded in length."""
     if value is None:
         value = ""
-    cleaned = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in str(value)
-    )
-    cleaned = " ".join(cleaned.split())
+    value = str(value)
+    if _PRINTABLE_ASCII.match(value):
+        # Nothing to neutralise in printable ASCII; only whitespace runs collapse.
+        cleaned = " ".join(value.split())
+    else:
+        cleaned = "".join(
+            " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in value
+        )
+        cleaned = " ".join(cleaned.split())
     if len(cleaned) > _MAX_HEADER_TEXT:
         cleaned = cleaned[: _MAX_HEADER_TEXT - 1].rstrip() + "…"
     if required and not cleaned:
@@ -209,14 +204,152 @@ def _checked_invite(invite: CalendarInvite) -> str:
     return method
 
 
-def _text_cte(text: str) -> str | None:
-    # Quoted-printable keeps non-ASCII text 7-bit clean, so delivery never depends on the
-    # server offering 8BITMIME; ASCII is left to the library's 7bit/qp choice.
-    return None if text.isascii() else "quoted-printable"
+# --- Writing the message ---------------------------------------------------------------
+#
+# The message is written as bytes here rather than assembled with EmailMessage: building
+# it through the header registry and the generator took most of the time it takes to
+# queue a mail. The email package still encodes what is not plain ASCII in headers, and
+# the tests parse every structure back with it under a strict policy.
+
+_CRLF = "\r\n"
+_MAX_LINE = 78
+# Display names made only of these need no quoting (RFC 5322 atext and spaces).
+_ATOM_PHRASE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*$")
+_SAFE_FILENAME = re.compile(r"^[A-Za-z0-9._ -]{1,100}$")
 
 
-def compose(draft: Draft, settings: MailSettings, *, now: datetime | None = None) -> EmailMessage:
-    """The complete message for `draft`, ready for `as_bytes()`.
+def _library_header(name: str, value) -> str:
+    """A header folded and encoded by the email package (non-ASCII, very long lines)."""
+    return POLICY.header_factory(name, value).fold(policy=POLICY)
+
+
+def _fold_ascii(name: str, value: str) -> str:
+    """An unstructured ASCII header, folded at spaces so lines stay within 78 characters
+    where a word allows it; unfolding gives back `value` exactly."""
+    line = f"{name}: {value}"
+    if len(line) <= _MAX_LINE:
+        return line + _CRLF
+    lines, current = [], f"{name}:"
+    for word in value.split(" "):
+        if len(current) + 1 + len(word) > _MAX_LINE and current.strip() and current != f"{name}:":
+            lines.append(current)
+            current = ""
+        current += " " + word
+    lines.append(current)
+    return _CRLF.join(lines) + _CRLF
+
+
+def _unstructured(name: str, value: str) -> str:
+    # "=?" would read as the start of an encoded word, so such text goes to the library.
+    if value.isascii() and "=?" not in value:
+        return _fold_ascii(name, value)
+    return _library_header(name, value)
+
+
+def _address_header(name: str, addr_spec: str, display: str) -> str:
+    """`Name <address>` with the display name as an atom phrase or a quoted string when it
+    is plain ASCII; anything else is encoded by the library. `addr_spec` is checked ASCII
+    and `display` has been through header_text."""
+    if "=?" in display:
+        # It would read as an encoded word; the library quotes or encodes it properly.
+        return _library_header(name, Address(display_name=display, addr_spec=addr_spec))
+    if not display:
+        line = f"{name}: {addr_spec}"
+    elif _ATOM_PHRASE.match(display):
+        line = f"{name}: {display} <{addr_spec}>"
+    elif _PRINTABLE_ASCII.match(display):
+        quoted = display.replace("\\", "\\\\").replace('"', '\\"')
+        line = f'{name}: "{quoted}" <{addr_spec}>'
+    else:
+        line = ""
+    if not line or len(line) > _MAX_LINE:
+        return _library_header(name, Address(display_name=display, addr_spec=addr_spec))
+    return line + _CRLF
+
+
+@lru_cache(maxsize=64)
+def _sender_headers(settings: MailSettings) -> tuple[str, str]:
+    """The From and Reply-To lines and the Message-ID domain: the same for every
+    message, so they are checked and written once per settings."""
+    name = header_text(settings.from_name, field_name="from_address", required=False)
+    sender = checked_address(settings.from_address, field_name="from_address")
+    lines = _address_header("From", sender, name)
+    if settings.reply_to:
+        lines += _address_header("Reply-To", checked_address(settings.reply_to, field_name="reply_to"), name)
+    return lines, settings.message_id_domain or sender.rsplit("@", 1)[1]
+
+
+def _text_body(text: str) -> tuple[str, str]:
+    """(Content-Transfer-Encoding, encoded body) for a text part.
+
+    Quoted-printable keeps non-ASCII text 7-bit clean, so delivery never depends on the
+    server offering 8BITMIME; ASCII stays 7bit unless a line is too long for it.
+    """
+    lines = text.splitlines()
+    if text.isascii() and all(len(line) <= _MAX_LINE for line in lines):
+        return "7bit", _CRLF.join(lines) + _CRLF
+    encoded = binascii.b2a_qp(("\n".join(lines) + "\n").encode("utf-8"), istext=True)
+    return "quoted-printable", encoded.decode("ascii").replace("\n", _CRLF)
+
+
+def _text_part(subtype: str, text: str, charset: str = "utf-8", extra_params: str = "") -> str:
+    cte, body = _text_body(text)
+    return (f'Content-Type: text/{subtype}; charset="{charset}"{extra_params}{_CRLF}'
+            f"Content-Transfer-Encoding: {cte}{_CRLF}{_CRLF}{body}")
+
+
+def _ics_attachment(body: str, filename: str) -> str:
+    if _SAFE_FILENAME.match(filename):
+        disposition = f'attachment; filename="{filename}"'
+    else:
+        disposition = "attachment; filename*=utf-8''" + quote(filename, safe="")
+    encoded = base64.encodebytes(body.encode("utf-8")).decode("ascii").replace("\n", _CRLF)
+    return (f"Content-Type: application/ics{_CRLF}"
+            f"Content-Transfer-Encoding: base64{_CRLF}"
+            f"Content-Disposition: {disposition}{_CRLF}{_CRLF}{encoded}")
+
+
+def _boundary(parts: list[str]) -> str:
+    # "=_" never occurs in quoted-printable or base64 text; 7bit parts are checked.
+    while True:
+        boundary = "=_" + secrets.token_hex(16)
+        if not any(boundary in part for part in parts):
+            return boundary
+
+
+def _multipart(subtype: str, parts: list[str]) -> str:
+    boundary = _boundary(parts)
+    body = "".join(f"--{boundary}{_CRLF}{part}{_CRLF}" for part in parts)
+    return (f'Content-Type: multipart/{subtype}; boundary="{boundary}"{_CRLF}{_CRLF}'
+            f"{body}--{boundary}--{_CRLF}")
+
+
+class ComposedMessage:
+    """A finished message: its wire bytes (CRLF line endings, 7-bit clean) and the values
+    of its top-level headers, unfolded."""
+
+    __slots__ = ("_data", "_headers")
+
+    def __init__(self, data: bytes, headers: dict[str, str]):
+        self._data = data
+        self._headers = {name.lower(): value for name, value in headers.items()}
+
+    def __getitem__(self, name: str) -> str | None:
+        return self._headers.get(name.lower())
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self._headers.get(name.lower(), default)
+
+    @property
+    def message_id(self) -> str:
+        return self._headers["message-id"]
+
+    def as_bytes(self) -> bytes:
+        return self._data
+
+
+def compose(draft: Draft, settings: MailSettings, *, now: datetime | None = None) -> ComposedMessage:
+    """The complete message for `draft`.
 
     Structure: text/plain alone, or multipart/alternative of text, HTML and the
     text/calendar part (the iMIP convention), wrapped in multipart/mixed with an
@@ -225,45 +358,48 @@ def compose(draft: Draft, settings: MailSettings, *, now: datetime | None = None
     if not draft.text or not draft.text.strip():
         raise ValidationFailed("a plain-text body is required", field="text")
     method = _checked_invite(draft.calendar) if draft.calendar else None
-    sender = mailbox(settings.from_address, settings.from_name, field_name="from_address")
-    recipient = mailbox(draft.to_address, draft.to_name, field_name="recipient")
+    sender_lines, id_domain = _sender_headers(settings)
+    to_address = checked_address(draft.to_address, field_name="recipient")
+    to_name = header_text(draft.to_name, field_name="recipient", required=False)
     sent_at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    subject = header_text(draft.subject, field_name="subject")
 
-    msg = EmailMessage(policy=POLICY)
-    msg["Date"] = format_datetime(sent_at)
-    msg["From"] = sender
-    if settings.reply_to:
-        msg["Reply-To"] = mailbox(settings.reply_to, settings.from_name, field_name="reply_to")
-    msg["To"] = recipient
-    msg["Subject"] = header_text(draft.subject, field_name="subject")
-    msg["Message-ID"] = message_id(draft.dedupe_key, settings.message_id_domain or sender.domain)
-    msg["Auto-Submitted"] = "auto-generated"
+    headers = {
+        "Date": format_datetime(sent_at),
+        "Message-ID": message_id(draft.dedupe_key, id_domain),
+        "Auto-Submitted": "auto-generated",
+    }
     if draft.kind.is_list_type:
-        msg["List-Unsubscribe"] = (
+        headers["List-Unsubscribe"] = (
             f"<{unsubscribe_link(settings.unsubscribe_url, draft.unsubscribe_token)}>"
         )
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    head = [
+        f"Date: {headers['Date']}{_CRLF}",
+        sender_lines,
+        _address_header("To", to_address, to_name),
+        _unstructured("Subject", subject),
+        f"Message-ID: {headers['Message-ID']}{_CRLF}",
+        f"Auto-Submitted: auto-generated{_CRLF}",
+    ]
+    if draft.kind.is_list_type:
+        # One line as given: folding would break the URL (RFC 5322 allows 998 characters,
+        # and the link is validated ASCII well below that).
+        head.append(f"List-Unsubscribe: {headers['List-Unsubscribe']}{_CRLF}")
+        head.append(f"List-Unsubscribe-Post: List-Unsubscribe=One-Click{_CRLF}")
+    head.append(f"MIME-Version: 1.0{_CRLF}")
 
-    msg.set_content(draft.text, cte=_text_cte(draft.text))
-    if draft.html:
-        msg.add_alternative(draft.html, subtype="html", cte=_text_cte(draft.html))
-    if draft.calendar:
-        msg.add_alternative(
-            draft.calendar.body,
-            subtype="calendar",
-            charset="UTF-8",
-            cte=_text_cte(draft.calendar.body),
-            params={"method": method},
-        )
-        if draft.calendar.attach_file:
-            msg.add_attachment(
-                draft.calendar.body.encode("utf-8"),
-                maintype="application",
-                subtype="ics",
-                filename=header_text(draft.calendar.filename, field_name="calendar.filename"),
-            )
-    # The library stamps MIME-Version on every part it creates; it belongs on the top only.
-    for part in msg.walk():
-        if part is not msg:
-            del part["MIME-Version"]
-    return msg
+    body = _text_part("plain", draft.text)
+    if draft.html or draft.calendar:
+        alternatives = [body]
+        if draft.html:
+            alternatives.append(_text_part("html", draft.html))
+        if draft.calendar:
+            alternatives.append(_text_part("calendar", draft.calendar.body, charset="UTF-8",
+                                           extra_params=f'; method="{method}"'))
+        body = _multipart("alternative", alternatives)
+        if draft.calendar and draft.calendar.attach_file:
+            filename = header_text(draft.calendar.filename, field_name="calendar.filename")
+            body = _multipart("mixed", [body, _ics_attachment(draft.calendar.body, filename)])
+    headers["Subject"] = subject
+    return ComposedMessage(("".join(head) + body).encode("ascii"), headers)

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -292,11 +293,13 @@ def suppression_applies(kind: MailKind, reasons: Iterable[SuppressionReason]) ->
 # --- Addresses and dedupe keys ---------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def checked_address(raw: str, *, field_name: str = "recipient") -> str:
     """A syntactically valid address in ASCII form (IDN domains as punycode), without DNS.
 
     Local parts with non-ASCII characters are refused: sending them needs SMTPUTF8 end to
-    end, which the mail path does not promise.
+    end, which the mail path does not promise. Remembered, since queueing one message
+    checks the same addresses several times (sender, recipient, dedupe key).
     """
     if not isinstance(raw, str) or not raw.strip():
         raise ValidationFailed("an email address is required", field=field_name)

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 class Dispatcher(DependencyProvider):
     def setup(self):
         self.settings = app.settings_from(dict(config))
+        # After a wake-up, let the commits of a burst gather so one claim takes them all.
+        self.linger_seconds = float((config.get("MAILER") or {}).get("linger_ms", 5)) / 1000
         self.owner = f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.smtp = SmtpClient(self.settings.smtp)
         self._pass = Semaphore(1)
@@ -86,10 +88,14 @@ class Dispatcher(DependencyProvider):
     def _loop(self) -> None:
         while self._running:
             self._wake.wait()
+            eventlet.sleep(self.linger_seconds)
+            # Reset only now: a commit during the linger is covered by the pass below, and
+            # one during the pass wakes the next.
             self._wake = eventlet.event.Event()
             if not self._running:
                 return
-            unit = ServiceUnitOfWork(self._database.factory, self._database.service, self._database.kick)
+            unit = ServiceUnitOfWork(self._database.factory, self._database.service, self._database.relay,
+                                     self._database.kick)
             try:
                 self.deliver_due(unit)
             except Exception:

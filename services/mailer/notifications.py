@@ -138,6 +138,16 @@ def _training_completed(data, ctx):
         to_name=data.name)]
 
 
+@notifies("training_reminder_due")
+def _training_reminder(data, ctx):
+    subject = "{% if d.final %}Last reminder{% else %}Reminder{% endif %}: " \
+              "finish your mentoring training ({{ plural(d.missing_modules | length, 'module') }} left)"
+    context = {"d": data, "training_url": ctx.link(data.training_path),
+               "minutes_left": sum(m.minutes for m in data.missing_modules)}
+    return [Notification("training_reminder", subject, data.email, context, to_name=data.name,
+                         kind=MailKind.REMINDER)]
+
+
 # --- Mentorship ------------------------------------------------------------------------
 
 

@@ -11,12 +11,13 @@ from nameko.rpc import rpc
 from services.runtime import clock, timers
 from services.runtime.dependencies import Database, every_tick
 from services.runtime.messaging import handles
+from services.runtime.health import HealthCheck
 
 from . import app
 from .dispatch import Dispatcher
 
 
-class MailerService:
+class MailerService(HealthCheck):
     name = "mailer"
     db = Database()
     dispatcher = Dispatcher()
@@ -46,6 +47,10 @@ class MailerService:
 
     @handles("training_completed")
     def on_training_completed(self, session, event):
+        return self._queue(session, event)
+
+    @handles("training_reminder_due")
+    def on_training_reminder_due(self, session, event):
         return self._queue(session, event)
 
     # -- mentorship -----------------------------------------------------------------------
@@ -175,6 +180,15 @@ class MailerService:
         self.dispatcher.wake_after_commit(session)
 
     # -- RPC for the gateway ---------------------------------------------------------------
+
+    @rpc
+    def send_account_setup(self, email, name, setup_path, expires_at, dedupe_key):
+        with self.db.transaction() as session:
+            result = app.queue_account_setup(session, email=email, name=name, setup_path=setup_path,
+                                             expires_at=expires_at, dedupe_key=dedupe_key,
+                                             settings=self.dispatcher.settings, now=clock.now())
+            self.dispatcher.wake_after_commit(session)
+        return result
 
     @rpc
     def search_deliveries(self, recipient=None, state=None, template=None, since=None, limit=50):

@@ -326,3 +326,26 @@ def test_message_parts_do_not_repeat_mime_version():
     msg = compose(draft(html="<p>x</p>", calendar=CalendarInvite(invitation(), "REQUEST")),
                   SETTINGS, now=NOW)
     assert msg.as_bytes().count(b"MIME-Version:") == 1
+
+
+def test_long_ascii_subject_is_folded_and_reads_back_whole():
+    subject = "Your RSVP is confirmed: " + " ".join(["Waking in Oak Creek screening and discussion"] * 4)
+    data = compose(draft(subject=subject), SETTINGS, now=NOW).as_bytes()
+    header_block = data.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 78 for line in header_block.split(b"\r\n"))
+    assert parse_back(compose(draft(subject=subject), SETTINGS, now=NOW))["Subject"] == subject
+
+
+@pytest.mark.parametrize("name", ["Dr. Ana Ruiz", 'Ana "the host" Ruiz', "Back\\slash Ruiz",
+                                  "James O'Brien", "Ana" * 40])
+def test_display_names_read_back_exactly(name):
+    parsed = parse_back(compose(draft(to_name=name), SETTINGS, now=NOW))
+    assert parsed["To"].addresses[0].display_name == name
+    assert parsed["To"].addresses[0].addr_spec == "officer.garcia@example.org"
+
+
+def test_ascii_text_with_long_lines_is_quoted_printable_and_round_trips():
+    text = "word " * 60 + "\nshort line\n"
+    parsed = parse_back(compose(draft(text=text), SETTINGS, now=NOW))
+    assert parsed["Content-Transfer-Encoding"] == "quoted-printable"
+    assert content(parsed) == text

@@ -211,3 +211,18 @@ def test_zone_names_fall_back_to_the_offset_for_other_zones():
     assert render.local_time(moment, "Asia/Kolkata").endswith("5:30 AM UTC+05:30 (Asia/Kolkata)")
     assert render.local_time(datetime(2026, 1, 5, 17, tzinfo=timezone.utc), "Pacific/Honolulu") == \
         "Monday 5 January 2026, 7:00 AM Hawaii-Aleutian Standard Time (Pacific/Honolulu)"
+
+
+def test_training_reminder_lists_the_missing_modules_and_can_be_unsubscribed(db, settings):
+    [row] = queued(db, settings, "training_reminder_due")
+    assert row.kind == MailKind.REMINDER.value and row.unsubscribe_token
+    assert row.subject == "Reminder: finish your mentoring training (2 modules left)"
+    assert "  - Responding to a request for assistance (about 30 minutes)" in row.text_body
+    assert "about 75 minutes in all" in row.text_body
+    assert "https://network.niot.example.org/leader/training" in row.text_body
+    assert 'href="https://network.niot.example.org/leader/training"' in row.html_body
+    last = {**PAYLOADS["training_reminder_due"], "reminder_number": 3, "final": True,
+            "missing_modules": PAYLOADS["training_reminder_due"]["missing_modules"][:1]}
+    [row] = queued(db, settings, "training_reminder_due", last)
+    assert row.subject == "Last reminder: finish your mentoring training (1 module left)"
+    assert "We will not remind you again" in row.text_body and "in all" not in row.text_body

@@ -1,0 +1,97 @@
+"""Where the mailer's time goes: the real MailerService in this process under cProfile,
+draining N rsvp_confirmed events (published before it starts) into a loopback SMTP
+server in another process.
+
+    python -m bench.mail.profile [--events N] [--db URL] [--sort tottime] [--top 40]
+"""
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import pstats  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+from kombu import Connection, Producer  # noqa: E402
+from nameko import config as nameko_config  # noqa: E402
+from nameko.containers import ServiceContainer  # noqa: E402
+
+from services.runtime import topology  # noqa: E402
+from services.runtime.config import read_config  # noqa: E402
+
+from .__main__ import accepted, events, fresh_database, rabbitmqctl, start_smtp_server  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.mail.profile", description=__doc__)
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--db", help="PostgreSQL URL for the mailer (default: a fresh SQLite file)")
+    parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--top", type=int, default=45)
+    parser.add_argument("--output", help="also save the raw profile here (for snakeviz and the like)")
+    args = parser.parse_args(argv)
+
+    parts = urlsplit(read_config()["AMQP_URI"])
+    vhost = f"bench-mail-profile-{uuid.uuid4().hex[:8]}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    amqp_uri = f"{parts.scheme}://{parts.netloc}/{vhost}"
+    server, port = start_smtp_server()
+    try:
+        topology.declare(amqp_uri, retry_delays=[1, 5])
+        with tempfile.TemporaryDirectory() as scratch:
+            uri = fresh_database(Path(scratch), args.db)
+            with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+                producer = Producer(connection.default_channel)
+                for body in events(args.events):
+                    producer.publish(body, exchange=topology.events_exchange("screenings"),
+                                     routing_key="rsvp_confirmed", content_type="application/json",
+                                     content_encoding="utf-8", serializer=None)
+            cfg = {
+                "AMQP_URI": amqp_uri, "DB_URIS": {"mailer": uri}, "max_workers": 10, "PREFETCH_COUNT": 20,
+                "MESSAGING": {"retry_delays": [1, 5], "outbox_sweep_seconds": 5, "timer_seconds": 5},
+                "SMTP": {"host": "127.0.0.1", "port": port,
+                         "from": "NIOT Law Enforcement Network <network@niot.example.org>",
+                         "reply_to": "program@niot.example.org"},
+                "MAILER": {"batch_size": 50},
+                "PUBLIC_BASE_URL": "https://network.niot.example.org",
+            }
+            from services.mailer.service import MailerService
+
+            with nameko_config.patch(cfg, clear=True):
+                container = ServiceContainer(MailerService)
+                before = accepted(port)[0]
+                profiler = cProfile.Profile()
+                started = time.perf_counter()
+                profiler.enable()
+                container.start()
+                while accepted(port)[0] - before < args.events:
+                    eventlet.sleep(0.05)
+                profiler.disable()
+                elapsed = time.perf_counter() - started
+                container.stop()
+    finally:
+        server.terminate()
+        server.wait(10)
+        rabbitmqctl("delete_vhost", vhost)
+
+    print(f"{args.events} events drained in {elapsed:.2f} s under the profiler "
+          f"({args.events / elapsed:.0f} msg/s; profiling slows it down)\n")
+    stats = pstats.Stats(profiler).sort_stats(args.sort)
+    if args.output:
+        stats.dump_stats(args.output)
+    stats.print_stats(args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
