@@ -198,7 +198,7 @@ def main() -> None:
         "ratio_kit_over_raw": round(kit_rate / raw_rate, 3),
         "burst_commit_to_handler_p50_ms": round(statistics.median(r["p50_ms"] for r in kit_runs), 2),
         "burst_commit_to_handler_p99_ms": round(statistics.median(r["p99_ms"] for r in kit_runs), 2),
-        "paced_events_per_s": args.pace,
+        "paced_target_events_per_s": args.pace,
         "paced_commit_to_handler_p50_ms": round(statistics.median(r["p50_ms"] for r in paced_runs), 2),
         "paced_commit_to_handler_p99_ms": round(statistics.median(r["p99_ms"] for r in paced_runs), 2),
     }, indent=2))
