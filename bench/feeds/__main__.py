@@ -18,10 +18,13 @@ import random
 import resource
 import shutil
 import statistics
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -157,7 +160,9 @@ def over_rpc(uri: str, runs: int, workdir: Path) -> dict:
     process = None
     try:
         topology.declare(amqp_uri, retry_delays=[1, 5])
-        config = {"AMQP_URI": amqp_uri, "DB_URIS": {"screenings": uri}, "max_workers": 10,
+        gateway_port = _free_port()
+        config = {"AMQP_URI": amqp_uri, "DB_URIS": {"screenings": uri, "gateway": f"sqlite:///{workdir / 'gateway.db'}"},
+                  "max_workers": 10, "WEB_SERVER_ADDRESS": f"127.0.0.1:{gateway_port}",
                   "MESSAGING": {"retry_delays": [1, 5], "outbox_sweep_seconds": 5, "timer_seconds": 60}}
         config_file = workdir / "config.yml"
         config_file.write_text(yaml.safe_dump(config))
@@ -180,15 +185,49 @@ def over_rpc(uri: str, runs: int, workdir: Path) -> dict:
             cold_ms = (time.perf_counter() - started) * 1000
             warm_ms = median_ms(client.screenings.national_feed, runs)
             not_modified_ms = median_ms(lambda: client.screenings.national_feed(if_none_match=first["etag"]), runs * 3)
+        gateway = subprocess.Popen(
+            [sys.executable, "-m", "nameko", "run", "--config", str(config_file),
+             "services.gateway.service:GatewayService"], stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{gateway_port}/feeds/screenings.ics"
+        http_first = _http_get(url, deadline=time.monotonic() + 60)  # fills the gateway's cache
+        http_warm_ms = median_ms(lambda: _http_get(url), runs)
+        http_304_ms = median_ms(lambda: _http_get(url, etag=first["etag"]), runs * 3)
+        assert http_first == first["body"].encode(), "the gateway served a different feed"
         with open(f"/proc/{process.pid}/status") as status:
             peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
         return {"cold_ms": cold_ms, "warm_ms": warm_ms, "not_modified_ms": not_modified_ms,
+                "http_warm_ms": http_warm_ms, "http_not_modified_ms": http_304_ms,
                 "service_peak_rss_mb": peak_kb / 1024, "etag": first["etag"]}
     finally:
-        if process is not None and process.poll() is None:
-            process.terminate()
-            process.wait(20)
+        for child in (process, locals().get("gateway")):
+            if child is not None and child.poll() is None:
+                child.terminate()
+                child.wait(20)
         _rabbitmqctl("delete_vhost", vhost)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _http_get(url: str, *, etag: str | None = None, deadline: float | None = None) -> bytes:
+    """GET the feed; waits for the gateway to come up when given a deadline."""
+    while True:
+        request = urllib.request.Request(url, headers={"If-None-Match": etag} if etag else {})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.read()
+        except urllib.error.HTTPError as error:
+            if error.code == 304:
+                return b""
+            if deadline is None or time.monotonic() > deadline:
+                raise
+        except OSError:
+            if deadline is None or time.monotonic() > deadline:
+                raise
+        time.sleep(0.3)
 
 
 def main(argv=None) -> int:
@@ -225,6 +264,9 @@ def main(argv=None) -> int:
             print(f"RPC warm serve (median, body over the broker): {remote['warm_ms']:10.2f} ms")
             print(f"RPC 304 path (median):                         {remote['not_modified_ms']:10.2f} ms")
             print(f"ratio naive / warm over RPC:                   {local['naive_ms'] / remote['warm_ms']:10.1f} x")
+            print(f"HTTP warm serve through the gateway (median):  {remote['http_warm_ms']:10.2f} ms")
+            print(f"HTTP 304 through the gateway (median):         {remote['http_not_modified_ms']:10.2f} ms")
+            print(f"ratio naive / warm through the gateway:        {local['naive_ms'] / remote['http_warm_ms']:10.1f} x")
             print(f"peak RSS of the service process:               {remote['service_peak_rss_mb']:10.1f} MB")
     return 0
 

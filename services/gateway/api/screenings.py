@@ -2,6 +2,7 @@
 screenings service). The service checks hosts and co-hosts from the `actor` it is sent."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -295,14 +296,48 @@ def file_report(call: Call):
 
 # --- calendar feeds (webcal-friendly: plain paths ending in .ics, conditional GET) ------
 
+class FeedCache:
+    """The last body of each feed this gateway served, by its strong ETag. A warm request
+    then costs the screenings service only a conditional check, not the whole feed
+    through the broker; the service's answer still decides whether it is current."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self.entries: OrderedDict[tuple, dict] = OrderedDict()
+
+    def get(self, key: tuple) -> dict | None:
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key: tuple, entry: dict) -> None:
+        self.entries[key] = entry
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+FEEDS_CACHE = FeedCache()
+
+
 def _feed(call: Call, method: str, *args):
-    result = call.rpc("screenings", method, *args, if_none_match=call.request.headers.get("If-None-Match"),
-                      if_modified_since=call.request.headers.get("If-Modified-Since"))
-    headers = {"ETag": result["etag"], "Last-Modified": result["last_modified"],
+    key = (method, *args)
+    cached = FEEDS_CACHE.get(key)
+    client_etag = call.request.headers.get("If-None-Match")
+    result = call.rpc("screenings", method, *args,
+                      if_none_match=cached["etag"] if cached else client_etag,
+                      if_modified_since=None if cached else call.request.headers.get("If-Modified-Since"))
+    if not result.get("not_modified"):
+        cached = {"etag": result["etag"], "last_modified": result["last_modified"], "body": result["body"]}
+        FEEDS_CACHE.put(key, cached)
+    elif cached is None:  # current, and the client already holds it
+        cached = {"etag": result["etag"], "last_modified": result["last_modified"], "body": None}
+    headers = {"ETag": cached["etag"], "Last-Modified": cached["last_modified"],
                "Cache-Control": "public, max-age=300"}
-    if result.get("not_modified"):
+    if cached["body"] is None or client_etag == cached["etag"]:
         return Reply(None, status=304, content_type="text/calendar", headers=headers)
-    return Reply(result["body"], content_type="text/calendar; charset=utf-8", headers=headers)
+    return Reply(cached["body"], content_type="text/calendar; charset=utf-8", headers=headers)
 
 
 @route("GET", "/feeds/screenings.ics", access=PUBLIC, tag=FEEDS, content_type="text/calendar",

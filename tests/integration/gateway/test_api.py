@@ -99,6 +99,13 @@ def test_screening_review_rsvp_waitlist_and_feed(stack):
     assert "BEGIN:VCALENDAR" in feed.text and "pat@example.org" not in feed.text
     again = public.get("/feeds/screenings.ics", headers={"If-None-Match": feed.headers["ETag"]})
     assert again.status_code == 304 and again.content == b""
+    warm = public.get("/feeds/screenings.ics")  # from the gateway's cache, checked with the service
+    assert warm.status_code == 200 and warm.content == feed.content and warm.headers["ETag"] == feed.headers["ETag"]
+    cancelled = leader_a.post(f"/api/screenings/{sid}/cancel", json={"message": "The venue flooded."})
+    assert cancelled.status_code == 200
+    changed = public.get("/feeds/screenings.ics", headers={"If-None-Match": feed.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != feed.headers["ETag"]
+    assert "STATUS:CANCELLED" in changed.text  # a cached feed is never served stale
     assert public.get(f"/feeds/leaders/{a}/screenings.ics").status_code == 200
     assert public.get(f"/screenings/{sid}/event.ics").text.startswith("BEGIN:VCALENDAR")
 
