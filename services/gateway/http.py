@@ -103,6 +103,26 @@ class Call:
         except Exception as exc:  # noqa: BLE001  (mapped or re-raised below)
             raise errors.from_service_error(exc, service) from None
 
+    def rpc_many(self, *calls: tuple[str, str, tuple, dict]) -> list[Any]:
+        """Several service calls at once (each `(service, method, args, kwargs)`): all are
+        sent before any reply is awaited, so the latency is that of the slowest."""
+        timeout = float(self.settings["rpc_timeout_seconds"])
+        with eventlet.Timeout(timeout, RpcTimeout("several services")):
+            pending = []
+            for service, method, args, kwargs in calls:
+                try:
+                    pending.append((service, getattr(getattr(self.service.rpc, service), method).call_async(
+                        *args, **kwargs)))
+                except Exception as exc:  # noqa: BLE001
+                    raise errors.from_service_error(exc, service) from None
+            results = []
+            for service, reply in pending:
+                try:
+                    results.append(reply.result())
+                except Exception as exc:  # noqa: BLE001
+                    raise errors.from_service_error(exc, service) from None
+            return results
+
     @property
     def client_ip(self) -> str:
         hops = int(self.settings["trusted_proxy_hops"])
@@ -213,12 +233,26 @@ def _respond(call: Call) -> Response:
     try:
         return _render(call, _run(call))
     except ApiError as exc:
+        if route.content_type == "text/html" and exc.status in (401, 403):
+            return _page_refusal(call, exc)
         return errors.error_response(exc)
     except DomainError as exc:
         return errors.error_response(errors.from_service_error(exc, "gateway"))
     except Exception:
         log.exception("unhandled error in %s %s", route.method, route.openapi_path)
         return errors.internal_error_response()
+
+
+def _page_refusal(call: Call, exc: ApiError) -> Response:
+    """A page a browser may not see: the sign-in form (401) or a plain refusal (403)."""
+    from .openapi import render_page
+
+    if exc.status == 401:
+        body = render_page("signin.html", title="Sign in", error=None, next=call.request.path, caller=None)
+    else:
+        body = render_page("message.html", title="Not available to you", message=exc.message, caller=call.caller)
+    headers = {"Cache-Control": "no-store", **exc.headers}
+    return Response(body, status=exc.status, headers=headers, content_type="text/html; charset=utf-8")
 
 
 def _run(call: Call) -> Any:

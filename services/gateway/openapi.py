@@ -131,10 +131,13 @@ def build_document(routes: RouteTable, *, title: str = "NIOT Law Enforcement Net
                 operation["responses"][str(status)] = {"description": "Not modified" if status == 304 else "Success"}
         for status in _error_statuses(route):
             if status >= 400:
-                operation["responses"][str(status)] = {
-                    "description": STATUS_TEXT.get(status, "Error"),
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                }
+                content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                if route.content_type == "text/html":
+                    # Pages answer a browser readably: the sign-in form for 401, the form again
+                    # with its errors, or a page saying why the action was refused.
+                    content["text/html"] = {"schema": {"type": "string"}}
+                operation["responses"][str(status)] = {"description": STATUS_TEXT.get(status, "Error"),
+                                                       "content": content}
         paths.setdefault(route.openapi_path, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",

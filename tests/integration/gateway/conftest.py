@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 import requests
+from sqlalchemy.exc import IntegrityError
 
 from services.gateway import app
 from services.gateway.service import GatewayService
@@ -65,6 +66,26 @@ class Accounts:
             account = app.create_account(session, email=email, name=name, role=role, leader_id=leader_id,
                                          password=password, now=datetime.now(timezone.utc))
             return account.id
+
+    def leader(self, email: str, leader_id: int, name: str, password: str = PASSWORD) -> int:
+        """The leader's account with a known password: the gateway creates it when the
+        approval event arrives; whichever of the two comes first, the other adopts it."""
+        from services.gateway import auth
+        from services.runtime.errors import Conflict
+
+        for attempt in range(2):
+            try:
+                with self.unit.transaction() as session:
+                    account = app.find_by_email(session, email)
+                    if account is None:
+                        account = app.create_account(session, email=email, name=name, role="leader",
+                                                     leader_id=leader_id, now=datetime.now(timezone.utc))
+                    account.password_hash = auth.hash_password(password)
+                    return account.id
+            except (Conflict, IntegrityError):
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
 
     def close(self):
         self.unit.close()
@@ -156,8 +177,7 @@ class Stack:
             assert approved.status_code == 200, approved.text
             leader_id = approved.json()["leader"]["id"]
             self.leader_ids[key] = leader_id
-            # Until the registry routes application_approved to the gateway, accounts are made here.
-            accounts.create(email, role="leader", leader_id=leader_id, name=name)
+            accounts.leader(email, leader_id, name)
             client = browser(base_url)
             assert client.login(email).status_code == 201
             self.clients[key] = client

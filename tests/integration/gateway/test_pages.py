@@ -1,0 +1,88 @@
+"""Server-rendered pages over real HTTP: public pages and forms, signing in with a form,
+the leader's and the manager's pages, and every link path a service puts in mail."""
+from __future__ import annotations
+
+import re
+
+from werkzeug.test import EnvironBuilder
+
+from services.contracts.screenings import PUBLIC_PATHS
+from services.gateway.api import ROUTES
+from services.leaders.mentorship_app import MENTORSHIP_PATHS
+from services.mailer.notifications import MAILER_PATHS
+
+from .conftest import APPLICATION, PASSWORD
+from .test_api import register_when_projected
+
+
+def test_every_path_a_service_emits_is_routed():
+    url_map = ROUTES.url_map()
+    emitted = [*MENTORSHIP_PATHS.values(), *PUBLIC_PATHS.values(), *MAILER_PATHS.values()]
+    for pattern in emitted:
+        path, _, query = pattern.partition("?")
+        concrete = re.sub(r"\{[a-z_]+\}", "7", path)
+        route, _ = url_map.bind_to_environ(EnvironBuilder(path=concrete, method="GET").get_environ()).match()
+        assert route.method == "GET", pattern
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+
+
+def test_public_pages_and_forms(stack):
+    public = stack.browser(stack.base_url)
+    home = public.get("/")
+    assert home.status_code == 200 and "text/html" in home.headers["Content-Type"]
+    assert 'href="/mentorship/request"' in home.text and "<script" not in home.text
+    directory = public.get("/directory")
+    assert directory.status_code == 200 and "Alex Able" in directory.text and "@" not in directory.text
+
+    screening = register_when_projected(stack.clients["a"], stack.leader_ids["a"])
+    assert stack.manager.post(f"/api/screenings/{screening['id']}/approve").status_code == 200
+    listing = public.get("/screenings")
+    assert f'/screenings/{screening["id"]}' in listing.text
+    detail = public.get(f"/screenings/{screening['id']}")
+    assert detail.status_code == 200 and 'action="/screenings/' in detail.text
+    rsvp = public.post(f"/screenings/{screening['id']}/rsvp", data={"name": "<b>Pat</b>", "email": "pat@example.org"})
+    assert rsvp.status_code == 200 and "registered" in rsvp.text
+
+    joined = public.post("/join", data={
+        **{k: v for k, v in APPLICATION.items() if k != "reference"}, "email": "new.leader@pd.example.gov",
+        "reference_name": "Chief Ruiz", "reference_contact": "ruiz@pd.example.gov"})
+    assert joined.status_code == 200 and "Application received" in joined.text
+    form = public.get("/mentorship/request")
+    assert form.status_code == 200 and 'value="community-policing"' in form.text
+    bad = public.post("/mentorship/request", data={
+        "requester_name": "<script>x</script>", "agency": "PD", "role": "Officer", "email": "nope",
+        "state": "GA", "topic": "community-policing", "description": "too short", "urgency": "normal"})
+    assert bad.status_code == 422 and "<script>x" not in bad.text and "email" in bad.text
+    assert public.get("/mentorship/status/forged").status_code == 404
+
+
+def test_sign_in_form_leader_home_and_manager_pages(stack):
+    leader = stack.browser(stack.base_url)
+    assert leader.get("/leader").status_code == 401  # the sign-in form, as a page
+    signed = leader.post("/signin", data={"email": "alex@pd.example.gov", "password": PASSWORD, "next": "//evil.example"},
+                         allow_redirects=False)
+    assert signed.status_code == 303 and signed.headers["Location"].endswith("/leader")
+    home = leader.get("/leader")
+    assert home.status_code == 200 and "Welcome, Alex Able" in home.text
+    assert leader.get("/manage/coverage").status_code == 403
+    assert leader.get("/manage/applications").status_code == 403
+    # Forms of a signed-in session need its CSRF token.
+    token = csrf_of(home.text)
+    assert leader.post("/signout", data={}).status_code == 403
+    out = leader.post("/signout", data={"csrf_token": token}, allow_redirects=False)
+    assert out.status_code == 303 and leader.get("/leader").status_code == 401
+
+    manager = stack.browser(stack.base_url)
+    manager.post("/signin", data={"email": "manager@niot.example.org", "password": PASSWORD})
+    dashboard = manager.get("/manage/coverage")
+    assert dashboard.status_code == 200 and "Region 4" in dashboard.text and 'class="red"' in dashboard.text
+    applied = stack.browser(stack.base_url).post("/api/applications", json={**APPLICATION, "email": "q@pd.example.gov"})
+    queue = manager.get("/manage/applications")
+    assert queue.status_code == 200 and "Sam Carter" in queue.text
+    decided = manager.post(f"/manage/applications/{applied.json()['id']}/waitlist",
+                           data={"csrf_token": csrf_of(queue.text)}, allow_redirects=False)
+    assert decided.status_code == 303
+    assert stack.manager.get(f"/api/applications/{applied.json()['id']}").json()["status"] == "waitlisted"
