@@ -8,16 +8,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nameko.exceptions import RemoteError, RpcTimeout, UnknownService, deserialize_to_instance
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService, get_module_path, registry
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from services.runtime.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
-# The kit's errors rebuild from their args, so they arrive from a service as themselves
-# (with ValidationFailed's field list) rather than as an opaque RemoteError.
+def _remote_twin(error_class: type[DomainError]) -> type:
+    """`error_class` as it arrives over RPC: rebuilt from its args (so ValidationFailed
+    keeps its field list) and still a RemoteError with `exc_type` and `value`, because the
+    registration is process-wide and other RPC callers expect what nameko gives them."""
+
+    def __init__(self, *args):
+        error_class.__init__(self, *args)
+        self.args = args
+        self.exc_type = error_class.__name__
+        self.value = self.message
+
+    return type(error_class.__name__, (error_class, RemoteError), {"__init__": __init__,
+                                                                    "__str__": error_class.__str__})
+
+
 for _error_class in (DomainError, ValidationFailed, NotFound, Conflict, Forbidden):
-    deserialize_to_instance(_error_class)
+    registry[get_module_path(_error_class)] = _remote_twin(_error_class)
 
 # Subclasses a service defines in its own modules arrive as RemoteError naming only the
 # class; these names map to statuses like their bases.

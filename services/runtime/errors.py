@@ -14,7 +14,8 @@ class DomainError(Exception):
     status = 400
 
     def __init__(self, message: str, field: str | None = None):
-        super().__init__(message, field)
+        # No None in args: nameko stringifies every arg it sends, so None would arrive as "None".
+        super().__init__(*((message,) if field is None else (message, field)))
         self.message = message
         self.field = field
 
