@@ -388,6 +388,37 @@ def complete_submit(call: Call):
     return _leader_action(call, "complete_mentorship", "Mentorship completed", call.body.outcome_note)
 
 
+class ModuleForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    module: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+
+
+@route("GET", "/leader/training", access=SIGNED_IN, tag=TAG, content_type=HTML,
+       summary="Page: a leader's distance-learning modules (the training reminder's link)")
+def training_page(call: Call):
+    training = call.rpc("leaders", "leader_training", signed_in_leader(call))
+    details = [(m["title"] + (" (needed to mentor)" if m["required_for_mentoring"] else ""),
+                f"completed {m['completed_at'][:10]}" if m["completed_at"] else "not yet")
+               for m in training["modules"]]
+    forms = [{"action": "/leader/training", "hidden": {"module": m["slug"]}, "button": f"Mark “{m['title']}” done"}
+             for m in training["modules"] if not m["completed_at"]]
+    text = ("You can take mentorship requests." if training["mentoring_ready"]
+            else "Finish the modules marked as needed to mentor to start receiving mentorship requests.")
+    return action_page(call, "Distance learning", forms, text, details)
+
+
+@route("POST", "/leader/training", access=SIGNED_IN, tag=TAG, content_type=HTML, body=ModuleForm, form=True,
+       summary="Page: record a completed training module")
+def training_submit(call: Call):
+    try:
+        call.rpc("leaders", "complete_training", signed_in_leader(call), call.body.module)
+    except ApiError as exc:
+        if exc.status in (404, 409, 422):
+            return refused_as_page(call, exc, "Not recorded")
+        raise
+    return see_other("/leader/training")
+
+
 def _screening_details(view: dict) -> list:
     return [("Event", view.get("title")), ("When", view.get("local_label")), ("Status", view.get("status")),
             ("Seats left", view.get("seats_left")), ("Waitlist", view.get("waitlist"))]

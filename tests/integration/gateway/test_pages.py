@@ -8,6 +8,7 @@ from werkzeug.test import EnvironBuilder
 
 from services.contracts.screenings import PUBLIC_PATHS
 from services.gateway.api import ROUTES
+from services.leaders.app import LEADER_PATHS
 from services.leaders.mentorship_app import MENTORSHIP_PATHS
 from services.mailer.notifications import MAILER_PATHS
 
@@ -17,7 +18,7 @@ from .test_api import register_when_projected
 
 def test_every_path_a_service_emits_is_routed():
     url_map = ROUTES.url_map()
-    emitted = [*MENTORSHIP_PATHS.values(), *PUBLIC_PATHS.values(), *MAILER_PATHS.values()]
+    emitted = [*MENTORSHIP_PATHS.values(), *PUBLIC_PATHS.values(), *MAILER_PATHS.values(), *LEADER_PATHS.values()]
     for pattern in emitted:
         path, _, query = pattern.partition("?")
         concrete = re.sub(r"\{[a-z_]+\}", "7", path)
@@ -69,6 +70,14 @@ def test_sign_in_form_leader_home_and_manager_pages(stack):
     assert home.status_code == 200 and "Welcome, Alex Able" in home.text
     assert leader.get("/manage/coverage").status_code == 403
     assert leader.get("/manage/applications").status_code == 403
+    # The training reminder's link: the modules, and recording one as done.
+    training = leader.get("/leader/training")
+    assert training.status_code == 200 and "Mentoring peers" in training.text and "not yet" in training.text
+    done = leader.post("/leader/training", data={"module": "mentoring-peers", "csrf_token": csrf_of(training.text)},
+                       allow_redirects=False)
+    assert done.status_code == 303
+    assert "Mark “Mentoring peers” done" not in leader.get("/leader/training").text
+    assert stack.manager.get(f"/api/leaders/{stack.leader_ids['a']}/training").json()["modules"][0]["completed_at"]
     # Forms of a signed-in session need its CSRF token.
     token = csrf_of(home.text)
     assert leader.post("/signout", data={}).status_code == 403

@@ -16,11 +16,12 @@ ROLES = ("anonymous", "b", "a", "manager")  # deny-checks first: allowed calls m
 ORGANISERS_ONLY = {"file_report"}
 # Pages that act as the signed-in leader themself: a manager account is not a leader.
 LEADER_ACCOUNTS_ONLY = {"leader_home", "accept_page", "accept_submit", "decline_page", "decline_submit",
-                        "complete_page", "complete_submit"}
+                        "complete_page", "complete_submit", "training_page", "training_submit"}
 
 
 # Bodies that must validate for the role check after it to be reached.
-VALID_BODIES = {"complete_submit": {"outcome_note": "Met twice; the department now runs its own sessions."}}
+VALID_BODIES = {"complete_submit": {"outcome_note": "Met twice; the department now runs its own sessions."},
+                "training_submit": {"module": "hosting-a-screening"}}
 
 
 def expected(route, role: str) -> str:
