@@ -59,6 +59,7 @@ class Database(DependencyProvider):
 
     def __init__(self, *, migrate: bool = True):
         self.migrate = migrate
+        self.engine = self.relay = None  # until setup has run
 
     def setup(self):
         self.service = self.container.service_name
@@ -81,9 +82,11 @@ class Database(DependencyProvider):
 
     def stop(self):
         self._running = False
-        self.kick()
-        self.relay.publisher.close()
-        self.engine.dispose()
+        if self.relay is not None:  # a failed setup leaves nothing to stop
+            self.kick()
+            self.relay.publisher.close()
+        if self.engine is not None:
+            self.engine.dispose()
 
     kill = stop
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import threading
 import zlib
 from pathlib import Path
 from typing import Iterator
@@ -47,10 +48,16 @@ def _migration_lock(engine: sa.Engine, service: str) -> Iterator[None]:
         yield
 
 
+# Alembic's `context` is one per process: two services starting in one process (tests,
+# the demo mode) must not migrate at the same time, which green threads on PostgreSQL
+# otherwise would, each running statements on the other's connection.
+_ONE_AT_A_TIME = threading.Lock()
+
+
 def upgrade(service: str, uri: str, revision: str = "head") -> None:
     engine = make_engine(uri)
     try:
-        with _migration_lock(engine, service), engine.begin() as connection:
+        with _ONE_AT_A_TIME, _migration_lock(engine, service), engine.begin() as connection:
             command.upgrade(alembic_config(service, connection), revision)
     finally:
         engine.dispose()
