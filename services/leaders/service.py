@@ -83,32 +83,25 @@ class RosterEntrypoints:
     # A leader who goes away or stops being active has their pending mentorship offers
     # re-routed in the same transaction as the change.
 
-    @rpc
-    def update_leader(self, leader_id, changes):
+    def _change_leader(self, change, leader_id, *args):
         now = clock.now()
         with self.db.transaction() as session:
-            leader = app.update_leader(session, self.db.publish, leader_id, changes, now=now)
+            leader = change(session, self.db.publish, leader_id, *args, now=now)
             mentorship_app.reroute_if_unavailable(session, self.db.publish, leader["id"], now=now,
                                                   settings=mentorship_settings())
             return leader
+
+    @rpc
+    def update_leader(self, leader_id, changes):
+        return self._change_leader(app.update_leader, leader_id, changes)
 
     @rpc
     def set_availability(self, leader_id, away_until=None):
-        now = clock.now()
-        with self.db.transaction() as session:
-            leader = app.set_availability(session, self.db.publish, leader_id, away_until, now=now)
-            mentorship_app.reroute_if_unavailable(session, self.db.publish, leader["id"], now=now,
-                                                  settings=mentorship_settings())
-            return leader
+        return self._change_leader(app.set_availability, leader_id, away_until)
 
     @rpc
     def set_status(self, leader_id, status):
-        now = clock.now()
-        with self.db.transaction() as session:
-            leader = app.set_status(session, self.db.publish, leader_id, status, now=now)
-            mentorship_app.reroute_if_unavailable(session, self.db.publish, leader["id"], now=now,
-                                                  settings=mentorship_settings())
-            return leader
+        return self._change_leader(app.set_status, leader_id, status)
 
     @rpc
     def directory(self, region=None, state=None, expertise=None, grouping=None, page=1, limit=50):
