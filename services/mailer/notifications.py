@@ -369,7 +369,8 @@ def _screening_cancelled(data, ctx):
 
 @notifies("rsvp_confirmed")
 def _rsvp_confirmed(data, ctx):
-    return _to_recipient(data, ctx, "rsvp_confirmed", "Your place is reserved: {{ s.title }}")
+    return _to_recipient(data, ctx, "rsvp_confirmed",
+                         "{% if d.invited %}You are invited{% else %}Your place is reserved{% endif %}: {{ s.title }}")
 
 
 @notifies("rsvp_waitlisted")

@@ -226,3 +226,10 @@ def test_training_reminder_lists_the_missing_modules_and_can_be_unsubscribed(db,
     [row] = queued(db, settings, "training_reminder_due", last)
     assert row.subject == "Last reminder: finish your mentoring training (1 module left)"
     assert "We will not remind you again" in row.text_body and "in all" not in row.text_body
+
+
+def test_an_invitee_is_told_they_are_invited(db, settings):
+    [invited] = queued(db, settings, "rsvp_confirmed", {**PAYLOADS["rsvp_confirmed"], "invited": True})
+    [registered] = queued(db, settings, "rsvp_confirmed")
+    assert invited.subject.startswith("You are invited: ")
+    assert registered.subject.startswith("Your place is reserved: ")
