@@ -6,16 +6,13 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from nameko.exceptions import deserialize_to_instance
 from nameko.standalone.rpc import ClusterRpcClient
 
+import services.gateway.errors  # noqa: F401  (rebuilds the kit's errors from RPC, as the gateway does)
 from services.runtime.errors import ValidationFailed
 
 from ..kit.helpers import count, wait_for
 from .test_service import parse
-
-# As the gateway does: the kit's error arrives as itself, with its list of fields.
-deserialize_to_instance(ValidationFailed)
 
 
 def setup_mail(**overrides) -> dict:
