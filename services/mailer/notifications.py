@@ -188,28 +188,28 @@ def _mentorship_offer_reminder(data, ctx):
         kind=MailKind.REMINDER)]
 
 
+def _request_to_managers(data, ctx, template, subject) -> list[Notification]:
+    """A mentorship request the program managers must look at, with a link to it."""
+    return _to_managers(ctx, template, subject, {"d": data, "request_url": ctx.link(data.request_path)},
+                        data.manager_emails)
+
+
 @notifies("mentorship_offer_expired")
 def _mentorship_offer_expired(data, ctx):
-    context = {"d": data, "request_url": ctx.link(data.request_path)}
-    return _to_managers(ctx, "mentorship_offer_expired",
-                        "Mentorship offer expired: request #{{ d.request_id }} ({{ d.topic_label }})",
-                        context, data.manager_emails)
+    return _request_to_managers(data, ctx, "mentorship_offer_expired",
+                                "Mentorship offer expired: request #{{ d.request_id }} ({{ d.topic_label }})")
 
 
 @notifies("mentorship_rerouted")
 def _mentorship_rerouted(data, ctx):
-    context = {"d": data, "request_url": ctx.link(data.request_path)}
-    return _to_managers(ctx, "mentorship_rerouted",
-                        "Mentorship request #{{ d.request_id }} re-routed to {{ d.to_leader_name }}",
-                        context, data.manager_emails)
+    return _request_to_managers(data, ctx, "mentorship_rerouted",
+                                "Mentorship request #{{ d.request_id }} re-routed to {{ d.to_leader_name }}")
 
 
 @notifies("mentorship_declined")
 def _mentorship_declined(data, ctx):
-    context = {"d": data, "request_url": ctx.link(data.request_path)}
-    return _to_managers(ctx, "mentorship_declined",
-                        "{{ d.leader_name }} declined mentorship request #{{ d.request_id }}",
-                        context, data.manager_emails)
+    return _request_to_managers(data, ctx, "mentorship_declined",
+                                "{{ d.leader_name }} declined mentorship request #{{ d.request_id }}")
 
 
 @notifies("mentorship_accepted")
@@ -246,11 +246,9 @@ def _mentorship_cancelled(data, ctx):
 
 @notifies("mentorship_unanswered")
 def _mentorship_unanswered(data, ctx):
-    context = {"d": data, "request_url": ctx.link(data.request_path)}
-    return _to_managers(ctx, "mentorship_unanswered",
-                        "{% if d.urgency == 'urgent' %}Urgent: {% endif %}No leader left for "
-                        "mentorship request #{{ d.request_id }} ({{ d.requester_state }})",
-                        context, data.manager_emails)
+    return _request_to_managers(data, ctx, "mentorship_unanswered",
+                                "{% if d.urgency == 'urgent' %}Urgent: {% endif %}No leader left for "
+                                "mentorship request #{{ d.request_id }} ({{ d.requester_state }})")
 
 
 @notifies("mentorship_closed")
