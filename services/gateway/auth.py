@@ -127,6 +127,10 @@ def csrf_ok(principal: Principal, presented: str | None) -> bool:
 
 # --- API tokens -------------------------------------------------------------------------
 
+# A token's last use is recorded to the minute: enough to see which tokens are alive,
+# without a write for every request a script makes.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
 def create_api_token(session: Session, account: Account, label: str, now: datetime) -> tuple[ApiToken, str]:
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(digest=digest(secret), prefix=secret[: len(API_TOKEN_PREFIX) + 4], account_id=account.id,
@@ -146,7 +150,8 @@ def token_principal(session: Session, secret: str, now: datetime) -> Principal |
     token, account = row
     if token.revoked_at is not None or not account.active:
         return None
-    token.last_used_at = now
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        token.last_used_at = now
     return _principal(account, "token")
 
 

@@ -102,6 +102,20 @@ def test_api_tokens_are_stored_as_digests_and_revocable(db):
         assert auth.token_principal(session, secret, NOW) is None
 
 
+def test_token_use_is_recorded_to_the_minute(db):
+    with db.transaction() as session:
+        account = app.create_account(session, email="m@example.org", name="M", role="manager", now=NOW)
+        token, secret = auth.create_api_token(session, account, "cron", NOW)
+    used = [NOW + timedelta(seconds=s) for s in (0, 30, 59, 60, 61, 200)]
+    seen = []
+    for moment in used:
+        with db.transaction() as session:
+            auth.token_principal(session, secret, moment)
+        with db.transaction() as session:
+            seen.append(app.token_view(app.list_tokens(session, account.id)[0])["last_used_at"])
+    assert seen == [NOW.isoformat()] * 3 + [used[3].isoformat()] * 2 + [used[5].isoformat()]
+
+
 def test_rate_limit_counts_per_key_and_resets_with_the_window(db):
     limit = auth.Limit(hits=2, seconds=60)
     with db.transaction() as session:
