@@ -1026,9 +1026,12 @@ def coverage_screenings(session: Session, window, now: datetime) -> dict:
         scope.append(s.region_grouping == window.grouping)
     held = sa.and_(s.end_at <= now)
     upcoming = sa.and_(s.status == Status.SCHEDULED.value, s.start_at > now)
+    # Counted per upcoming screening in the window (an index lookup each), not by
+    # grouping every RSVP ever made.
     confirmed = (
-        sa.select(RsvpRow.screening_id, sa.func.count().label("n")).where(RsvpRow.status == RsvpStatus.CONFIRMED.value)
-        .group_by(RsvpRow.screening_id).subquery()
+        sa.select(sa.func.count()).where(RsvpRow.screening_id == s.id,
+                                         RsvpRow.status == RsvpStatus.CONFIRMED.value)
+        .correlate(s).scalar_subquery()
     )
     rows = session.execute(
         sa.select(
@@ -1037,9 +1040,9 @@ def coverage_screenings(session: Session, window, now: datetime) -> dict:
             sa.func.sum(sa.case((upcoming, 1), else_=0)).label("upcoming"),
             sa.func.sum(sa.case((held, r.head_count), else_=0)).label("attendance"),
             sa.func.sum(sa.case((sa.and_(held, r.screening_id.is_not(None)), 1), else_=0)).label("reports_filed"),
-            sa.func.sum(sa.case((upcoming, sa.func.coalesce(confirmed.c.n, 0)), else_=0)).label("upcoming_rsvps"),
+            sa.func.sum(sa.case((upcoming, confirmed), else_=0)).label("upcoming_rsvps"),
         )
-        .select_from(s).outerjoin(r, r.screening_id == s.id).outerjoin(confirmed, confirmed.c.screening_id == s.id)
+        .select_from(s).outerjoin(r, r.screening_id == s.id)
         .where(*scope).group_by(s.region, s.state).order_by(s.region, s.state)
     ).all()
     reached = session.execute(
