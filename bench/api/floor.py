@@ -8,7 +8,8 @@ Each route runs what the gateway and the services run for it, in the same transa
 - /api/coverage: the bearer token checked with gateway.auth.token_principal on the gateway
   database (it records last_used_at, as the gateway does), leaders coverage_leaders,
   coverage_mentorship and the overdue list_requests, screenings coverage_screenings,
-  merged by gateway.coverage.merge.
+  merged by gateway.coverage.merge, kept in the gateway's ReportCache with the gateway's
+  default max age (`Cache-Control: no-cache` computes afresh, as in the gateway).
 
     python -m bench.api.floor '{"port": 0, "leaders": URI, "screenings": URI, "gateway": URI}'
 prints "listening on PORT" once it serves.
@@ -25,7 +26,8 @@ from werkzeug.wrappers import Request, Response
 
 from services.gateway import auth, coverage
 from services.gateway.api.common import scrub
-from services.gateway.api.coverage import DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK, OVERDUE_LISTED
+from services.gateway.api.coverage import DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK, OVERDUE_LISTED, ReportCache
+from services.gateway.http import DEFAULT_SETTINGS
 from services.leaders import app as leaders_app, mentorship_app
 from services.runtime import clock
 from services.runtime.db import make_engine, session_factory
@@ -36,6 +38,7 @@ from services.screenings import app as screenings_app, schemas as screenings_sch
 class Floor:
     def __init__(self, uris: dict[str, str]):
         self.sessions = {name: session_factory(make_engine(uri)) for name, uri in uris.items()}
+        self.reports = ReportCache()
 
     def transaction(self, name: str):
         return self.sessions[name].begin()
@@ -69,6 +72,12 @@ class Floor:
         end = date.fromisoformat(request.args["window_end"]) if "window_end" in request.args else \
             start + timedelta(days=DEFAULT_DAYS_BACK + DEFAULT_DAYS_AHEAD)
         grouping = request.args.get("grouping")
+        max_age = timedelta(seconds=float(DEFAULT_SETTINGS["coverage_max_age_seconds"]))
+        fresh = "no-cache" in request.headers.get("Cache-Control", "").lower()
+        return self.reports.get((start, end, grouping), now, max_age,
+                                lambda: self._coverage(now, start, end, grouping), fresh=fresh)
+
+    def _coverage(self, now, start: date, end: date, grouping: str | None) -> dict:
         start_at = datetime.combine(start, time(), tzinfo=timezone.utc).isoformat()
         end_at = datetime.combine(end + timedelta(days=1), time(), tzinfo=timezone.utc).isoformat()
         with self.transaction("leaders") as session:

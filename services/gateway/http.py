@@ -47,6 +47,7 @@ DEFAULT_SETTINGS = {
     "setup_link_hours": 72,
     "secure_cookies": False,
     "trusted_proxy_hops": 0,
+    "coverage_max_age_seconds": 30,
     "rate_limits": {
         "login_ip": [20, 900], "login_email": [5, 900],
         "public_form_ip": [30, 3600], "public_form_email": [5, 3600],

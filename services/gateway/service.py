@@ -17,6 +17,7 @@ from services.runtime.messaging import handles
 
 from . import app, auth
 from .api import ROUTES
+from .api.coverage import CoverageReports
 from .http import dispatch, http_gateway, settings
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ class GatewayService:
 
     db = Database()
     rpc = ClusterRpc()
+    reports = CoverageReports()
 
     @http_gateway
     def serve(self, request):

@@ -2,8 +2,12 @@
 merges the services' aggregates and applies the status rules)."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 
+from nameko.extensions import DependencyProvider
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from services.gateway import coverage
@@ -48,10 +52,111 @@ def window(call: Call, query: CoverageQuery | None) -> tuple[date, date]:
     return start, end
 
 
+class ReportCache:
+    """The coverage reports computed lately, by window and grouping.
+
+    A report costs the services a few hundred milliseconds over a large network, and
+    managers open the same dashboard again and again. A report younger than `max_age` is
+    served as it is. Once it is older, the first request computes the next one while the
+    others keep getting the previous one (which the RPC timeout keeps from ageing much
+    further); requests for a report nobody has yet wait for the computation in flight
+    instead of each starting their own. Each report says when it was computed (`as_of`).
+
+    Thread primitives, so it works under green threads (nameko) and real ones alike.
+    """
+
+    def __init__(self, size: int = 32):
+        self.size = size
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple, tuple[datetime, dict]] = OrderedDict()
+        self._flights: dict[tuple, _Flight] = {}
+
+    def get(self, key: tuple, now: datetime, max_age: timedelta, compute: Callable[[], dict], *,
+            fresh: bool = False) -> dict:
+        """The report for `key`; `fresh` asks for one computed after this call."""
+        with self._lock:
+            entry = self._entries.get(key)
+            flight = self._flights.get(key)
+            if entry is not None and not fresh and (now - entry[0] < max_age or flight is not None):
+                self._entries.move_to_end(key)
+                return entry[1]
+            if flight is None or (fresh and flight.started < now):
+                flight = self._flights[key] = _Flight(now)
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            return flight.wait()
+        try:
+            report = compute()
+        except BaseException as error:
+            flight.finish(error=error)
+            raise
+        finally:
+            with self._lock:
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
+        with self._lock:
+            latest = self._entries.get(key)
+            if latest is None or latest[0] <= flight.started:
+                self._entries[key] = (flight.started, report)
+                self._entries.move_to_end(key)
+                while len(self._entries) > self.size:
+                    self._entries.popitem(last=False)
+        flight.finish(report=report)
+        return report
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class _Flight:
+    """One computation in progress, which other requests for the same report wait on."""
+
+    def __init__(self, started: datetime):
+        self.started = started
+        self._done = threading.Event()
+        self._report: dict | None = None
+        self._error: BaseException | None = None
+
+    def finish(self, *, report: dict | None = None, error: BaseException | None = None) -> None:
+        self._report, self._error = report, error
+        self._done.set()
+
+    def wait(self) -> dict:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._report
+
+
+class CoverageReports(DependencyProvider):
+    """The ReportCache of one gateway container."""
+
+    def setup(self):
+        self.cache = ReportCache()
+
+    def get_dependency(self, worker_ctx) -> ReportCache:
+        return self.cache
+
+
+def wants_fresh(call: Call) -> bool:
+    """`Cache-Control: no-cache` (a browser's hard reload) asks for figures computed now."""
+    return "no-cache" in call.request.headers.get("Cache-Control", "").lower()
+
+
 def report(call: Call, query: CoverageQuery | None = None) -> dict:
-    """The three aggregates and the overdue requests, asked for at once."""
+    """The report for the window and grouping asked for, from the gateway's cache."""
     start, end = window(call, query)
     grouping = query.grouping if query else None
+    max_age = timedelta(seconds=float(call.settings["coverage_max_age_seconds"]))
+    return call.service.reports.get((start, end, grouping), call.now, max_age,
+                       lambda: compute(call, start, end, grouping), fresh=wants_fresh(call))
+
+
+def compute(call: Call, start: date, end: date, grouping: str | None) -> dict:
+    """The three aggregates and the overdue requests, asked for at once, merged."""
     # The window includes its last day.
     start_at = datetime.combine(start, time(), tzinfo=timezone.utc).isoformat()
     end_at = datetime.combine(end + timedelta(days=1), time(), tzinfo=timezone.utc).isoformat()
@@ -74,7 +179,9 @@ def report(call: Call, query: CoverageQuery | None = None) -> dict:
                 "held and upcoming, attendance, reports filed, open, unassigned and overdue mentorship "
                 "requests, median hours to acceptance, and a status with its reasons. Red: no active "
                 "leader, below half the target, or overdue mentorships. Amber: below target, no screening "
-                "in the window, or requests waiting with no leader. Green otherwise.")
+                "in the window, or requests waiting with no leader. Green otherwise. Reports are computed "
+                "at most every GATEWAY.coverage_max_age_seconds (default 30) per window and grouping; "
+                "`as_of` says when. Send `Cache-Control: no-cache` for figures computed now.")
 def coverage_report(call: Call):
     return report(call, call.query)
 

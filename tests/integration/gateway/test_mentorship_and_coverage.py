@@ -7,6 +7,7 @@ import email
 import email.policy
 import io
 import re
+from datetime import datetime
 
 from services.leaders.domain import MENTORING_MODULES
 from tests.integration.kit.helpers import wait_for
@@ -113,6 +114,10 @@ def test_request_confirm_offer_accept_and_coverage(full_stack):
     assert "GA" not in body["gaps"]["states_without_leaders"]
     assert "GA" not in body["gaps"]["states_without_screenings"] and "AL" in body["gaps"]["states_without_screenings"]
     assert south["median_hours_to_acceptance"] is not None
+    # The same window again is the report just computed; no-cache asks for a new one.
+    assert stack.manager.get("/api/coverage").json()["as_of"] == body["as_of"]
+    recomputed = stack.manager.get("/api/coverage", headers={"Cache-Control": "no-cache"}).json()
+    assert datetime.fromisoformat(recomputed["as_of"]) > datetime.fromisoformat(body["as_of"])
 
     bad_window = stack.manager.get("/api/coverage", params={"window_start": "2026-05-01", "window_end": "2026-01-01"})
     assert bad_window.status_code == 422 and bad_window.json()["field"] == "window_end"
