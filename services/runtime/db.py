@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -71,6 +71,10 @@ def add_kit_tables(metadata: sa.MetaData) -> None:
     )
 
 
+# Execution option of the connections `UnitOfWork.read()` hands out.
+READ_ONLY = "niot_read_only"
+
+
 def make_engine(uri: str, **kwargs: Any) -> Engine:
     if uri.startswith("sqlite"):
         # `timeout` is how long SQLite waits for another process's write lock.
@@ -107,6 +111,11 @@ def _sqlite_write_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        if connection.get_execution_options().get(READ_ONLY):
+            # In WAL mode a reader never waits for writers nor holds them up: a deferred
+            # BEGIN (one snapshot until the end), and no turn.
+            connection.exec_driver_sql("BEGIN")
+            return
         if not turn.acquire(timeout=60):
             raise TimeoutError("waited 60 s for another transaction on this SQLite database")
         try:
@@ -170,6 +179,19 @@ class UnitOfWork:
             yield session
         for callback in self._after_commit:
             callback()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A block of queries on a connection of its own, seeing one snapshot. On SQLite
+        it neither takes the turn nor locks the file for writing, so it never waits for
+        writers; writes belong in `transaction()`."""
+        with self._factory.kw["bind"].connect() as connection:
+            options: dict[str, Any] = {READ_ONLY: True}
+            if connection.dialect.name == "postgresql":
+                options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            connection.execution_options(**options)
+            with connection.begin():
+                yield connection
 
     def close(self) -> None:
         if self._session is not None:

@@ -165,6 +165,40 @@ def test_a_failed_sqlite_begin_releases_only_its_own_turn(tmp_path):
     engine.dispose()
 
 
+def test_a_read_block_sees_one_snapshot_and_never_waits_for_a_writer(make_db_uri):
+    """`UnitOfWork.read()` answers while another transaction of the same process holds
+    the turn and has written, and sees only what was committed when it began."""
+    import threading
+
+    from services.runtime.db import UnitOfWork, session_factory
+
+    engine = make_engine(make_db_uri("reads"))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+        conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+    unit = UnitOfWork(session_factory(engine))
+    writer = engine.connect()
+    writer.begin()
+    writer.exec_driver_sql("INSERT INTO t VALUES (2)")  # holds the turn, uncommitted
+    answers = []
+
+    def reader():
+        with unit.read() as connection:
+            answers.append(connection.exec_driver_sql("SELECT count(*) FROM t").scalar())
+            writer.commit()
+            answers.append(connection.exec_driver_sql("SELECT count(*) FROM t").scalar())
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    thread.join(10)
+    assert answers == [1, 1]
+    with unit.read() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 2
+    writer.close()
+    unit.close()
+    engine.dispose()
+
+
 def test_events_of_a_rolled_back_transaction_are_never_published(kit, container_factory):
     """A block that fails after recording an event leaves nothing to hand to the relay,
     even when the same worker's next block commits."""
