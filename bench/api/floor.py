@@ -6,7 +6,7 @@ Each route runs what the gateway and the services run for it, in the same transa
 - /api/directory: leaders.app.directory, then the gateway's scrub;
 - /api/screenings: screenings.app.search_screenings (public caller), then scrub;
 - /api/coverage: the bearer token checked with gateway.auth.token_principal on the gateway
-  database (it records last_used_at, as the gateway does), leaders coverage_leaders,
+  database, as the gateway does, leaders coverage_leaders,
   coverage_mentorship and the overdue list_requests, screenings coverage_screenings,
   merged by gateway.coverage.merge, kept in the gateway's ReportCache with the gateway's
   default max age (`Cache-Control: no-cache` computes afresh, as in the gateway).
@@ -30,7 +30,7 @@ from services.gateway.api.coverage import DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK,
 from services.gateway.http import DEFAULT_SETTINGS
 from services.leaders import app as leaders_app, mentorship_app
 from services.runtime import clock
-from services.runtime.db import make_engine, session_factory
+from services.runtime.db import UnitOfWork, make_engine, session_factory
 from services.runtime.errors import DomainError
 from services.screenings import app as screenings_app, schemas as screenings_schemas
 
@@ -63,8 +63,13 @@ class Floor:
     def coverage(self, request: Request):
         now = clock.now()
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-        with self.transaction("gateway") as session:
-            principal = auth.token_principal(session, secret.strip(), now) if scheme.lower() == "bearer" else None
+        principal = None
+        if scheme.lower() == "bearer":
+            unit = UnitOfWork(self.sessions["gateway"])  # one per request, as a gateway worker has
+            try:
+                principal = auth.token_principal(unit, secret.strip(), now)
+            finally:
+                unit.close()
         if principal is None or not principal.is_manager:
             return Response(json.dumps({"error": "unauthorized"}), status=401, content_type="application/json")
         start = date.fromisoformat(request.args["window_start"]) if "window_start" in request.args else \
@@ -74,10 +79,11 @@ class Floor:
         grouping = request.args.get("grouping")
         max_age = timedelta(seconds=float(DEFAULT_SETTINGS["coverage_max_age_seconds"]))
         fresh = "no-cache" in request.headers.get("Cache-Control", "").lower()
-        return self.reports.get((start, end, grouping), now, max_age,
+        body = self.reports.get((start, end, grouping), now, max_age,
                                 lambda: self._coverage(now, start, end, grouping), fresh=fresh)
+        return Response(body, content_type="application/json", headers={"Cache-Control": "no-store"})
 
-    def _coverage(self, now, start: date, end: date, grouping: str | None) -> dict:
+    def _coverage(self, now, start: date, end: date, grouping: str | None) -> bytes:
         start_at = datetime.combine(start, time(), tzinfo=timezone.utc).isoformat()
         end_at = datetime.combine(end + timedelta(days=1), time(), tzinfo=timezone.utc).isoformat()
         with self.transaction("leaders") as session:
@@ -93,8 +99,9 @@ class Floor:
         with self.transaction("leaders") as session:
             overdue = mentorship_app.list_requests(session, now=now, overdue=True, grouping=grouping,
                                                    limit=OVERDUE_LISTED)
-        return coverage.merge(leaders, mentoring, screenings, overdue.get("requests", []),
-                              window_start=start.isoformat(), window_end=end.isoformat())
+        report = coverage.merge(leaders, mentoring, screenings, overdue.get("requests", []),
+                                window_start=start.isoformat(), window_end=end.isoformat())
+        return json.dumps(report, default=str).encode()  # encoded once, as the gateway does
 
     def __call__(self, environ, start_response):
         request = Request(environ)

@@ -14,6 +14,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
 
+from services.runtime.db import UnitOfWork
+
 from .models import Account, ApiToken, RateLimitWindow, SetupToken, WebSession
 
 SESSION_COOKIE = "niot_session"
@@ -140,19 +142,26 @@ def create_api_token(session: Session, account: Account, label: str, now: dateti
     return token, secret
 
 
-def token_principal(session: Session, secret: str, now: datetime) -> Principal | None:
-    row = session.execute(
-        sa.select(ApiToken, Account).join(Account, Account.id == ApiToken.account_id)
-        .where(ApiToken.digest == digest(secret))
-    ).first()
-    if row is None:
+# Built once: every request a script makes runs it. Columns only, no ORM objects.
+_TOKEN_LOOKUP = (
+    sa.select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Account.id.label("account_id"),
+              Account.role, Account.name, Account.leader_id, Account.active)
+    .join(Account, Account.id == ApiToken.account_id)
+    .where(ApiToken.digest == sa.bindparam("digest"))
+)
+
+
+def token_principal(db: UnitOfWork, secret: str, now: datetime) -> Principal | None:
+    """Who a bearer token stands for, or None if it is unknown, revoked or its account
+    deactivated. Looked up in a read-only block; a write only when its use is due."""
+    with db.read() as connection:
+        row = connection.execute(_TOKEN_LOOKUP, {"digest": digest(secret)}).first()
+    if row is None or row.revoked_at is not None or not row.active:
         return None
-    token, account = row
-    if token.revoked_at is not None or not account.active:
-        return None
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
-    return _principal(account, "token")
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        with db.transaction() as session:
+            session.execute(sa.update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    return Principal(row.account_id, row.role, row.name, row.leader_id, "token")
 
 
 # --- set-up links -----------------------------------------------------------------------

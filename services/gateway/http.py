@@ -289,17 +289,17 @@ def _run(call: Call) -> Any:
 def _authenticate(call: Call) -> auth.Principal | None:
     request = call.request
     header = request.headers.get("Authorization", "")
-    with call.db.transaction() as session:
-        if header:
-            scheme, _, secret = header.partition(" ")
-            if scheme.lower() != "bearer" or not secret.strip():
-                raise errors.unauthorized("the Authorization header must be 'Bearer <token>'")
-            principal = auth.token_principal(session, secret.strip(), call.now)
-            if principal is None:
-                raise errors.unauthorized("this API token is unknown or revoked")
-            return principal
-        cookie = request.cookies.get(auth.SESSION_COOKIE)
-        if cookie:
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise errors.unauthorized("the Authorization header must be 'Bearer <token>'")
+        principal = auth.token_principal(call.db, secret.strip(), call.now)
+        if principal is None:
+            raise errors.unauthorized("this API token is unknown or revoked")
+        return principal
+    cookie = request.cookies.get(auth.SESSION_COOKIE)
+    if cookie:
+        with call.db.transaction() as session:
             return auth.session_principal(session, cookie, call.now)
     return None
 
@@ -387,7 +387,13 @@ def _render(call: Call, result: Any) -> Response:
                                                          content_type=call.route.content_type)
     if reply.content_type == "application/json":
         body = reply.body.model_dump(mode="json") if isinstance(reply.body, BaseModel) else reply.body
-        payload: bytes | str = b"" if reply.status == 204 else json.dumps(body, default=str)
+        payload: bytes | str
+        if reply.status == 204:
+            payload = b""
+        elif isinstance(body, bytes):
+            payload = body  # encoded already
+        else:
+            payload = json.dumps(body, default=str)
         content_type = "application/json"
     else:
         payload = reply.body if reply.body is not None else ""

@@ -97,9 +97,11 @@ def test_api_tokens_are_stored_as_digests_and_revocable(db):
         account = app.create_account(session, email="m@example.org", name="M", role="manager", now=NOW)
         token, secret = auth.create_api_token(session, account, "cron", NOW)
         assert token.digest != secret and secret.startswith(auth.API_TOKEN_PREFIX)
-        assert auth.token_principal(session, secret, NOW).via == "token"
+    assert auth.token_principal(db, secret, NOW) == auth.Principal(account.id, "manager", "M", None, "token")
+    assert auth.token_principal(db, secret + "x", NOW) is None
+    with db.transaction() as session:
         app.revoke_token(session, account.id, token.id, NOW)
-        assert auth.token_principal(session, secret, NOW) is None
+    assert auth.token_principal(db, secret, NOW) is None
 
 
 def test_token_use_is_recorded_to_the_minute(db):
@@ -109,8 +111,7 @@ def test_token_use_is_recorded_to_the_minute(db):
     used = [NOW + timedelta(seconds=s) for s in (0, 30, 59, 60, 61, 200)]
     seen = []
     for moment in used:
-        with db.transaction() as session:
-            auth.token_principal(session, secret, moment)
+        auth.token_principal(db, secret, moment)
         with db.transaction() as session:
             seen.append(app.token_view(app.list_tokens(session, account.id)[0])["last_used_at"])
     assert seen == [NOW.isoformat()] * 3 + [used[3].isoformat()] * 2 + [used[5].isoformat()]
