@@ -2,10 +2,13 @@
 merges the services' aggregates and applies the status rules)."""
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
@@ -68,11 +71,11 @@ class ReportCache:
     def __init__(self, size: int = 32):
         self.size = size
         self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple, tuple[datetime, dict]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[datetime, Any]] = OrderedDict()
         self._flights: dict[tuple, _Flight] = {}
 
-    def get(self, key: tuple, now: datetime, max_age: timedelta, compute: Callable[[], dict], *,
-            fresh: bool = False) -> dict:
+    def get(self, key: tuple, now: datetime, max_age: timedelta, compute: Callable[[], Any], *,
+            fresh: bool = False) -> Any:
         """The report for `key`; `fresh` asks for one computed after this call."""
         with self._lock:
             entry = self._entries.get(key)
@@ -117,14 +120,14 @@ class _Flight:
     def __init__(self, started: datetime):
         self.started = started
         self._done = threading.Event()
-        self._report: dict | None = None
+        self._report: Any = None
         self._error: BaseException | None = None
 
-    def finish(self, *, report: dict | None = None, error: BaseException | None = None) -> None:
+    def finish(self, *, report: Any = None, error: BaseException | None = None) -> None:
         self._report, self._error = report, error
         self._done.set()
 
-    def wait(self) -> dict:
+    def wait(self) -> Any:
         self._done.wait()
         if self._error is not None:
             raise self._error
@@ -146,16 +149,26 @@ def wants_fresh(call: Call) -> bool:
     return "no-cache" in call.request.headers.get("Cache-Control", "").lower()
 
 
-def report(call: Call, query: CoverageQuery | None = None) -> dict:
+@dataclass(frozen=True)
+class CachedReport:
+    data: dict
+    json: bytes  # encoded once for every API request that gets this report
+
+
+def cached(call: Call, query: CoverageQuery | None) -> CachedReport:
     """The report for the window and grouping asked for, from the gateway's cache."""
     start, end = window(call, query)
     grouping = query.grouping if query else None
     max_age = timedelta(seconds=float(call.settings["coverage_max_age_seconds"]))
     return call.service.reports.get((start, end, grouping), call.now, max_age,
-                       lambda: compute(call, start, end, grouping), fresh=wants_fresh(call))
+                                    lambda: compute(call, start, end, grouping), fresh=wants_fresh(call))
 
 
-def compute(call: Call, start: date, end: date, grouping: str | None) -> dict:
+def report(call: Call, query: CoverageQuery | None = None) -> dict:
+    return cached(call, query).data
+
+
+def compute(call: Call, start: date, end: date, grouping: str | None) -> CachedReport:
     """The three aggregates and the overdue requests, asked for at once, merged."""
     # The window includes its last day.
     start_at = datetime.combine(start, time(), tzinfo=timezone.utc).isoformat()
@@ -166,8 +179,9 @@ def compute(call: Call, start: date, end: date, grouping: str | None) -> dict:
         ("screenings", "coverage_screenings", (start_at, end_at), {"grouping": grouping}),
         ("leaders", "list_requests", (), {"overdue": True, "grouping": grouping, "limit": OVERDUE_LISTED}),
     )
-    return coverage.merge(leaders, mentoring, screenings, overdue.get("requests", []),
+    data = coverage.merge(leaders, mentoring, screenings, overdue.get("requests", []),
                           window_start=start.isoformat(), window_end=end.isoformat())
+    return CachedReport(data, json.dumps(data, default=str).encode())
 
 
 @route("GET", "/api/coverage", access=MANAGER, tag=TAG, query=CoverageQuery, response={
@@ -183,7 +197,7 @@ def compute(call: Call, start: date, end: date, grouping: str | None) -> dict:
                 "at most every GATEWAY.coverage_max_age_seconds (default 30) per window and grouping; "
                 "`as_of` says when. Send `Cache-Control: no-cache` for figures computed now.")
 def coverage_report(call: Call):
-    return report(call, call.query)
+    return Reply(cached(call, call.query).json)
 
 
 @route("GET", "/api/coverage.csv", access=MANAGER, tag=TAG, query=CoverageQuery, content_type="text/csv",
