@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, EmailStr, Field, PositiveInt, StringConstraints, field_validator
+from pydantic import AwareDatetime, Field, PositiveInt, StringConstraints, field_validator
 
-from .envelope import Payload
+from .envelope import Email, Payload
 from .registry import event
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -27,7 +27,7 @@ class LeaderSnapshot(Payload):
     leader_id: PositiveInt
     leader_version: PositiveInt
     name: Text
-    email: EmailStr
+    email: Email
     agency: Text
     title: Text
     state: StateCode
@@ -43,7 +43,7 @@ class LeaderSnapshot(Payload):
 class ApplicationSubmitted(Payload):
     application_id: PositiveInt
     name: Text
-    email: EmailStr
+    email: Email
     agency: Text
     title: Text
     state: StateCode
@@ -60,7 +60,7 @@ class ApplicationApproved(LeaderSnapshot):
 class ApplicationDeclined(Payload):
     application_id: PositiveInt
     name: Text
-    email: EmailStr
+    email: Email
     reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = Field(
         description="the program manager's own words; null when none was given"
     )
@@ -71,7 +71,7 @@ class ApplicationDeclined(Payload):
 class ApplicationWaitlisted(Payload):
     application_id: PositiveInt
     name: Text
-    email: EmailStr
+    email: Email
     waitlisted_at: AwareDatetime
 
 
@@ -99,7 +99,7 @@ class LeaderDeactivated(LeaderSnapshot):
 class TrainingCompleted(Payload):
     leader_id: PositiveInt
     name: Text
-    email: EmailStr
+    email: Email
     module: Slug
     module_title: Text
     completed_at: AwareDatetime
@@ -121,7 +121,7 @@ class TrainingReminderDue(Payload):
 
     leader_id: PositiveInt
     name: Text
-    email: EmailStr
+    email: Email
     missing_modules: tuple[TrainingModuleDue, ...] = Field(
         min_length=1, description="the mentoring modules still to complete, in catalogue order"
     )

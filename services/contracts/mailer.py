@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, EmailStr, Field, PositiveInt, StringConstraints
+from pydantic import AwareDatetime, Field, PositiveInt, StringConstraints
 
-from .envelope import Payload
+from .envelope import Email, Payload
 from .registry import event
 
 TemplateName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$")]
@@ -23,7 +23,7 @@ class _Delivery(Payload):
     delivery_id: PositiveInt
     message_id: MessageId
     template: TemplateName
-    recipient: EmailStr
+    recipient: Email
     source_event_id: uuid.UUID
     source_event_type: EventType
     attempts: Annotated[int, Field(ge=0)]

@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-from .envelope import Payload
+from .envelope import Email, Payload
 from .registry import event
 
 
@@ -46,7 +46,7 @@ RequestId = Annotated[int, Field(gt=0)]
 LeaderId = Annotated[int, Field(gt=0)]
 Attempt = Annotated[int, Field(ge=1)]
 Urgency = Literal["normal", "urgent"]
-ManagerEmails = Annotated[tuple[EmailStr, ...], Field(min_length=1)]
+ManagerEmails = Annotated[tuple[Email, ...], Field(min_length=1)]
 
 _MAILER = ("mailer",)
 
@@ -62,7 +62,7 @@ class MentorshipRequested(_RequestTopic):
     """To the requester: confirm your address (the request is routed only after that)."""
 
     requester_name: Name
-    requester_email: EmailStr
+    requester_email: Email
     urgency: Urgency
     requested_at: UtcDateTime
     confirm_path: SitePath
@@ -75,7 +75,7 @@ class MentorshipConfirmed(_RequestTopic):
     """To the requester: the address is confirmed and the network is finding a leader."""
 
     requester_name: Name
-    requester_email: EmailStr
+    requester_email: Email
     urgency: Urgency
     confirmed_at: UtcDateTime
 
@@ -84,7 +84,7 @@ class _OfferToLeader(_RequestTopic):
     attempt: Attempt
     leader_id: LeaderId
     leader_name: Name
-    leader_email: EmailStr
+    leader_email: Email
     requester_name: Name
     requester_agency: Name
     urgency: Urgency
@@ -167,11 +167,11 @@ class MentorshipAccepted(_RequestTopic):
     """To the requester with the leader's contact, and to the leader with the requester's."""
 
     requester_name: Name
-    requester_email: EmailStr
+    requester_email: Email
     requester_agency: Name
     leader_id: LeaderId
     leader_name: Name
-    leader_email: EmailStr
+    leader_email: Email
     leader_agency: Name
     leader_title: Name | None = None
     leader_phone: Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")] | None = None
@@ -186,7 +186,7 @@ class MentorshipCompleted(_RequestTopic):
     """To the requester: a short follow-up once the leader closes the mentorship."""
 
     requester_name: Name
-    requester_email: EmailStr
+    requester_email: Email
     leader_id: LeaderId
     leader_name: Name
     accepted_at: UtcDateTime
@@ -199,12 +199,12 @@ class MentorshipCancelled(_RequestTopic):
     """To the requester, and to the leader holding the offer or mentorship if there was one."""
 
     requester_name: Name
-    requester_email: EmailStr
+    requester_email: Email
     previous_state: Literal["unconfirmed", "open", "offered", "accepted"]
     cancelled_at: UtcDateTime
     leader_id: LeaderId | None = None
     leader_name: Name | None = None
-    leader_email: EmailStr | None = None
+    leader_email: Email | None = None
 
 
 @event("leaders", "mentorship_unanswered", consumers=_MAILER)
@@ -228,7 +228,7 @@ class MentorshipClosed(_RequestTopic):
     """To the requester: a manager closed the request without a mentor."""
 
     requester_name: Name
-    requester_email: EmailStr
+    requester_email: Email
     closed_at: UtcDateTime
     note: Note | None = None
 
@@ -239,11 +239,11 @@ class MentorshipOverdue(_RequestTopic):
 
     leader_id: LeaderId
     leader_name: Name
-    leader_email: EmailStr
+    leader_email: Email
     requester_name: Name
     accepted_at: UtcDateTime
     agreed_days: Annotated[int, Field(ge=1, le=365)]
     due_at: UtcDateTime
     time_zone: ZoneName
     complete_path: SitePath
-    manager_emails: tuple[EmailStr, ...] = ()
+    manager_emails: tuple[Email, ...] = ()

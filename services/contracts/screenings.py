@@ -31,9 +31,9 @@ from datetime import datetime, timezone
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from .envelope import Payload
+from .envelope import Email, Payload
 from .registry import event
 
 # Paths the screenings service puts in events and returns from RPC; the gateway routes them.
@@ -92,7 +92,7 @@ ScreeningId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f-]{36}$")]
 RsvpId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f-]{36}$")]
 Uid = Annotated[str, StringConstraints(min_length=3, max_length=255, pattern=r"^[^\s@]+@[^\s@]+$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", max_length=80)]
-ManagerEmails = Annotated[tuple[EmailStr, ...], Field(min_length=1)]
+ManagerEmails = Annotated[tuple[Email, ...], Field(min_length=1)]
 Kind = Literal["film_screening", "guided_discussion"]
 Format = Literal["community_screening", "roll_call", "academy", "school_program"]
 ScreeningStatus = Literal["submitted", "sent_back", "resubmitted", "scheduled", "cancelled", "completed"]
@@ -104,7 +104,7 @@ _MAILER = ("mailer",)
 
 class Person(Payload):
     name: Name
-    email: EmailStr
+    email: Email
 
 
 class When(Payload):
