@@ -293,23 +293,31 @@ def suppression_applies(kind: MailKind, reasons: Iterable[SuppressionReason]) ->
 # --- Addresses and dedupe keys ---------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
 def checked_address(raw: str, *, field_name: str = "recipient") -> str:
     """A syntactically valid address in ASCII form (IDN domains as punycode), without DNS.
 
     Local parts with non-ASCII characters are refused: sending them needs SMTPUTF8 end to
-    end, which the mail path does not promise. Remembered, since queueing one message
-    checks the same addresses several times (sender, recipient, dedupe key).
+    end, which the mail path does not promise.
     """
     if not isinstance(raw, str) or not raw.strip():
         raise ValidationFailed("an email address is required", field=field_name)
+    ascii_form, problem = _ascii_address(raw.strip())
+    if problem:
+        raise ValidationFailed(problem, field=field_name)
+    return ascii_form
+
+
+@lru_cache(maxsize=65536)
+def _ascii_address(address: str) -> tuple[str, str | None]:
+    """(ASCII form, None) or ("", the problem). Remembered by address alone, since queueing
+    one message checks the same addresses several times (sender, recipient, dedupe key)."""
     try:
-        valid = validate_email(raw.strip(), check_deliverability=False, allow_smtputf8=False)
+        valid = validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
-        raise ValidationFailed(f"not a valid email address: {error}", field=field_name) from None
+        return "", f"not a valid email address: {error}"
     if not valid.ascii_email:
-        raise ValidationFailed("address cannot be written in ASCII", field=field_name)
-    return valid.ascii_email
+        return "", "address cannot be written in ASCII"
+    return valid.ascii_email, None
 
 
 def normalise_recipient(raw: str) -> str:
