@@ -360,7 +360,7 @@ def record_outcome(session: Session, item: Outgoing, owner: str, outcome: SendOu
     holds the message's lease."""
     result = delivery.after_attempt(outcome, attempts=item.attempts, created_at=item.queued_at,
                                     now=now, policy=policy)
-    row = session.execute(_RECORD_OUTCOME, {
+    row = session.connection().execute(_RECORD_OUTCOME, {
         "item_id": item.id, "owner": owner, "new_state": result.state.value,
         "retry_at": result.next_attempt_at, "error": result.last_error,
         "sent_at": now if result.state is MailState.SENT else None,

@@ -63,7 +63,7 @@ def record(session: Session, source: str, payload: contracts.Payload) -> contrac
     now = clock.now()
     envelope = contracts.build(source, payload, occurred_at=now)
     row = Pending(str(envelope.event_id), envelope.type, envelope.model_dump_json())
-    session.execute(_INSERT, {
+    session.connection().execute(_INSERT, {
         "event_id": row.event_id, "type": row.type, "envelope": row.envelope, "created_at": now,
         "lease_owner": relay.owner if relay else None, "lease_until": now + HANDOVER_LEASE if relay else None,
     })
