@@ -424,12 +424,69 @@ def _screening_details(view: dict) -> list:
             ("Seats left", view.get("seats_left")), ("Waitlist", view.get("waitlist"))]
 
 
+CHANGEABLE = ("submitted", "sent_back", "resubmitted", "scheduled")
+
+
 @route("GET", "/manage/screenings/{screening_id:token}", access=LEADER, owner=organisers, tag=TAG,
-       content_type=HTML, summary="Page: a screening for its organisers and managers")
+       content_type=HTML, summary="Page: a screening for its organisers and managers, to reschedule or cancel it")
 def manage_screening_page(call: Call):
     view = call.rpc("screenings", "get_screening", call.path["screening_id"], actor=actor(call))
-    return action_page(call, view.get("title") or "Screening", [], details=_screening_details(view),
-                       text="Change it through the API or ask a program manager.")
+    sid = view.get("id")
+    if view.get("status") not in CHANGEABLE:
+        return action_page(call, view.get("title") or "Screening", [], details=_screening_details(view),
+                           text=f"This screening is {view.get('status')}; it can no longer be changed.")
+    note = {"name": "message", "label": "A note for the attendees (optional)", "long": True}
+    forms = [
+        {"action": f"/manage/screenings/{sid}/reschedule", "button": "Reschedule", "fields": [
+            {"name": "start", "label": "Starts", "type": "datetime-local", "required": True,
+             "value": str(view.get("local_start") or "")[:16]},
+            {"name": "end", "label": "Ends", "type": "datetime-local", "required": True,
+             "value": str(view.get("local_end") or "")[:16]},
+            note]},
+        {"action": f"/manage/screenings/{sid}/cancel", "button": "Cancel the screening", "fields": [
+            {"name": "message", "label": "Your message to the attendees", "long": True, "required": True}]},
+    ]
+    return action_page(call, view.get("title") or "Screening", forms, details=_screening_details(view),
+                       text=f"Times are local to the venue ({view.get('time_zone')}). Attendees, the host and "
+                            "co-hosts are told of any change with an updated calendar invitation.")
+
+
+class RescheduleForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    end: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    message: Text | None = None
+
+
+@route("POST", "/manage/screenings/{screening_id:token}/reschedule", access=LEADER, owner=organisers, tag=TAG,
+       content_type=HTML, body=RescheduleForm, form=True, summary="Page: move a screening to a new time")
+def reschedule_submit(call: Call):
+    form = call.body
+    try:
+        call.rpc("screenings", "reschedule_screening", actor(call), call.path["screening_id"], form.start, form.end,
+                 time_zone=None, message=form.message or None)
+    except ApiError as exc:
+        if exc.status in (404, 409, 422):
+            return refused_as_page(call, exc, "Not rescheduled")
+        raise
+    return message(call, "Rescheduled", "Attendees, the host and co-hosts are told the new time.")
+
+
+class CancelForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: Text = ""
+
+
+@route("POST", "/manage/screenings/{screening_id:token}/cancel", access=LEADER, owner=organisers, tag=TAG,
+       content_type=HTML, body=CancelForm, form=True, summary="Page: cancel a screening")
+def cancel_submit(call: Call):
+    try:
+        call.rpc("screenings", "cancel_screening", actor(call), call.path["screening_id"], call.body.message)
+    except ApiError as exc:
+        if exc.status in (404, 409, 422):
+            return refused_as_page(call, exc, "Not cancelled")
+        raise
+    return message(call, "Cancelled", "Attendees, the host and co-hosts are told, with your note.")
 
 
 @route("GET", "/manage/screenings/{screening_id:token}/report", access=LEADER, owner=organisers, tag=TAG,

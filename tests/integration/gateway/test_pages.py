@@ -3,6 +3,7 @@ the leader's and the manager's pages, and every link path a service puts in mail
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from werkzeug.test import EnvironBuilder
 
@@ -95,3 +96,36 @@ def test_sign_in_form_leader_home_and_manager_pages(stack):
                            data={"csrf_token": csrf_of(queue.text)}, allow_redirects=False)
     assert decided.status_code == 303
     assert stack.manager.get(f"/api/applications/{applied.json()['id']}").json()["status"] == "waitlisted"
+
+
+def test_organisers_reschedule_and_cancel_a_screening_through_its_page(stack):
+    host = stack.clients["a"]
+    screening = register_when_projected(host, stack.leader_ids["a"])
+    assert stack.manager.post(f"/api/screenings/{screening['id']}/approve").status_code == 200
+    page_path = f"/manage/screenings/{screening['id']}"
+    assert stack.clients["b"].get(page_path).status_code == 403  # not an organiser
+
+    page = host.get(page_path)
+    old_start = screening["local_start"][:16]
+    assert page.status_code == 200 and f'value="{old_start}"' in page.text and "America/New_York" in page.text
+    start = (datetime.fromisoformat(screening["local_start"]) + timedelta(days=1)).replace(hour=19)
+    fields = {"start": start.strftime("%Y-%m-%dT%H:%M"), "end": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+              "message": "One day later, same place.", "csrf_token": csrf_of(page.text)}
+    backwards = host.post(f"{page_path}/reschedule", data={**fields, "end": fields["start"]})
+    assert backwards.status_code == 422 and "end" in backwards.text
+    sequence = host.get(f"/api/screenings/{screening['id']}").json()["sequence"]
+    moved = host.post(f"{page_path}/reschedule", data=fields)
+    assert moved.status_code == 200 and "Rescheduled" in moved.text
+    view = host.get(f"/api/screenings/{screening['id']}").json()
+    assert view["local_start"].startswith(fields["start"]) and view["sequence"] == sequence + 1
+
+    token = csrf_of(host.get(page_path).text)
+    unexplained = host.post(f"{page_path}/cancel", data={"message": "", "csrf_token": token})
+    assert unexplained.status_code == 422 and "message: is required" in unexplained.text
+    cancelled = host.post(f"{page_path}/cancel", data={"message": "The library closed.", "csrf_token": token})
+    assert cancelled.status_code == 200 and "Cancelled" in cancelled.text
+    assert host.get(f"/api/screenings/{screening['id']}").json()["status"] == "cancelled"
+    after = host.get(page_path)
+    assert "can no longer be changed" in after.text and "/reschedule" not in after.text
+    again = host.post(f"{page_path}/cancel", data={"message": "Again.", "csrf_token": csrf_of(after.text)})
+    assert again.status_code == 409
