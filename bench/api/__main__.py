@@ -32,7 +32,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,7 +39,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -50,8 +48,8 @@ import yaml
 from services.leaders.domain import EXPERTISE
 from services.leaders.regions import DEFAULT_GROUPING, regions
 from services.runtime import clock, topology
-from services.runtime.config import read_config
 
+from ..support import PrivateVhost, free_port, memory_mib
 from . import seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,19 +61,6 @@ SERVICES = {
 ENDPOINTS = ("directory", "screening search", "coverage")
 COVERAGE_P99_GOAL_MS = 100.0
 RATIO_GOAL = 0.5
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def rabbitmqctl(*args: str) -> None:
-    binary = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    result = subprocess.run([binary, *args], capture_output=True, text=True, timeout=60)
-    if result.returncode != 0:
-        raise SystemExit(f"rabbitmqctl {' '.join(args)} failed: {result.stderr.strip()}")
 
 
 def endpoint_paths(now) -> dict[str, list[str]]:
@@ -179,13 +164,6 @@ def stop(processes: dict[str, subprocess.Popen]) -> None:
             process.wait(5)
 
 
-def memory_mib(pid: int, field: str = "VmHWM") -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def run(args, scratch: Path) -> int:
     now = clock.now()
     rng = random.Random(20260601)
@@ -203,14 +181,10 @@ def run(args, scratch: Path) -> int:
           f"({counts['reports']} reports, {counts['rsvps']} RSVPs) in {screenings_s:.1f} s")
 
     paths = endpoint_paths(now)
-    base_uri = read_config()["AMQP_URI"].rstrip("/")
-    base_uri = base_uri.rsplit("/", 1)[0] if base_uri.count("/") > 2 else base_uri
-    vhost = f"niot-bench-api-{uuid.uuid4().hex[:8]}"
-    rabbitmqctl("add_vhost", vhost)
+    vhost = PrivateVhost("niot-bench-api")
+    amqp_uri = vhost.uri
     processes: dict[str, subprocess.Popen] = {}
     try:
-        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-        amqp_uri = f"{base_uri}/{vhost}"
         topology.declare(amqp_uri, retry_delays=[1, 5])
         port = free_port()
         settings = {
@@ -277,7 +251,7 @@ def run(args, scratch: Path) -> int:
         return 1 if errors else 0
     finally:
         stop(processes)
-        rabbitmqctl("delete_vhost", vhost)
+        vhost.delete()
 
 
 def main(argv=None) -> int:

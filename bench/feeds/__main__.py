@@ -13,20 +13,16 @@ Prints, as medians of several runs:
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
-import shutil
 import statistics
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -36,6 +32,8 @@ from services.runtime.db import make_engine, session_factory
 from services.runtime.migrate import upgrade
 from services.screenings import app, calendar, domain, feeds
 from services.screenings.models import LeaderRow, ScreeningRow
+
+from ..support import PrivateVhost, free_port, memory_mib
 
 ZONES = [("IL", "America/Chicago"), ("NY", "America/New_York"), ("CA", "America/Los_Angeles"),
          ("CO", "America/Denver"), ("HI", "Pacific/Honolulu"), ("WA", "America/Los_Angeles")]
@@ -142,25 +140,17 @@ def in_process(uri: str, runs: int) -> dict:
     }
 
 
-def _rabbitmqctl(*args: str) -> None:
-    binary = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    subprocess.run([binary, *args], check=True, capture_output=True, timeout=60)
-
-
 def over_rpc(uri: str, runs: int, workdir: Path) -> dict:
     from nameko.standalone.rpc import ClusterRpcClient
 
     from services.runtime import topology
 
-    broker = os.environ.get("NIOT_BENCH_BROKER", "127.0.0.1:5672")
-    vhost = f"niot-bench-{uuid.uuid4().hex[:8]}"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    amqp_uri = f"amqp://guest:guest@{broker}/{vhost}"
+    vhost = PrivateVhost("niot-bench-feeds")
+    amqp_uri = vhost.uri
     process = None
     try:
         topology.declare(amqp_uri, retry_delays=[1, 5])
-        gateway_port = _free_port()
+        gateway_port = free_port()
         config = {"AMQP_URI": amqp_uri, "DB_URIS": {"screenings": uri, "gateway": f"sqlite:///{workdir / 'gateway.db'}"},
                   "max_workers": 10, "WEB_SERVER_ADDRESS": f"127.0.0.1:{gateway_port}",
                   "MESSAGING": {"retry_delays": [1, 5], "outbox_sweep_seconds": 5, "timer_seconds": 60}}
@@ -193,23 +183,16 @@ def over_rpc(uri: str, runs: int, workdir: Path) -> dict:
         http_warm_ms = median_ms(lambda: _http_get(url), runs)
         http_304_ms = median_ms(lambda: _http_get(url, etag=first["etag"]), runs * 3)
         assert http_first == first["body"].encode(), "the gateway served a different feed"
-        with open(f"/proc/{process.pid}/status") as status:
-            peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+        peak_mib = memory_mib(process.pid)
         return {"cold_ms": cold_ms, "warm_ms": warm_ms, "not_modified_ms": not_modified_ms,
                 "http_warm_ms": http_warm_ms, "http_not_modified_ms": http_304_ms,
-                "service_peak_rss_mb": peak_kb / 1024, "etag": first["etag"]}
+                "service_peak_rss_mb": peak_mib, "etag": first["etag"]}
     finally:
         for child in (process, locals().get("gateway")):
             if child is not None and child.poll() is None:
                 child.terminate()
                 child.wait(20)
-        _rabbitmqctl("delete_vhost", vhost)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        vhost.delete()
 
 
 def _http_get(url: str, *, etag: str | None = None, deadline: float | None = None) -> bytes:

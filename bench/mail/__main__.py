@@ -21,7 +21,6 @@ import time
 import uuid
 import warnings
 from pathlib import Path
-from urllib.parse import urlsplit
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
@@ -31,15 +30,12 @@ from kombu import Connection, Producer  # noqa: E402
 
 from services.mailer.models import Base  # noqa: E402
 from services.runtime import topology  # noqa: E402
-from services.runtime.config import read_config  # noqa: E402
 from services.runtime.db import make_engine  # noqa: E402
 from tests.unit.mailer.events import PAYLOADS, attendee, envelope  # noqa: E402
 
+from ..support import PrivateVhost, memory_mib, wait_until  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True)
 
 
 def start_smtp_server() -> tuple[subprocess.Popen, int]:
@@ -67,13 +63,6 @@ def events(count: int) -> list[bytes]:
     return bodies
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def cpu_seconds(pid: int) -> tuple[float, float]:
     """(user, system) CPU seconds of a process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -91,15 +80,6 @@ def fresh_database(scratch: Path, db_uri: str | None) -> str:
         return db_uri
     path = scratch / f"mailer-{uuid.uuid4().hex[:6]}.db"
     return f"sqlite:///{path}"
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise SystemExit(f"timed out waiting for {what}")
 
 
 def run_mailer(amqp_uri: str, scratch: Path, port: int, count: int, db_uri: str | None) -> dict:
@@ -141,7 +121,7 @@ def run_mailer(amqp_uri: str, scratch: Path, port: int, count: int, db_uri: str 
         wait_until(lambda: accepted(port)[0] - before >= count, 600, "the messages to arrive")
         elapsed = time.perf_counter() - started
         user, system = (after - before for after, before in zip(cpu_seconds(mailer.pid), cpu_before))
-        rss = peak_rss_mb(mailer.pid)
+        rss = memory_mib(mailer.pid)
     finally:
         mailer.terminate()
         mailer.wait(30)
@@ -173,12 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.events, args.runs = 200, 1
 
-    parts = urlsplit(read_config()["AMQP_URI"])
-    broker = f"{parts.scheme}://{parts.netloc}"
-    vhost = f"bench-mail-{uuid.uuid4().hex[:8]}"
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    amqp_uri = f"{broker}/{vhost}"
+    vhost = PrivateVhost("niot-bench-mail")
+    amqp_uri = vhost.uri
     server, port = start_smtp_server()
     results = []
     try:
@@ -196,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         server.wait(10)
-        rabbitmqctl("delete_vhost", vhost)
+        vhost.delete()
 
     rate = statistics.median(r["rate"] for r in results)
     raw = statistics.median(r["raw"] for r in results)

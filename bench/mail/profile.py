@@ -14,10 +14,8 @@ import pstats  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
@@ -26,9 +24,9 @@ from nameko import config as nameko_config  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
 from services.runtime import topology  # noqa: E402
-from services.runtime.config import read_config  # noqa: E402
 
-from .__main__ import accepted, events, fresh_database, rabbitmqctl, start_smtp_server  # noqa: E402
+from ..support import PrivateVhost  # noqa: E402
+from .__main__ import accepted, events, fresh_database, start_smtp_server  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,11 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", help="also save the raw profile here (for snakeviz and the like)")
     args = parser.parse_args(argv)
 
-    parts = urlsplit(read_config()["AMQP_URI"])
-    vhost = f"bench-mail-profile-{uuid.uuid4().hex[:8]}"
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    amqp_uri = f"{parts.scheme}://{parts.netloc}/{vhost}"
+    vhost = PrivateVhost("niot-bench-mail-profile")
+    amqp_uri = vhost.uri
     server, port = start_smtp_server()
     try:
         topology.declare(amqp_uri, retry_delays=[1, 5])
@@ -82,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         server.wait(10)
-        rabbitmqctl("delete_vhost", vhost)
+        vhost.delete()
 
     print(f"{args.events} events drained in {elapsed:.2f} s under the profiler "
           f"({args.events / elapsed:.0f} msg/s; profiling slows it down)\n")

@@ -19,7 +19,6 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -37,13 +36,11 @@ from services.runtime.db import make_engine  # noqa: E402
 from services.runtime.dependencies import Database, ServiceUnitOfWork  # noqa: E402
 from tests.support import kit_probe  # noqa: E402
 
+from ..support import PrivateVhost  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 RAW_EXCHANGE = Exchange("bench.raw", type="topic", durable=True)
 RAW_QUEUE = Queue("bench.raw", exchange=RAW_EXCHANGE, routing_key="probe_happened", durable=True)
-
-
-def rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True)
 
 
 def payloads(count: int) -> list[kit_probe.ProbeHappened]:
@@ -170,10 +167,8 @@ def main() -> None:
     if args.quick:
         args.events, args.runs, args.paced_events = 200, 1, 100
 
-    vhost = f"niot-bench-{uuid.uuid4().hex[:8]}"
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    vhost = PrivateVhost("niot-bench-messaging")
+    amqp_uri = vhost.uri
     try:
         topology.declare(amqp_uri, retry_delays=[1, 5], services=["kitsink"])
         kit_runs, raw_runs, paced_runs = [], [], []
@@ -188,7 +183,7 @@ def main() -> None:
                   f"at {args.pace:.0f}/s p50 {paced_runs[-1]['p50_ms']:.1f} ms, p99 {paced_runs[-1]['p99_ms']:.1f} ms",
                   flush=True)
     finally:
-        rabbitmqctl("delete_vhost", vhost)
+        vhost.delete()
 
     kit_rate = statistics.median(r["rate"] for r in kit_runs)
     raw_rate = statistics.median(r["rate"] for r in raw_runs)

@@ -25,13 +25,11 @@ import io  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
-import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 from datetime import timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -43,9 +41,10 @@ from services.leaders import app  # noqa: E402
 from services.leaders.domain import EXPERTISE, ROSTER_COLUMNS  # noqa: E402
 from services.leaders.regions import STATES  # noqa: E402
 from services.runtime import clock, outbox, topology  # noqa: E402
-from services.runtime.config import read_config  # noqa: E402
 from services.runtime.db import make_engine, session_factory  # noqa: E402
 from services.runtime.migrate import upgrade  # noqa: E402
+
+from ..support import PrivateVhost, memory_mib, wait_until  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE = "services.leaders.service:LeadersService"
@@ -111,29 +110,6 @@ def bench_import(scratch: Path, csv_text: str, runs: int) -> list[float]:
     return times
 
 
-def rabbitmqctl(*args: str) -> None:
-    binary = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    result = subprocess.run([binary, *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"rabbitmqctl {' '.join(args)} failed: {result.stderr.strip()}")
-
-
-def memory_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/{pid}/status")
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise SystemExit(f"timed out waiting for {what}")
-
-
 def unpublished(uri: str) -> int:
     engine = make_engine(uri)
     try:
@@ -161,11 +137,8 @@ def median_ms(times: list[float]) -> str:
 
 
 def bench_service(scratch: Path, leaders: int, runs: int, import_rows: int) -> None:
-    base_uri = read_config()["AMQP_URI"].rstrip("/")
-    vhost = f"niot-bench-roster-{uuid.uuid4().hex[:8]}"
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    amqp_uri = f"{base_uri}/{vhost}"
+    vhost = PrivateVhost("niot-bench-roster")
+    amqp_uri = vhost.uri
     process = None
     try:
         topology.declare(amqp_uri, retry_delays=[1, 5])
@@ -197,7 +170,7 @@ def bench_service(scratch: Path, leaders: int, runs: int, import_rows: int) -> N
             wait_until(serving, 60, "the service to answer RPC")
             # The seed's events go out first, so they do not share the timings below.
             wait_until(lambda: unpublished(db_uri) == 0, 120, "the seeded events to be published")
-            after_start = memory_kib(process.pid, "VmRSS")
+            after_start = memory_mib(process.pid, "VmRSS")
 
             print(f"\nDirectory through RPC ({leaders} leaders, nameko run, median of {runs}):")
             for label, query in directory_queries(leaders).items():
@@ -215,7 +188,7 @@ def bench_service(scratch: Path, leaders: int, runs: int, import_rows: int) -> N
                     call()
                     times.append(time.perf_counter() - started)
                 print(f"  {label:32s} {median_ms(times)}")
-            after_queries = memory_kib(process.pid, "VmHWM")
+            after_queries = memory_mib(process.pid)
 
             csv_text = roster_csv(import_rows, seed=2, domain="import.example.gov")
             started = time.perf_counter()
@@ -224,12 +197,12 @@ def bench_service(scratch: Path, leaders: int, runs: int, import_rows: int) -> N
             print(f"\nCSV import through RPC ({import_rows} rows into the running service): "
                   f"{elapsed * 1000:.0f} ms, {report['accepted']} accepted")
             wait_until(lambda: unpublished(db_uri) == 0, 300, "the imported leaders' events to be published")
-            after_import = memory_kib(process.pid, "VmHWM")
+            after_import = memory_mib(process.pid)
 
         print(f"\nService process memory (pid {process.pid}):")
-        print(f"  RSS after start-up             {after_start / 1024:8.1f} MiB")
-        print(f"  peak RSS after the queries     {after_queries / 1024:8.1f} MiB   (VmHWM)")
-        print(f"  peak RSS after the CSV import  {after_import / 1024:8.1f} MiB   (VmHWM)")
+        print(f"  RSS after start-up             {after_start:8.1f} MiB")
+        print(f"  peak RSS after the queries     {after_queries:8.1f} MiB   (VmHWM)")
+        print(f"  peak RSS after the CSV import  {after_import:8.1f} MiB   (VmHWM)")
     finally:
         if process is not None and process.poll() is None:
             process.terminate()
@@ -237,7 +210,7 @@ def bench_service(scratch: Path, leaders: int, runs: int, import_rows: int) -> N
                 process.wait(15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        rabbitmqctl("delete_vhost", vhost)
+        vhost.delete()
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,62 @@
+"""What the benchmarks share around the system they measure: a RabbitMQ vhost of their
+own, waiting for a condition, and a process's memory."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from services.runtime.config import read_config
+
+
+def rabbitmqctl(*args: str) -> None:
+    binary = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+    result = subprocess.run([binary, *args], capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise SystemExit(f"rabbitmqctl {' '.join(args)} failed: {result.stderr.strip()}")
+
+
+class PrivateVhost:
+    """A vhost for one run on the broker config.yml names (AMQP_URI), open to its user, so
+    the run's queues meet nothing else; `delete()` removes it with everything in it."""
+
+    def __init__(self, prefix: str):
+        broker = urlsplit(read_config()["AMQP_URI"])
+        self.name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        rabbitmqctl("add_vhost", self.name)
+        try:
+            rabbitmqctl("set_permissions", "-p", self.name, broker.username or "guest", ".*", ".*", ".*")
+        except SystemExit:
+            self.delete()
+            raise
+        self.uri = f"{broker.scheme}://{broker.netloc}/{self.name}"
+
+    def delete(self) -> None:
+        rabbitmqctl("delete_vhost", self.name)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(condition, timeout: float, what: str, interval: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def memory_mib(pid: int, field: str = "VmHWM") -> float:
+    """A memory figure of a live process from /proc (VmHWM: its peak resident set)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not in /proc/{pid}/status")
