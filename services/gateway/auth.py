@@ -133,6 +133,7 @@ def csrf_ok(principal: Principal, presented: str | None) -> bool:
 # without a write for every request a script makes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
+
 def create_api_token(session: Session, account: Account, label: str, now: datetime) -> tuple[ApiToken, str]:
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(digest=digest(secret), prefix=secret[: len(API_TOKEN_PREFIX) + 4], account_id=account.id,
@@ -153,7 +154,8 @@ _TOKEN_LOOKUP = (
 
 def token_principal(db: UnitOfWork, secret: str, now: datetime) -> Principal | None:
     """Who a bearer token stands for, or None if it is unknown, revoked or its account
-    deactivated. Looked up in a read-only block; a write only when its use is due."""
+    deactivated. Looked up in a read-only block; the use, when due, is written in a
+    transaction of its own, so call this before the request's own work."""
     with db.read() as connection:
         row = connection.execute(_TOKEN_LOOKUP, {"digest": digest(secret)}).first()
     if row is None or row.revoked_at is not None or not row.active:

@@ -109,10 +109,6 @@ class ReportCache:
         flight.finish(report=report)
         return report
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 class _Flight:
     """One computation in progress, which other requests for the same report wait on."""
