@@ -5,11 +5,11 @@ functions on the same database files, engines made the same way (services.runtim
 Each route runs what the gateway and the services run for it, in the same transactions:
 - /api/directory: leaders.app.directory, then the gateway's scrub;
 - /api/screenings: screenings.app.search_screenings (public caller), then scrub;
-- /api/coverage: the bearer token checked with gateway.auth.token_principal on the gateway
-  database, as the gateway does, leaders coverage_leaders,
+- /api/coverage: the bearer token checked as the gateway checks it
+  (gateway.auth.token_principal on the gateway database); then leaders coverage_leaders,
   coverage_mentorship and the overdue list_requests, screenings coverage_screenings,
-  merged by gateway.coverage.merge, kept in the gateway's ReportCache with the gateway's
-  default max age (`Cache-Control: no-cache` computes afresh, as in the gateway).
+  merged by gateway.coverage.merge and kept in the gateway's ReportCache with the
+  gateway's default max age (`Cache-Control: no-cache` computes afresh, as in the gateway).
 
     python -m bench.api.floor '{"port": 0, "leaders": URI, "screenings": URI, "gateway": URI}'
 prints "listening on PORT" once it serves.
