@@ -94,6 +94,16 @@ def local_days_ahead(days: int, hour: int, zone: str = "America/Chicago") -> dat
     return datetime.combine(today + timedelta(days=days), datetime.min.time()).replace(hour=hour)
 
 
+def move_clock_to_local_noon(zone: str = "America/Chicago") -> None:
+    """Advance the (test) clock to the next noon at the venue, so that a test stepping it
+    by whole hours lands on the same side of 09:00 and 08:00 whenever it runs."""
+    local = clock.now().astimezone(ZoneInfo(zone))
+    noon = local.replace(hour=12, minute=0, second=0, microsecond=0)
+    if noon <= local:
+        noon = (local + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    clock.advance(noon - local)
+
+
 def details(days: int = 10, hour: int = 19, **overrides) -> dict:
     start = local_days_ahead(days, hour)
     raw = {

@@ -10,11 +10,12 @@ from services.screenings.service import ScreeningsService
 
 from tests.integration.kit.helpers import wait_for
 
-from .conftest import details
+from .conftest import details, move_clock_to_local_noon
 
 
 def test_two_instances_fire_each_reminder_and_chaser_once(harness, container_factory):
     container_factory(ScreeningsService, harness.config).start()  # a second instance, same database
+    move_clock_to_local_noon()
     host = {"role": "leader", "leader_id": 1}
     with harness.rpc() as client:
         harness.add_leader(client, 1, trusted_host=True)
