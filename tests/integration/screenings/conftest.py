@@ -4,7 +4,7 @@ would receive, and helpers to drive them."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -101,7 +101,7 @@ def move_clock_to_local_noon(zone: str = "America/Chicago") -> None:
     noon = local.replace(hour=12, minute=0, second=0, microsecond=0)
     if noon <= local:
         noon = (local + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
-    clock.advance(noon - local)
+    clock.advance(noon.astimezone(timezone.utc) - local)  # in real hours, across a DST change too
 
 
 def details(days: int = 10, hour: int = 19, **overrides) -> dict:
