@@ -14,7 +14,6 @@ published, in two ways:
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
