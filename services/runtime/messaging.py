@@ -7,6 +7,11 @@ share one consumer on its `{service}.events` queue. For each message:
   handler) goes straight to the dead-letter queue with the reason, it is never retried;
 - the handler runs in one database transaction that also records the `event_id` in
   `processed_events`, so a redelivered event has no second effect;
+- events of one type that arrive while their worker cannot start yet (every worker is
+  busy, or on SQLite the database is) wait for it, then run together in one transaction,
+  each still claimed on its own. If one raises, that transaction is rolled back, that
+  event counts as failed and each of the others runs again in a transaction of its own:
+  one bad event neither holds back nor undoes the rest;
 - if the handler raises, the message is re-published to the next retry tier (TTL queue
   that routes it home after the delay) and acked; after the last tier it is parked on
   `{service}.dead-letters` with the error. Other messages keep flowing meanwhile.
@@ -100,13 +105,11 @@ class EventQueue(SharedExtension, ProviderCollector):
             return
         handler.handle(event, message)
 
-    def settle(self, message, worker_ctx, result=None, exc_info=None):
-        if exc_info is None:
+    def settle(self, message, error: str | None) -> None:
+        if error is None:
             self.consumer.ack_message(message)
         else:
-            error = "".join(traceback.format_exception(*exc_info))
             self.retry_or_dead_letter(message, error)
-        return result, exc_info
 
     def retry_or_dead_letter(self, message, error: str):
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0)) + 1
@@ -179,38 +182,102 @@ class EventHandler(Entrypoint):
 
     def setup(self):
         self.queue.register_provider(self)
+        self.batch_limit = max(1, int(config.get(PREFETCH_COUNT_CONFIG_KEY, 10)))
+        self._waiting: list[tuple[Any, Any]] = []  # (event, message) no worker has taken yet
+        self._requested = False  # a worker is on its way for them
 
     def stop(self):
         self.queue.unregister_provider(self)
 
     def handle(self, event, message):
-        settle = partial(self.queue.settle, message)
+        self._waiting.append((event, message))
+        if not self._requested:
+            self._request_worker()
+
+    def _request_worker(self):
+        self._requested = True
+        batch = EventBatch(self)
 
         def spawn():
             try:
-                self.container.spawn_worker(self, (event,), {}, handle_result=settle)
+                self.container.spawn_worker(self, (batch,), {}, handle_result=batch.settle)
             except ContainerBeingKilled:
-                self.queue.consumer.requeue_message(message)
+                self._requested = False
+                waiting, self._waiting = self._waiting, []
+                for _, message in waiting:
+                    self.queue.consumer.requeue_message(message)
 
         # Waiting for a free worker must not block the consumer's heartbeats.
         self.container.spawn_managed_thread(spawn, identifier=f"wait_for_worker[{self.event_type}]")
 
+    def take(self) -> list[tuple[Any, Any]]:
+        """For the requested worker, once it can start: what waits (up to the prefetch
+        count) is its batch; anything left, or arriving later, asks for another worker."""
+        taken, self._waiting = self._waiting[:self.batch_limit], self._waiting[self.batch_limit:]
+        self._requested = False
+        if self._waiting:
+            self._request_worker()
+        return taken
+
+
+class EventBatch:
+    """The events one worker handles; settled one by one when it is done."""
+
+    def __init__(self, handler: EventHandler):
+        self.handler = handler
+        self.items: list[tuple[Any, Any]] | None = None  # until taken
+
+    @property
+    def events(self) -> list:
+        if self.items is None:
+            self.items = self.handler.take()
+        return [event for event, _ in self.items]
+
+    def settle(self, worker_ctx, result=None, exc_info=None):
+        """`result`: per event, None when it was handled, else the error."""
+        items = self.items if self.items is not None else self.handler.take()
+        if exc_info is not None:
+            result = ["".join(traceback.format_exception(*exc_info))] * len(items)
+        for (_, message), error in zip(items, result):
+            self.handler.queue.settle(message, error)
+        return result, exc_info
+
 
 def handles(event_type: str) -> Callable:
     """Declare a handler for `event_type`. The method is called as
-    `method(self, session, event)` inside a transaction of the service's `db` dependency;
-    it runs at most once per event_id."""
+    `method(self, session, event)` inside a transaction of the service's `db` dependency
+    that other events of the type may share; it runs at most once per event_id."""
 
     def decorate(method: Callable) -> Callable:
-        @functools.wraps(method)
-        def run_once(self, event):
-            consumer = f"{self.name}.{event_type}"
-            with self.db.transaction() as session:
-                if not claim_event(session, consumer, str(event.event_id)):
-                    return None
-                return method(self, session, event)
+        def handle_alone(service, consumer: str, event) -> str | None:
+            try:
+                with service.db.transaction() as session:
+                    if claim_event(session, consumer, str(event.event_id)):
+                        method(service, session, event)
+            except Exception:
+                return traceback.format_exc()
+            return None
 
-        return EventHandler.decorator(event_type)(run_once)
+        @functools.wraps(method)
+        def run_batch(self, batch: EventBatch) -> list[str | None]:
+            consumer = f"{self.name}.{event_type}"
+            failed = None
+            try:
+                with self.db.transaction() as session:
+                    # Begin first: on SQLite that waits for this process's turn, so the
+                    # batch is taken as late as possible, with all that arrived meanwhile.
+                    session.connection()
+                    for event in batch.events:
+                        failed = event
+                        if claim_event(session, consumer, str(event.event_id)):
+                            method(self, session, event)
+                    failed = None
+                return [None] * len(batch.items)
+            except Exception:
+                error = traceback.format_exc()
+            return [error if event is failed else handle_alone(self, consumer, event) for event in batch.events]
+
+        return EventHandler.decorator(event_type)(run_batch)
 
     return decorate
 

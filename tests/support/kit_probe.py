@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
+import weakref
 
 import sqlalchemy as sa
 from nameko.rpc import rpc
@@ -32,6 +34,8 @@ effects = sa.Table(
     sa.Column("event_id", sa.String(36)), sa.Column("n", sa.Integer), sa.Column("instance", sa.String(64)),
     # Wall-clock seconds: when the producer committed the event and when the handler ran.
     sa.Column("sent_at", sa.Float), sa.Column("handled_at", sa.Float),
+    # Which database transaction the handler ran in (events of a batch share one).
+    sa.Column("tx", sa.String(32)),
 )
 timer_effects = sa.Table(
     "timer_effects", metadata, sa.Column("id", sa.Integer, primary_key=True),
@@ -46,6 +50,9 @@ INSTANCE = f"pid-{os.getpid()}"
 attempts: list[tuple[int, float]] = []
 refusing = threading.Event()
 refusing.set()
+# A "hold" event keeps its handler waiting until this is set.
+released = threading.Event()
+_transactions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class Probe:
@@ -104,7 +111,10 @@ class Sink:
         attempts.append((event.data.n, time.monotonic()))
         if event.data.behaviour == "fail" and refusing.is_set():
             raise RuntimeError(f"probe {event.data.n} refused on purpose")
+        if event.data.behaviour == "hold":
+            released.wait(30)
         session.execute(RECORD_EFFECT, {
             "event_id": str(event.event_id), "n": event.data.n, "instance": INSTANCE,
             "sent_at": event.data.sent_at, "handled_at": time.time(),
+            "tx": _transactions.setdefault(session.get_transaction(), uuid.uuid4().hex),
         })

@@ -5,7 +5,7 @@ from typing import Callable
 
 import sqlalchemy as sa
 
-from services.runtime.db import make_engine
+from services.runtime.db import READ_ONLY, make_engine
 
 
 def create_tables(uri: str, metadata: sa.MetaData) -> None:
@@ -17,7 +17,9 @@ def create_tables(uri: str, metadata: sa.MetaData) -> None:
 def scalar(uri: str, sql: str):
     engine = make_engine(uri)
     try:
-        with engine.connect() as conn:
+        # A reader's BEGIN: on SQLite it never waits for the services' writers, which in
+        # this process cannot run while the driver blocks.
+        with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
             return conn.execute(sa.text(sql)).scalar_one()
     finally:
         engine.dispose()

@@ -25,6 +25,7 @@ def kit(service_config):
         create_tables(uri, probe.metadata)
     probe.attempts.clear()
     probe.refusing.set()
+    probe.released.clear()
     return config
 
 
@@ -92,6 +93,61 @@ def test_failing_handler_retries_with_growing_delays_then_dead_letters_and_repla
     assert deadletters.replay(kit["AMQP_URI"], "kitsink") == [letter.message_id]
     wait_for(lambda: count(sink_db, "SELECT count(*) FROM effects WHERE n = 13") == 1)
     assert deadletters.list_dead_letters(kit["AMQP_URI"], ["kitsink"]) == []
+
+
+def test_events_that_wait_run_in_one_transaction_and_a_failing_one_undoes_none_of_the_rest(
+        kit, container_factory):
+    # One worker: while it holds 1, the others wait for it (as they do for any busy pool).
+    consumer = container_factory(probe.Sink, {**kit, "max_workers": 1})
+    consumer.start()
+    sink_db = kit["DB_URIS"]["kitsink"]
+    publish_raw(kit["AMQP_URI"], probe_envelope(1, "hold"))
+    wait_for(lambda: [n for n, _ in probe.attempts] == [1])
+    # These arrive while the worker for 1 is busy; 5 fails.
+    for n in range(2, 9):
+        publish_raw(kit["AMQP_URI"], probe_envelope(n, "fail" if n == 5 else "succeed"))
+    time.sleep(0.5)
+    probe.released.set()
+
+    wait_for(lambda: count(sink_db, "SELECT count(*) FROM effects") == 7)
+    assert count(sink_db, "SELECT count(*) FROM effects WHERE n = 5") == 0
+    assert count(sink_db, "SELECT count(DISTINCT n) FROM effects") == 7
+    # 2..8 waited together: the failure of 5 rolled their shared transaction back, then
+    # each of the others committed on its own and 5 went to its retry tier.
+    assert count(sink_db, "SELECT count(DISTINCT tx) FROM effects WHERE n > 1") == 6
+    first_round = [n for n, _ in probe.attempts][1:]
+    assert first_round[:4] == [2, 3, 4, 5]  # the shared transaction, up to the failure
+    assert sorted(first_round[4:]) == [2, 3, 4, 6, 7, 8]  # one at a time; 5 is not run again
+    probe.refusing.clear()
+    wait_for(lambda: count(sink_db, "SELECT count(*) FROM effects WHERE n = 5") == 1)
+    assert count(sink_db, "SELECT count(*) FROM processed_events") == 8
+
+
+def test_events_that_wait_for_a_busy_worker_share_one_transaction(kit, container_factory):
+    consumer = container_factory(probe.Sink, {**kit, "max_workers": 1})
+    consumer.start()
+    sink_db = kit["DB_URIS"]["kitsink"]
+    publish_raw(kit["AMQP_URI"], probe_envelope(1, "hold"))
+    wait_for(lambda: [n for n, _ in probe.attempts] == [1])
+    duplicate = probe_envelope(2)
+    for body in [duplicate, *(probe_envelope(n) for n in range(3, 8)), duplicate]:
+        publish_raw(kit["AMQP_URI"], body)
+    time.sleep(0.5)
+    probe.released.set()
+
+    wait_for(lambda: count(sink_db, "SELECT count(*) FROM processed_events") == 7)
+    time.sleep(0.3)
+    assert count(sink_db, "SELECT count(*) FROM effects") == 7  # the duplicate had no effect
+    assert count(sink_db, "SELECT count(DISTINCT tx) FROM effects WHERE n > 1") == 1
+    assert [n for n, _ in probe.attempts] == [1, 2, 3, 4, 5, 6, 7]
+
+
+def probe_envelope(n: int, behaviour: str = "succeed") -> str:
+    return json.dumps({
+        "event_id": str(uuid.uuid4()), "type": "probe_happened", "version": 1,
+        "occurred_at": datetime.now(timezone.utc).isoformat(), "source": "kitprobe",
+        "data": {"n": n, "behaviour": behaviour},
+    })
 
 
 @pytest.mark.parametrize("body, reason", [
