@@ -20,6 +20,9 @@ from .migrate import upgrade
 
 log = logging.getLogger(__name__)
 
+# A steady stream of commits is published at least every MAX_LINGERS x outbox_linger_ms.
+MAX_LINGERS = 20
+
 
 class ServiceUnitOfWork(UnitOfWork):
     """A worker's unit of work that can also record events in the outbox; after the
@@ -108,8 +111,16 @@ class Database(DependencyProvider):
                 log.exception("outbox relay failed; retrying in %ss", self.sweep_seconds)
             with eventlet.Timeout(max(0.0, next_sweep - time.monotonic()), False):
                 self._wake.wait()
-                # Let the commits of a burst gather so they share one confirm round trip.
-                eventlet.sleep(self.linger_seconds)
+                self._gather()
+
+    def _gather(self) -> None:
+        """Let the commits of a burst gather so they share one confirm round trip and one
+        settling transaction: linger while more keep coming, up to MAX_LINGERS times."""
+        seen, lingers = -1, 0
+        while len(self.relay.handed) != seen and lingers < MAX_LINGERS and self._running:
+            seen = len(self.relay.handed)
+            eventlet.sleep(self.linger_seconds)
+            lingers += 1
 
     def get_dependency(self, worker_ctx):
         unit = ServiceUnitOfWork(self.factory, self.service, self.relay, self.kick)
