@@ -151,7 +151,6 @@ def _insert_ignoring(session: Session, table: sa.Table, unique_column: str, valu
 
 
 _MESSAGES = Message.__table__
-_BY_DEDUPE_KEY = sa.select(_MESSAGES.c.id).where(_MESSAGES.c.dedupe_key == sa.bindparam("key"))
 
 
 def queue_event(session: Session, event, settings: MailerSettings, now: datetime) -> int:
@@ -179,9 +178,10 @@ def store(session: Session, note: Notification, event_id: str, event_type: str,
         recipient = delivery.normalise_recipient(raw_address)
     except ValidationFailed as error:
         return _store_invalid(session, note, event_id, event_type, raw_address, str(error), now)
+    # A key stored already (the event's processed_events row was purged, a job ran again)
+    # is rendered for nothing and then ignored by the insert; looking it up first would
+    # cost every message a query.
     key = delivery.dedupe_key(event_id, recipient, note.template, note.sequence)
-    if session.execute(_BY_DEDUPE_KEY, {"key": key}).first():
-        return 0
     token = unsubscribe_token(session, recipient, now) if note.kind.is_list_type else None
     context = {
         **note.context,

@@ -90,6 +90,8 @@ def _environment(*, autoescape: bool) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Templates ship with the code: no need to look at the files again on every use.
+        auto_reload=False,
     )
     env.filters.update(local_time=local_time, local_clock=local_clock, long_date=long_date,
                        utc_time=utc_time)
