@@ -1,0 +1,148 @@
+"""What one message costs the mailer at the least: each stage of its work timed on its own
+in this process, without nameko, eventlet or an AMQP consumer, against the same loopback
+SMTP server (another process) and broker as `bench.mail`, next to the raw smtplib floor.
+
+The sum of the stages' CPU time bounds the rate a single mailer process can reach,
+however little its framework costs; `bench.mail` measures the real service.
+
+    python -m bench.mail.stages [--events N] [--db URL]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import sqlalchemy as sa  # noqa: E402
+
+from services import contracts  # noqa: E402
+from services.mailer import app  # noqa: E402
+from services.mailer.smtp import SmtpClient  # noqa: E402
+from services.runtime import clock, topology  # noqa: E402
+from services.runtime.db import UnitOfWork, make_engine, session_factory  # noqa: E402
+from services.runtime.messaging import claim_event  # noqa: E402
+from services.runtime.migrate import upgrade  # noqa: E402
+from services.runtime.outbox import OutboxRelay  # noqa: E402
+
+from ..support import PrivateVhost  # noqa: E402
+from .__main__ import events, fresh_database, run_raw, start_smtp_server  # noqa: E402
+
+BATCH = 20  # events per transaction, as the kit runs a busy consumer's events
+
+
+class Stopwatch:
+    def __init__(self):
+        self.cpu: dict[str, float] = {}
+        self.wall: dict[str, float] = {}
+
+    def timed(self, stage: str, work):
+        cpu, wall = time.process_time(), time.perf_counter()
+        result = work()
+        self.cpu[stage] = self.cpu.get(stage, 0.0) + time.process_time() - cpu
+        self.wall[stage] = self.wall.get(stage, 0.0) + time.perf_counter() - wall
+        return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.mail.stages", description=__doc__)
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--db", help="PostgreSQL URL for the mailer (default: a fresh SQLite file)")
+    args = parser.parse_args(argv)
+
+    vhost = PrivateVhost("niot-bench-mail-stages")
+    server, port = start_smtp_server()
+    watch = Stopwatch()
+    try:
+        topology.declare(vhost.uri, retry_delays=[1, 5])
+        with tempfile.TemporaryDirectory() as scratch:
+            uri = fresh_database(Path(scratch), args.db)
+            upgrade("mailer", uri)
+            engine = make_engine(uri)
+            unit = UnitOfWork(session_factory(engine))
+            settings = app.settings_from({
+                "SMTP": {"host": "127.0.0.1", "port": port,
+                         "from": "NIOT Law Enforcement Network <network@niot.example.org>",
+                         "reply_to": "program@niot.example.org"},
+                "MAILER": {"batch_size": 50},
+                "PUBLIC_BASE_URL": "https://network.niot.example.org",
+            })
+            bodies = events(args.events)
+
+            parsed = watch.timed("decode and validate the event",
+                                 lambda: [contracts.parse(json.loads(body)) for body in bodies])
+
+            def store(batch):
+                with unit.transaction() as session:
+                    for event in batch:
+                        if claim_event(session, "mailer.rsvp_confirmed", str(event.event_id)):
+                            app.queue_event(session, event, settings, clock.now())
+
+            for start in range(0, len(parsed), BATCH):
+                watch.timed(f"store (render, compose, insert; {BATCH} per transaction)",
+                            lambda: store(parsed[start:start + BATCH]))
+
+            smtp = SmtpClient(settings.smtp)
+            sent = []
+            while True:
+                def claim():
+                    with unit.transaction() as session:
+                        return app.claim_due(session, "stages", clock.now(), settings.policy,
+                                             settings.batch_size)[0]
+
+                outgoing = watch.timed("claim (50 per transaction)", claim)
+                if not outgoing:
+                    break
+                for item in outgoing:
+                    outcome = watch.timed("SMTP conversation (client side)", lambda: smtp.send(item.recipient, item.mime))
+
+                    def record():
+                        with unit.transaction() as session:
+                            app.record_outcome(session, item, "stages", outcome, clock.now(), settings.policy)
+
+                    watch.timed("record the outcome (own transaction, with mail_sent)", record)
+                    sent.append(item)
+            smtp.close()
+            unit.close()
+
+            relay = OutboxRelay(engine, vhost.uri)
+            published = watch.timed("publish mail_sent (relay, confirmed)", relay.publish_pending)
+            relay.publisher.close()
+            with engine.connect() as conn:
+                messages = conn.execute(sa.text("SELECT recipient, mime FROM messages ORDER BY id")).all()
+            engine.dispose()
+        raw = run_raw(port, [(row.recipient, row.mime) for row in messages])
+    finally:
+        server.terminate()
+        server.wait(10)
+        vhost.delete()
+
+    if len(sent) != args.events or published != args.events:
+        print(f"expected {args.events} messages; sent {len(sent)}, published {published}", file=sys.stderr)
+        return 1
+    per = 1000 / args.events
+    print(f"{args.events} rsvp_confirmed events, {'PostgreSQL' if args.db else 'SQLite'}; "
+          f"ms per message (CPU of this process; wall where it waits on another)\n")
+    for stage, cpu in watch.cpu.items():
+        wall = watch.wall[stage]
+        waits = f"   wall {wall * per:6.3f}" if wall - cpu > 0.1 * wall else ""
+        print(f"  {stage:<58} {cpu * per:6.3f}{waits}")
+    cpu_total = sum(watch.cpu.values()) * per
+    smtp_stage = "SMTP conversation (client side)"
+    serial = cpu_total - watch.cpu[smtp_stage] * per + watch.wall[smtp_stage] * per
+    print(f"  {'total':<58} {cpu_total:6.3f}\n")
+    print(f"  one core doing only this, waits overlapped: {1000 / cpu_total:6.0f} msg/s  "
+          f"(ratio {1000 / cpu_total / raw:.2f})")
+    print(f"  one after the other, as one message flows:  {1000 / serial:6.0f} msg/s  "
+          f"(ratio {1000 / serial / raw:.2f})")
+    print(f"  raw smtplib floor:                          {raw:6.0f} msg/s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
