@@ -82,10 +82,6 @@ class Principal:
         return self.leader_id in {int(o) for o in owners}
 
 
-def _principal(account: Account, via: str, csrf: str | None = None) -> Principal:
-    return Principal(account.id, account.role, account.name, account.leader_id, via, csrf)
-
-
 # --- browser sessions -------------------------------------------------------------------
 
 def start_session(session: Session, account: Account, now: datetime, lifetime: timedelta) -> tuple[str, str]:
@@ -97,17 +93,23 @@ def start_session(session: Session, account: Account, now: datetime, lifetime: t
     return cookie, csrf
 
 
-def session_principal(session: Session, cookie: str, now: datetime) -> Principal | None:
-    row = session.execute(
-        sa.select(WebSession, Account).join(Account, Account.id == WebSession.account_id)
-        .where(WebSession.digest == digest(cookie))
-    ).first()
-    if row is None:
+# Built once: every page a signed-in person opens runs it. Columns only, no ORM objects.
+_SESSION_LOOKUP = (
+    sa.select(WebSession.csrf_token, WebSession.ended_at, WebSession.expires_at,
+              Account.id.label("account_id"), Account.role, Account.name, Account.leader_id, Account.active)
+    .join(Account, Account.id == WebSession.account_id)
+    .where(WebSession.digest == sa.bindparam("digest"))
+)
+
+
+def session_principal(db: UnitOfWork, cookie: str, now: datetime) -> Principal | None:
+    """Who a session cookie stands for, or None once the session has ended or expired or
+    its account is deactivated. A read-only block: checking writes nothing."""
+    with db.read() as connection:
+        row = connection.execute(_SESSION_LOOKUP, {"digest": digest(cookie)}).first()
+    if row is None or row.ended_at is not None or row.expires_at <= now or not row.active:
         return None
-    web_session, account = row
-    if web_session.ended_at is not None or web_session.expires_at <= now or not account.active:
-        return None
-    return _principal(account, "session", web_session.csrf_token)
+    return Principal(row.account_id, row.role, row.name, row.leader_id, "session", row.csrf_token)
 
 
 def end_session(session: Session, cookie: str, now: datetime) -> None:

@@ -299,8 +299,7 @@ def _authenticate(call: Call) -> auth.Principal | None:
         return principal
     cookie = request.cookies.get(auth.SESSION_COOKIE)
     if cookie:
-        with call.db.transaction() as session:
-            return auth.session_principal(session, cookie, call.now)
+        return auth.session_principal(call.db, cookie, call.now)
     return None
 
 

@@ -79,17 +79,19 @@ def test_sessions_end_on_logout_expiry_and_deactivation(db):
                                      password=PASSWORD, now=NOW)
         cookie, csrf = auth.start_session(session, account, NOW, timedelta(hours=12))
         other, _ = auth.start_session(session, account, NOW, timedelta(hours=12))
+    principal = auth.session_principal(db, cookie, NOW)
+    assert principal == auth.Principal(account.id, "manager", "M", None, "session", csrf)
+    assert auth.csrf_ok(principal, csrf) and not auth.csrf_ok(principal, "forged") \
+        and not auth.csrf_ok(principal, None)
+    assert auth.session_principal(db, cookie, NOW + timedelta(hours=13)) is None
+    assert auth.session_principal(db, cookie + "x", NOW) is None
     with db.transaction() as session:
-        principal = auth.session_principal(session, cookie, NOW)
-        assert principal.role == "manager" and principal.csrf_token == csrf
-        assert auth.csrf_ok(principal, csrf) and not auth.csrf_ok(principal, "forged") \
-            and not auth.csrf_ok(principal, None)
-        assert auth.session_principal(session, cookie, NOW + timedelta(hours=13)) is None
         auth.end_session(session, cookie, NOW)
-        assert auth.session_principal(session, cookie, NOW) is None
-        assert auth.session_principal(session, other, NOW) is not None
+    assert auth.session_principal(db, cookie, NOW) is None
+    assert auth.session_principal(db, other, NOW) is not None
+    with db.transaction() as session:
         app.deactivate(session, account.id, NOW)
-        assert auth.session_principal(session, other, NOW) is None
+    assert auth.session_principal(db, other, NOW) is None
 
 
 def test_api_tokens_are_stored_as_digests_and_revocable(db):
