@@ -34,7 +34,6 @@ from .delivery import (
     MailState,
     Permanent,
     SendOutcome,
-    Sent,
     SmtpStage,
     SuppressionReason,
     Transient,
