@@ -271,6 +271,7 @@ def handles(event_type: str) -> Callable:
                         failed = event
                         if claim_event(session, consumer, str(event.event_id)):
                             method(self, session, event)
+                            session.flush()  # an ORM write that fails, fails as this event's
                     failed = None
                 return [None] * len(batch.items)
             except Exception:
