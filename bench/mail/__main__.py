@@ -82,21 +82,25 @@ def fresh_database(scratch: Path, db_uri: str | None) -> str:
     return f"sqlite:///{path}"
 
 
-def run_mailer(amqp_uri: str, scratch: Path, port: int, count: int, db_uri: str | None) -> dict:
-    uri = fresh_database(scratch, db_uri)
-    settings = {
-        "AMQP_URI": amqp_uri, "DB_URIS": {"mailer": uri}, "max_workers": 10, "PREFETCH_COUNT": 20,
+def mailer_config(amqp_uri: str, db_uri: str, smtp_port: int) -> dict:
+    """The nameko config the benchmarks run the mailer with."""
+    return {
+        "AMQP_URI": amqp_uri, "DB_URIS": {"mailer": db_uri}, "max_workers": 10, "PREFETCH_COUNT": 20,
         "MESSAGING": {"retry_delays": [1, 5], "outbox_sweep_seconds": 5, "timer_seconds": 5,
                       "quorum_queues": False},
-        "SMTP": {"host": "127.0.0.1", "port": port,
+        "SMTP": {"host": "127.0.0.1", "port": smtp_port,
                  "from": "NIOT Law Enforcement Network <network@niot.example.org>",
                  "reply_to": "program@niot.example.org"},
         "MAILER": {"batch_size": 50},
         "PUBLIC_BASE_URL": "https://network.niot.example.org",
         "PROGRAM_MANAGER_EMAILS": "programs@niot.example.org",
     }
+
+
+def run_mailer(amqp_uri: str, scratch: Path, port: int, count: int, db_uri: str | None) -> dict:
+    uri = fresh_database(scratch, db_uri)
     config_file = scratch / "mailer.yml"
-    config_file.write_text(yaml.safe_dump(settings))
+    config_file.write_text(yaml.safe_dump(mailer_config(amqp_uri, uri, port)))
     mailer = subprocess.Popen(
         [sys.executable, "-m", "nameko", "run", "--config", str(config_file),
          "services.mailer.service:MailerService"],

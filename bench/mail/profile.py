@@ -26,7 +26,7 @@ from nameko.containers import ServiceContainer  # noqa: E402
 from services.runtime import topology  # noqa: E402
 
 from ..support import PrivateVhost  # noqa: E402
-from .__main__ import accepted, events, fresh_database, start_smtp_server  # noqa: E402
+from .__main__ import accepted, events, fresh_database, mailer_config, start_smtp_server  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,18 +51,9 @@ def main(argv: list[str] | None = None) -> int:
                     producer.publish(body, exchange=topology.events_exchange("screenings"),
                                      routing_key="rsvp_confirmed", content_type="application/json",
                                      content_encoding="utf-8", serializer=None)
-            cfg = {
-                "AMQP_URI": amqp_uri, "DB_URIS": {"mailer": uri}, "max_workers": 10, "PREFETCH_COUNT": 20,
-                "MESSAGING": {"retry_delays": [1, 5], "outbox_sweep_seconds": 5, "timer_seconds": 5},
-                "SMTP": {"host": "127.0.0.1", "port": port,
-                         "from": "NIOT Law Enforcement Network <network@niot.example.org>",
-                         "reply_to": "program@niot.example.org"},
-                "MAILER": {"batch_size": 50},
-                "PUBLIC_BASE_URL": "https://network.niot.example.org",
-            }
             from services.mailer.service import MailerService
 
-            with nameko_config.patch(cfg, clear=True):
+            with nameko_config.patch(mailer_config(amqp_uri, uri, port), clear=True):
                 container = ServiceContainer(MailerService)
                 before = accepted(port)[0]
                 profiler = cProfile.Profile(time.process_time)

@@ -31,9 +31,10 @@ from services.runtime.migrate import upgrade  # noqa: E402
 from services.runtime.outbox import OutboxRelay  # noqa: E402
 
 from ..support import PrivateVhost  # noqa: E402
-from .__main__ import events, fresh_database, run_raw, start_smtp_server  # noqa: E402
+from .__main__ import events, fresh_database, mailer_config, run_raw, start_smtp_server  # noqa: E402
 
 BATCH = 20  # events per transaction, as the kit runs a busy consumer's events
+SMTP_STAGE = "SMTP conversation (client side)"
 
 
 class Stopwatch:
@@ -65,13 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             upgrade("mailer", uri)
             engine = make_engine(uri)
             unit = UnitOfWork(session_factory(engine))
-            settings = app.settings_from({
-                "SMTP": {"host": "127.0.0.1", "port": port,
-                         "from": "NIOT Law Enforcement Network <network@niot.example.org>",
-                         "reply_to": "program@niot.example.org"},
-                "MAILER": {"batch_size": 50},
-                "PUBLIC_BASE_URL": "https://network.niot.example.org",
-            })
+            settings = app.settings_from(mailer_config(vhost.uri, uri, port))
             bodies = events(args.events)
 
             parsed = watch.timed("decode and validate the event",
@@ -87,19 +82,15 @@ def main(argv: list[str] | None = None) -> int:
                 watch.timed(f"store (render, compose, insert; {BATCH} per transaction)",
                             lambda: store(parsed[start:start + BATCH]))
 
+            def claim():
+                with unit.transaction() as session:
+                    return app.claim_due(session, "stages", clock.now(), settings.policy, settings.batch_size)[0]
+
             smtp = SmtpClient(settings.smtp)
             sent = []
-            while True:
-                def claim():
-                    with unit.transaction() as session:
-                        return app.claim_due(session, "stages", clock.now(), settings.policy,
-                                             settings.batch_size)[0]
-
-                outgoing = watch.timed("claim (50 per transaction)", claim)
-                if not outgoing:
-                    break
+            while outgoing := watch.timed(f"claim ({settings.batch_size} per transaction)", claim):
                 for item in outgoing:
-                    outcome = watch.timed("SMTP conversation (client side)", lambda: smtp.send(item.recipient, item.mime))
+                    outcome = watch.timed(SMTP_STAGE, lambda: smtp.send(item.recipient, item.mime))
 
                     def record():
                         with unit.transaction() as session:
@@ -133,8 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         waits = f"   wall {wall * per:6.3f}" if wall - cpu > 0.1 * wall else ""
         print(f"  {stage:<58} {cpu * per:6.3f}{waits}")
     cpu_total = sum(watch.cpu.values()) * per
-    smtp_stage = "SMTP conversation (client side)"
-    serial = cpu_total - watch.cpu[smtp_stage] * per + watch.wall[smtp_stage] * per
+    serial = cpu_total + (watch.wall[SMTP_STAGE] - watch.cpu[SMTP_STAGE]) * per
     print(f"  {'total':<58} {cpu_total:6.3f}\n")
     print(f"  one core doing only this, waits overlapped: {1000 / cpu_total:6.0f} msg/s  "
           f"(ratio {1000 / cpu_total / raw:.2f})")
