@@ -111,6 +111,8 @@ def service_config(broker, make_db_uri):
                           "outbox_sweep_seconds": 1, "timer_seconds": 0.2},
             "max_workers": 10,
             "PREFETCH_COUNT": 10,
+            # Every RPC response and every gateway call is checked against its contract.
+            "RPC": {"check_responses": True},
         }
         config.update(overrides)
         return config

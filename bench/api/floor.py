@@ -27,10 +27,10 @@ from werkzeug.wrappers import Request, Response
 from services.gateway import auth, coverage
 from services.gateway.api.common import scrub
 from services.gateway.api.coverage import DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK, OVERDUE_LISTED, ReportCache
-from services.gateway.http import DEFAULT_SETTINGS
+from services.gateway.settings import GatewaySettings
 from services.leaders import app as leaders_app, mentorship_app
 from services.runtime import clock
-from services.runtime.db import UnitOfWork, make_engine, session_factory
+from services.runtime.db import Transactions, make_engine, session_factory
 from services.runtime.errors import DomainError
 from services.screenings import app as screenings_app, schemas as screenings_schemas
 
@@ -65,7 +65,7 @@ class Floor:
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
         principal = None
         if scheme.lower() == "bearer":
-            unit = UnitOfWork(self.sessions["gateway"])  # one per request, as a gateway worker has
+            unit = Transactions(self.sessions["gateway"])  # one per request, as a gateway worker has
             try:
                 principal = auth.token_principal(unit, secret.strip(), now)
             finally:
@@ -77,7 +77,7 @@ class Floor:
         end = date.fromisoformat(request.args["window_end"]) if "window_end" in request.args else \
             start + timedelta(days=DEFAULT_DAYS_BACK + DEFAULT_DAYS_AHEAD)
         grouping = request.args.get("grouping")
-        max_age = timedelta(seconds=float(DEFAULT_SETTINGS["coverage_max_age_seconds"]))
+        max_age = timedelta(seconds=GatewaySettings().coverage_max_age_seconds)
         fresh = "no-cache" in request.headers.get("Cache-Control", "").lower()
         body = self.reports.get((start, end, grouping), now, max_age,
                                 lambda: self._coverage(now, start, end, grouping), fresh=fresh)

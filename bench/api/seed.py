@@ -21,7 +21,7 @@ from services.gateway import app as gateway_app, auth as gateway_auth
 from services.leaders import domain as leaders_domain
 from services.leaders.models import LeaderExpertiseRow, LeaderRow, TrainingCompletionRow
 from services.leaders.regions import DEFAULT_GROUPING, STATES, region_of
-from services.runtime.db import UnitOfWork, make_engine, session_factory
+from services.runtime.db import Transactions, make_engine, session_factory
 from services.runtime.migrate import upgrade
 from services.screenings import app as screenings_app
 from services.screenings import models as sm
@@ -214,7 +214,7 @@ def manager_token(gateway_uri: str, now: datetime) -> str:
     """A program manager's account and a personal API token for it (the secret)."""
     upgrade("gateway", gateway_uri)
     engine = make_engine(gateway_uri)
-    unit = UnitOfWork(session_factory(engine))
+    unit = Transactions(session_factory(engine))
     try:
         with unit.transaction() as session:
             account = gateway_app.create_account(session, email="bench.manager@niot.example.org",

@@ -25,7 +25,7 @@ from services import contracts  # noqa: E402
 from services.mailer import app  # noqa: E402
 from services.mailer.smtp import SmtpClient  # noqa: E402
 from services.runtime import clock, topology  # noqa: E402
-from services.runtime.db import UnitOfWork, make_engine, session_factory  # noqa: E402
+from services.runtime.db import Transactions, make_engine, session_factory  # noqa: E402
 from services.runtime.messaging import claim_event  # noqa: E402
 from services.runtime.migrate import upgrade  # noqa: E402
 from services.runtime.outbox import OutboxRelay  # noqa: E402
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             uri = fresh_database(Path(scratch), args.db)
             upgrade("mailer", uri)
             engine = make_engine(uri)
-            unit = UnitOfWork(session_factory(engine))
+            unit = Transactions(session_factory(engine))
             settings = app.settings_from(mailer_config(vhost.uri, uri, port))
             bodies = events(args.events)
 

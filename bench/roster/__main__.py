@@ -162,7 +162,7 @@ def bench_service(scratch: Path, leaders: int, runs: int, import_rows: int) -> N
                 if process.poll() is not None:
                     raise SystemExit(f"the service exited; see {scratch / 'service.log'}")
                 try:
-                    client.leaders.settings()
+                    client.leaders.program_settings()
                     return True
                 except Exception:
                     return False

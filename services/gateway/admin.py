@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from services.runtime import clock
 from services.runtime.config import db_uri, read_config
-from services.runtime.db import UnitOfWork, make_engine, session_factory
+from services.runtime.db import Transactions, make_engine, session_factory
 from services.runtime.errors import DomainError
 from services.runtime.migrate import upgrade
 
@@ -33,7 +33,7 @@ def create_manager(args, cfg) -> int:
             print("the passwords differ", file=sys.stderr)
             return 2
     engine = make_engine(uri)
-    unit = UnitOfWork(session_factory(engine))
+    unit = Transactions(session_factory(engine))
     now = clock.now()
     try:
         with unit.transaction() as session:

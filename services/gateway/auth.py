@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
 
-from services.runtime.db import UnitOfWork
+from services.runtime.db import Transactions
 
 from .models import Account, ApiToken, RateLimitWindow, SetupToken, WebSession
 
@@ -102,7 +102,7 @@ _SESSION_LOOKUP = (
 )
 
 
-def session_principal(db: UnitOfWork, cookie: str, now: datetime) -> Principal | None:
+def session_principal(db: Transactions, cookie: str, now: datetime) -> Principal | None:
     """Who a session cookie stands for, or None once the session has ended or expired or
     its account is deactivated. A read-only block: checking writes nothing."""
     with db.read() as connection:
@@ -154,7 +154,7 @@ _TOKEN_LOOKUP = (
 )
 
 
-def token_principal(db: UnitOfWork, secret: str, now: datetime) -> Principal | None:
+def token_principal(db: Transactions, secret: str, now: datetime) -> Principal | None:
     """Who a bearer token stands for, or None if it is unknown, revoked or its account
     deactivated. Looked up in a read-only block; the use, when due, is written in a
     transaction of its own, so call this before the request's own work."""

@@ -17,7 +17,6 @@ from typing import Any, get_args, get_origin
 
 import eventlet
 from eventlet.event import Event
-from nameko import config
 from nameko.exceptions import RpcTimeout
 from nameko.extensions import Entrypoint
 from eventlet import wsgi
@@ -34,37 +33,12 @@ from services.runtime.errors import DomainError
 from . import auth, errors
 from .errors import ApiError
 from .routing import LEADER, MANAGER, MAX_ID, PUBLIC, SIGNED_IN, Route
+from .settings import GatewaySettings
 
 log = logging.getLogger(__name__)
 # Method, route template and status only: never the actual path, query or body, which
 # may hold link tokens or addresses.
 access_log = logging.getLogger("services.gateway.access")
-
-DEFAULT_SETTINGS = {
-    "max_body_bytes": 256 * 1024,
-    "rpc_timeout_seconds": 10,
-    "session_hours": 12,
-    "setup_link_hours": 72,
-    "secure_cookies": False,
-    "trusted_proxy_hops": 0,
-    "coverage_max_age_seconds": 30,
-    "rate_limits": {
-        "login_ip": [20, 900], "login_email": [5, 900],
-        "public_form_ip": [30, 3600], "public_form_email": [5, 3600],
-    },
-}
-
-
-def settings() -> dict[str, Any]:
-    merged = {**DEFAULT_SETTINGS, **(config.get("GATEWAY") or {})}
-    merged["rate_limits"] = {**DEFAULT_SETTINGS["rate_limits"], **(merged.get("rate_limits") or {})}
-    return merged
-
-
-def rate_limit(name: str) -> auth.Limit:
-    hits, seconds = settings()["rate_limits"][name]
-    return auth.Limit(int(hits), int(seconds))
-
 
 @dataclass
 class Reply:
@@ -89,7 +63,7 @@ class Call:
         self.query: BaseModel | None = None
         self.body: BaseModel | None = None
         self.now: datetime = clock.now()
-        self.settings = settings()
+        self.settings: GatewaySettings = service.settings
 
     @property
     def db(self):
@@ -97,7 +71,7 @@ class Call:
 
     def rpc(self, service: str, method: str, *args, **kwargs) -> Any:
         """Call a service; its refusals become HTTP errors, its absence a 503."""
-        timeout = float(self.settings["rpc_timeout_seconds"])
+        timeout = self.settings.rpc_timeout_seconds
         try:
             with eventlet.Timeout(timeout, RpcTimeout(f"{service}.{method}")):
                 return getattr(getattr(self.service.rpc, service), method)(*args, **kwargs)
@@ -107,7 +81,7 @@ class Call:
     def rpc_many(self, *calls: tuple[str, str, tuple, dict]) -> list[Any]:
         """Several service calls at once (each `(service, method, args, kwargs)`): all are
         sent before any reply is awaited, so the latency is that of the slowest."""
-        timeout = float(self.settings["rpc_timeout_seconds"])
+        timeout = self.settings.rpc_timeout_seconds
         with eventlet.Timeout(timeout, RpcTimeout("several services")):
             pending = []
             for service, method, args, kwargs in calls:
@@ -126,7 +100,7 @@ class Call:
 
     @property
     def client_ip(self) -> str:
-        hops = int(self.settings["trusted_proxy_hops"])
+        hops = self.settings.trusted_proxy_hops
         forwarded = [part.strip() for part in self.request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
         if hops and len(forwarded) >= hops:
             return forwarded[-hops]
@@ -259,7 +233,7 @@ def _page_refusal(call: Call, exc: ApiError) -> Response:
 def _run(call: Call) -> Any:
     route = call.route
     request = call.request
-    limit = int(call.settings["max_body_bytes"])
+    limit = call.settings.max_body_bytes
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, "payload_too_large", f"the request body is over {limit} bytes")
@@ -366,7 +340,7 @@ def _spend_rate_limit(call: Call) -> None:
     for attempt in range(2):
         try:
             with call.db.transaction() as session:
-                waits = [auth.spend(session, f"{route.rate_limit}:{bucket}", key, rate_limit(bucket), call.now)
+                waits = [auth.spend(session, f"{route.rate_limit}:{bucket}", key, call.settings.rate_limits[bucket], call.now)
                          for bucket, key in keys]
             break
         except IntegrityError:
@@ -406,7 +380,7 @@ def _render(call: Call, result: Any) -> Response:
     return response
 
 
-def session_cookie_options(max_age: int | None) -> dict:
+def session_cookie_options(call: Call, max_age: int | None) -> dict:
     return {"max_age": max_age, "httponly": True, "samesite": "Lax", "path": "/",
-            "secure": bool(settings()["secure_cookies"])}
+            "secure": call.settings.secure_cookies}
 

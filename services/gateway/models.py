@@ -7,14 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.runtime.db import UTCDateTime, add_kit_tables
+from services.runtime.db import UTCDateTime, service_metadata
 
 
 class Base(DeclarativeBase):
-    pass
-
-
-add_kit_tables(Base.metadata)
+    metadata = service_metadata()
 
 ROLES = ("manager", "leader")
 

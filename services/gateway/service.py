@@ -12,13 +12,14 @@ from datetime import timedelta
 from nameko.rpc import ClusterRpc
 
 from services.runtime import clock, timers
-from services.runtime.dependencies import Database, every_tick
+from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.messaging import handles
 
 from . import app, auth
-from .api import ROUTES
 from .api.coverage import CoverageReports
-from .http import dispatch, http_gateway, settings
+from .http import dispatch, http_gateway
+from .routes import ROUTES
+from .settings import from_config
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ class GatewayService:
     name = "gateway"
 
     db = Database()
+    settings = Settings(from_config)
     rpc = ClusterRpc()
     reports = CoverageReports()
 
@@ -35,14 +37,14 @@ class GatewayService:
         return dispatch(self, request, ROUTES)
 
     @handles("application_approved")
-    def on_application_approved(self, session, event):
+    def on_application_approved(self, uow, event):
         leader = event.data
-        app.ensure_leader_account(session, leader_id=leader.leader_id, email=leader.email, name=leader.name,
+        app.ensure_leader_account(uow.session, leader_id=leader.leader_id, email=leader.email, name=leader.name,
                                   now=clock.now())
 
     @handles("leader_deactivated")
-    def on_leader_deactivated(self, session, event):
-        app.deactivate_leader(session, event.data.leader_id, clock.now())
+    def on_leader_deactivated(self, uow, event):
+        app.deactivate_leader(uow.session, event.data.leader_id, clock.now())
 
     @every_tick
     def run_timers(self):
@@ -51,9 +53,9 @@ class GatewayService:
         with self.db.transaction() as session:
             auth.purge_rate_limits(session, now - timedelta(days=1))
 
-    def _send_setup_mail(self, session, payload, now):
-        lifetime = timedelta(hours=float(settings()["setup_link_hours"]))
-        mail = app.setup_mail_request(session, payload["account_id"], now, lifetime)
+    def _send_setup_mail(self, uow, payload, now):
+        lifetime = timedelta(hours=self.settings.setup_link_hours)
+        mail = app.setup_mail_request(uow.session, payload["account_id"], now, lifetime)
         if mail is None:
             return
         # A failure rolls back the new link and leaves the job due again, with a growing delay.

@@ -31,7 +31,7 @@ from services.contracts.leaders import (
     TrainingReminderDue,
 )
 from services.runtime import timers
-from services.runtime.errors import Conflict, NotFound, ValidationFailed
+from services.runtime.errors import Conflict, NotFound
 
 from . import domain, regions
 from .domain import Application, Leader, Reference
@@ -770,8 +770,8 @@ def send_training_reminder(session: Session, publish: Publish, leader_id: int, *
 def timer_handlers(publish: Publish) -> dict[str, timers.JobHandler]:
     """Handlers for services.runtime.timers.run_due."""
 
-    def remind(session: Session, payload: dict[str, Any], now: datetime) -> None:
-        send_training_reminder(session, publish, payload["leader_id"], now=now)
+    def remind(uow, payload: dict[str, Any], now: datetime) -> None:
+        send_training_reminder(uow.session, publish, payload["leader_id"], now=now)
 
     return {TRAINING_REMINDER: remind}
 

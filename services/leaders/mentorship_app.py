@@ -11,7 +11,7 @@ mentorship). Refused transitions raise before anything is written.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -40,14 +40,12 @@ from services.runtime.errors import Conflict, Forbidden, NotFound, ValidationFai
 
 from . import domain, regions
 from .app import program_settings
+from .settings import LeadersSettings
 from .mentorship import (
-    DEFAULT_AGREED_DAYS,
-    DEFAULT_POLICY,
     SYSTEM,
     Actor,
     AuditEntry,
     Candidate,
-    DeadlinePolicy,
     MatchRequest,
     MentorshipRequest,
     Offer,
@@ -106,31 +104,8 @@ OFFER_REMINDER = "mentorship_offer_reminder"
 OFFER_EXPIRY = "mentorship_offer_expiry"
 MENTORSHIP_OVERDUE = "mentorship_overdue"
 
-DEFAULT_MANAGER_EMAILS = "programs@niot.example.org"
-
-
 def _path(name: str, **values: Any) -> str:
     return MENTORSHIP_PATHS[name].format(**values)
-
-
-@dataclass(frozen=True)
-class MentorshipSettings:
-    policy: DeadlinePolicy = DEFAULT_POLICY
-    manager_emails: tuple[str, ...] = (DEFAULT_MANAGER_EMAILS,)
-    agreed_days: int = DEFAULT_AGREED_DAYS
-
-    @classmethod
-    def from_config(cls, cfg: Mapping[str, Any]) -> MentorshipSettings:
-        """From config.yml's MENTORSHIP section and PROGRAM_MANAGER_EMAILS (defaults for what is missing)."""
-        section = cfg.get("MENTORSHIP") or {}
-        raw_emails = str(cfg.get("PROGRAM_MANAGER_EMAILS") or DEFAULT_MANAGER_EMAILS)
-        emails = tuple(e.strip() for e in raw_emails.split(",") if e.strip()) or (DEFAULT_MANAGER_EMAILS,)
-        policy = DeadlinePolicy(
-            normal=timedelta(days=float(section.get("response_business_days", 2))),
-            urgent=timedelta(days=float(section.get("urgent_response_business_days", 1))),
-            zone_name=str(section.get("time_zone", DEFAULT_POLICY.zone_name)),
-        )
-        return cls(policy, emails, int(section.get("agreed_days", DEFAULT_AGREED_DAYS)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -397,7 +372,7 @@ def _match_for(session: Session, request: MentorshipRequest) -> tuple[MatchReque
     return MatchRequest.for_request(request, region=region), grouping
 
 
-def rank_for(session: Session, request: MentorshipRequest, *, now: datetime, settings: MentorshipSettings,
+def rank_for(session: Session, request: MentorshipRequest, *, now: datetime, settings: LeadersSettings,
              limit: int | None = 10) -> list[RankedCandidate]:
     match, grouping = _match_for(session, request)
     return match_candidates(session, match, today=now.date(), local_today=settings.policy.local_date(now),
@@ -419,7 +394,7 @@ def mentee_load() -> sa.Subquery:
 
 
 def _offered_event(loaded: _Loaded, leader: LeaderRow, reasons: tuple[str, ...],
-                   settings: MentorshipSettings) -> MentorshipOffered:
+                   settings: LeadersSettings) -> MentorshipOffered:
     request, offer = loaded.request, loaded.request.current_offer
     return MentorshipOffered(
         request_id=request.id, topic=request.details.topic, topic_label=_topic_label(request.details.topic),
@@ -433,7 +408,7 @@ def _offered_event(loaded: _Loaded, leader: LeaderRow, reasons: tuple[str, ...],
 
 
 def _unanswered_event(loaded: _Loaded, region: str, now: datetime,
-                      settings: MentorshipSettings) -> MentorshipUnanswered:
+                      settings: LeadersSettings) -> MentorshipUnanswered:
     request = loaded.request
     return MentorshipUnanswered(
         request_id=request.id, topic=request.details.topic, topic_label=_topic_label(request.details.topic),
@@ -444,7 +419,7 @@ def _unanswered_event(loaded: _Loaded, region: str, now: datetime,
     )
 
 
-def _route(session: Session, publish: Publish, loaded: _Loaded, *, now: datetime, settings: MentorshipSettings,
+def _route(session: Session, publish: Publish, loaded: _Loaded, *, now: datetime, settings: LeadersSettings,
            reason: str | None = None, previous: Offer | None = None) -> _Loaded:
     """Offer an open request to the best candidate left, or hand it to the managers.
 
@@ -471,7 +446,7 @@ def _route(session: Session, publish: Publish, loaded: _Loaded, *, now: datetime
 
 
 def _rerouted_event(session: Session, loaded: _Loaded, previous: Offer, chosen: LeaderRow, reason: str,
-                    now: datetime, settings: MentorshipSettings) -> MentorshipRerouted:
+                    now: datetime, settings: LeadersSettings) -> MentorshipRerouted:
     request = loaded.request
     return MentorshipRerouted(
         request_id=request.id, topic=request.details.topic, topic_label=_topic_label(request.details.topic),
@@ -531,7 +506,7 @@ def _status_row(session: Session, token: Any, now: datetime) -> MentorshipReques
 
 
 def confirm_request(session: Session, publish: Publish, token: Any, *, now: datetime,
-                    settings: MentorshipSettings) -> dict[str, Any]:
+                    settings: LeadersSettings) -> dict[str, Any]:
     """The requester's confirmation link: the request opens and is routed at once."""
     row = _by_token(session, MentorshipRequestRow.confirm_token_digest, token)
     stored = StoredToken(TokenPurpose.CONFIRM, row.confirm_token_digest, row.created_at,
@@ -645,7 +620,7 @@ def _leader_view(session: Session, loaded: _Loaded, leader_id: int) -> dict[str,
 
 
 def accept_offer(session: Session, publish: Publish, request_id: Any, leader_id: Any, agreed_days: Any = None, *,
-                 now: datetime, settings: MentorshipSettings) -> dict[str, Any]:
+                 now: datetime, settings: LeadersSettings) -> dict[str, Any]:
     action = validated(LeaderAction, request_id=request_id, leader_id=leader_id)
     length = validated(AgreedLength, agreed_days=agreed_days).agreed_days or settings.agreed_days
     loaded = _load(session, action.request_id)
@@ -663,7 +638,7 @@ def accept_offer(session: Session, publish: Publish, request_id: Any, leader_id:
 
 
 def decline_offer(session: Session, publish: Publish, request_id: Any, leader_id: Any, reason: Any = None, *,
-                  now: datetime, settings: MentorshipSettings) -> dict[str, Any]:
+                  now: datetime, settings: LeadersSettings) -> dict[str, Any]:
     """The leader says no (a reason is optional and never invented); the next candidate gets it."""
     action = validated(LeaderAction, request_id=request_id, leader_id=leader_id)
     loaded = _load(session, action.request_id)
@@ -682,7 +657,7 @@ def decline_offer(session: Session, publish: Publish, request_id: Any, leader_id
 
 
 def complete_mentorship(session: Session, publish: Publish, request_id: Any, leader_id: Any, outcome_note: Any, *,
-                        now: datetime, settings: MentorshipSettings) -> dict[str, Any]:
+                        now: datetime, settings: LeadersSettings) -> dict[str, Any]:
     action = validated(LeaderAction, request_id=request_id, leader_id=leader_id)
     loaded = _load(session, action.request_id)
     completed = loaded.request.complete(Actor.leader(action.leader_id), now=now, outcome_note=outcome_note)
@@ -709,7 +684,7 @@ def leader_requests(session: Session, leader_id: Any) -> list[dict[str, Any]]:
 
 
 def reroute_if_unavailable(session: Session, publish: Publish, leader_id: int, *, now: datetime,
-                           settings: MentorshipSettings) -> list[int]:
+                           settings: LeadersSettings) -> list[int]:
     """After a change to a leader: if they are now away or no longer active, every offer
     waiting on them is withdrawn and routed to the next candidate, in the caller's
     transaction. Accepted mentorships stay with the leader. Returns the re-routed request ids."""
@@ -737,7 +712,7 @@ def reroute_if_unavailable(session: Session, publish: Publish, leader_id: int, *
 
 
 def assign(session: Session, publish: Publish, request_id: Any, leader_id: Any, manager_id: Any, *,
-           now: datetime, settings: MentorshipSettings) -> dict[str, Any]:
+           now: datetime, settings: LeadersSettings) -> dict[str, Any]:
     """Offer the request by hand to a chosen active leader, taking back a pending offer."""
     action = validated(Assignment, request_id=request_id, leader_id=leader_id, manager_id=manager_id)
     manager = Actor.manager(action.manager_id)
@@ -816,7 +791,7 @@ def get_request(session: Session, request_id: Any, *, now: datetime) -> dict[str
 
 
 def candidates(session: Session, request_id: Any, limit: Any = 10, *, now: datetime,
-               settings: MentorshipSettings) -> dict[str, Any]:
+               settings: LeadersSettings) -> dict[str, Any]:
     """The ranking the router would use now, best first, with each leader's reasons."""
     query = validated(CandidateQuery, request_id=request_id, limit=limit)
     loaded = _load(session, query.request_id, for_update=False)
@@ -880,11 +855,12 @@ def list_requests(session: Session, *, now: datetime, **filters: Any) -> dict[st
 # Timers: reminders, expiry and re-routing, overdue mentorships
 
 
-def timer_handlers(publish: Publish, settings: MentorshipSettings) -> dict[str, timers.JobHandler]:
+def timer_handlers(publish: Publish, settings: LeadersSettings) -> dict[str, timers.JobHandler]:
     """Handlers for services.runtime.timers.run_due. Each re-checks the request under its
     lock: a job that lost a race with a leader's answer finds nothing to do."""
 
-    def remind(session: Session, payload: dict[str, Any], now: datetime) -> None:
+    def remind(uow, payload: dict[str, Any], now: datetime) -> None:
+        session = uow.session
         loaded = _load(session, payload["request_id"])
         offer = loaded.request.current_offer
         if offer is None or len(loaded.request.offers) != payload["attempt"] or not offer.reminder_due(now):
@@ -900,7 +876,8 @@ def timer_handlers(publish: Publish, settings: MentorshipSettings) -> dict[str, 
             decline_path=_path("decline", request_id=request.id), offered_at=offer.offered_at,
         ))
 
-    def expire(session: Session, payload: dict[str, Any], now: datetime) -> None:
+    def expire(uow, payload: dict[str, Any], now: datetime) -> None:
+        session = uow.session
         loaded = _load(session, payload["request_id"])
         offer = loaded.request.current_offer
         if offer is None or len(loaded.request.offers) != payload["attempt"] or not offer.is_past_deadline(now):
@@ -917,7 +894,8 @@ def timer_handlers(publish: Publish, settings: MentorshipSettings) -> dict[str, 
         ))
         _route(session, publish, loaded, now=now, settings=settings, reason="expired", previous=offer)
 
-    def flag_overdue(session: Session, payload: dict[str, Any], now: datetime) -> None:
+    def flag_overdue(uow, payload: dict[str, Any], now: datetime) -> None:
+        session = uow.session
         loaded = _load(session, payload["request_id"])
         request = loaded.request
         if not request.is_overdue(now):

@@ -12,26 +12,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.runtime.db import UTCDateTime, add_kit_tables
+from services.runtime.db import UTCDateTime, service_metadata
 
 from .domain import APPLICATION_STATUSES, LEADER_STATUSES
 from .mentorship import OfferState, RequestState, Urgency
 
-# Named constraints keep Alembic's batch mode on SQLite and PostgreSQL in step.
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
 class Base(DeclarativeBase):
-    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-
-
-add_kit_tables(Base.metadata)
+    metadata = service_metadata()
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:

@@ -6,18 +6,18 @@ requests) adds its own class to `LeadersService`'s bases. Every class relies on 
 """
 from __future__ import annotations
 
-from nameko import config
 from nameko.rpc import rpc
 
-from services.runtime import clock, timers
-from services.runtime.dependencies import Database, every_tick
+from services.runtime import clock, outbox, timers
+from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.health import HealthCheck
 
 from . import app, mentorship_app
+from .settings import from_config
 
 
-def mentorship_settings() -> mentorship_app.MentorshipSettings:
-    return mentorship_app.MentorshipSettings.from_config(config)
+def publish(session, payload) -> None:
+    outbox.record(session, LeadersService.name, payload)
 
 
 class ApplicationEntrypoints:
@@ -28,7 +28,7 @@ class ApplicationEntrypoints:
     @rpc
     def submit_application(self, application):
         with self.db.transaction() as session:
-            return app.submit_application(session, self.db.publish, application, now=clock.now())
+            return app.submit_application(session, publish, application, now=clock.now())
 
     @rpc
     def list_applications(self, status=None, page=1, limit=50):
@@ -43,20 +43,20 @@ class ApplicationEntrypoints:
     @rpc
     def approve_application(self, application_id, confirm_over_target=False, manager_id=None):
         with self.db.transaction() as session:
-            return app.approve_application(session, self.db.publish, application_id,
+            return app.approve_application(session, publish, application_id,
                                            confirm_over_target=confirm_over_target,
                                            manager_id=manager_id, now=clock.now())
 
     @rpc
     def decline_application(self, application_id, reason=None, manager_id=None):
         with self.db.transaction() as session:
-            return app.decline_application(session, self.db.publish, application_id,
+            return app.decline_application(session, publish, application_id,
                                            reason=reason, manager_id=manager_id, now=clock.now())
 
     @rpc
     def waitlist_application(self, application_id, manager_id=None):
         with self.db.transaction() as session:
-            return app.waitlist_application(session, self.db.publish, application_id,
+            return app.waitlist_application(session, publish, application_id,
                                             manager_id=manager_id, now=clock.now())
 
 
@@ -86,9 +86,9 @@ class RosterEntrypoints:
     def _change_leader(self, change, leader_id, *args):
         now = clock.now()
         with self.db.transaction() as session:
-            leader = change(session, self.db.publish, leader_id, *args, now=now)
-            mentorship_app.reroute_if_unavailable(session, self.db.publish, leader["id"], now=now,
-                                                  settings=mentorship_settings())
+            leader = change(session, publish, leader_id, *args, now=now)
+            mentorship_app.reroute_if_unavailable(session, publish, leader["id"], now=now,
+                                                  settings=self.settings)
             return leader
 
     @rpc
@@ -122,7 +122,7 @@ class RosterEntrypoints:
     @rpc
     def import_roster_csv(self, csv_text):
         with self.db.transaction() as session:
-            return app.import_roster_csv(session, self.db.publish, csv_text, now=clock.now())
+            return app.import_roster_csv(session, publish, csv_text, now=clock.now())
 
     @rpc
     def export_roster_csv(self):
@@ -141,14 +141,14 @@ class RegionEntrypoints:
             return app.list_regions(session, grouping)
 
     @rpc
-    def settings(self):
+    def program_settings(self):
         with self.db.transaction() as session:
             return app.get_settings(session)
 
     @rpc
     def set_region_grouping(self, grouping):
         with self.db.transaction() as session:
-            return app.set_region_grouping(session, self.db.publish, grouping, now=clock.now())
+            return app.set_region_grouping(session, publish, grouping, now=clock.now())
 
     @rpc
     def set_roster_target(self, target):
@@ -185,11 +185,11 @@ class TrainingEntrypoints:
     @rpc
     def complete_training(self, leader_id, module):
         with self.db.transaction() as session:
-            return app.complete_training(session, self.db.publish, leader_id, module, now=clock.now())
+            return app.complete_training(session, publish, leader_id, module, now=clock.now())
 
     @every_tick
     def run_training_timers(self):
-        timers.run_due(self.db, app.timer_handlers(self.db.publish), clock.now())
+        timers.run_due(self.db, app.timer_handlers(publish), clock.now())
 
 
 class MentorshipEntrypoints:
@@ -202,13 +202,13 @@ class MentorshipEntrypoints:
     @rpc
     def submit_request(self, request):
         with self.db.transaction() as session:
-            return mentorship_app.submit_request(session, self.db.publish, request, now=clock.now())
+            return mentorship_app.submit_request(session, publish, request, now=clock.now())
 
     @rpc
     def confirm_request(self, token):
         with self.db.transaction() as session:
-            return mentorship_app.confirm_request(session, self.db.publish, token, now=clock.now(),
-                                                  settings=mentorship_settings())
+            return mentorship_app.confirm_request(session, publish, token, now=clock.now(),
+                                                  settings=self.settings)
 
     @rpc
     def request_status(self, token):
@@ -218,25 +218,25 @@ class MentorshipEntrypoints:
     @rpc
     def cancel_request(self, token):
         with self.db.transaction() as session:
-            return mentorship_app.cancel_request(session, self.db.publish, token, now=clock.now())
+            return mentorship_app.cancel_request(session, publish, token, now=clock.now())
 
     @rpc
     def accept_offer(self, request_id, leader_id, agreed_days=None):
         with self.db.transaction() as session:
-            return mentorship_app.accept_offer(session, self.db.publish, request_id, leader_id, agreed_days,
-                                               now=clock.now(), settings=mentorship_settings())
+            return mentorship_app.accept_offer(session, publish, request_id, leader_id, agreed_days,
+                                               now=clock.now(), settings=self.settings)
 
     @rpc
     def decline_offer(self, request_id, leader_id, reason=None):
         with self.db.transaction() as session:
-            return mentorship_app.decline_offer(session, self.db.publish, request_id, leader_id, reason,
-                                                now=clock.now(), settings=mentorship_settings())
+            return mentorship_app.decline_offer(session, publish, request_id, leader_id, reason,
+                                                now=clock.now(), settings=self.settings)
 
     @rpc
     def complete_mentorship(self, request_id, leader_id, outcome_note):
         with self.db.transaction() as session:
-            return mentorship_app.complete_mentorship(session, self.db.publish, request_id, leader_id, outcome_note,
-                                                      now=clock.now(), settings=mentorship_settings())
+            return mentorship_app.complete_mentorship(session, publish, request_id, leader_id, outcome_note,
+                                                      now=clock.now(), settings=self.settings)
 
     @rpc
     def leader_requests(self, leader_id):
@@ -246,13 +246,13 @@ class MentorshipEntrypoints:
     @rpc
     def assign(self, request_id, leader_id, manager_id):
         with self.db.transaction() as session:
-            return mentorship_app.assign(session, self.db.publish, request_id, leader_id, manager_id,
-                                         now=clock.now(), settings=mentorship_settings())
+            return mentorship_app.assign(session, publish, request_id, leader_id, manager_id,
+                                         now=clock.now(), settings=self.settings)
 
     @rpc
     def close_unanswered(self, request_id, manager_id, note=None):
         with self.db.transaction() as session:
-            return mentorship_app.close_unanswered(session, self.db.publish, request_id, manager_id, note,
+            return mentorship_app.close_unanswered(session, publish, request_id, manager_id, note,
                                                    now=clock.now())
 
     @rpc
@@ -271,7 +271,7 @@ class MentorshipEntrypoints:
     def candidates(self, request_id, limit=10):
         with self.db.transaction() as session:
             return mentorship_app.candidates(session, request_id, limit, now=clock.now(),
-                                             settings=mentorship_settings())
+                                             settings=self.settings)
 
     @rpc
     def coverage_mentorship(self, grouping=None, window_start=None, window_end=None):
@@ -281,10 +281,11 @@ class MentorshipEntrypoints:
 
     @every_tick
     def run_mentorship_timers(self):
-        timers.run_due(self.db, mentorship_app.timer_handlers(self.db.publish, mentorship_settings()), clock.now())
+        timers.run_due(self.db, mentorship_app.timer_handlers(publish, self.settings), clock.now())
 
 
 class LeadersService(ApplicationEntrypoints, RosterEntrypoints, RegionEntrypoints, TrainingEntrypoints,
                      MentorshipEntrypoints, HealthCheck):
     name = "leaders"
     db = Database()
+    settings = Settings(from_config)

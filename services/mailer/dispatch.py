@@ -11,14 +11,14 @@ import os
 import socket
 import uuid
 
-import eventlet
 import sqlalchemy as sa
 from eventlet.semaphore import Semaphore
 from nameko import config
 from nameko.extensions import DependencyProvider
 
 from services.runtime import clock
-from services.runtime.dependencies import Database, ServiceUnitOfWork
+from services.runtime.dependencies import Database
+from services.runtime.wake import Waker
 
 from . import app
 from .smtp import SmtpClient
@@ -29,13 +29,13 @@ log = logging.getLogger(__name__)
 class Dispatcher(DependencyProvider):
     def setup(self):
         self.settings = app.settings_from(dict(config))
-        # After a wake-up, let the commits of a burst gather so one claim takes them all.
-        self.linger_seconds = float((config.get("MAILER") or {}).get("linger_ms", 5)) / 1000
+        # After a wake-up, let the commits of a burst gather so one claim takes them all;
+        # one linger is enough, since a claim takes every message due.
+        self.waker = Waker(float((config.get("MAILER") or {}).get("linger_ms", 5)) / 1000, max_lingers=1)
         self.owner = f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.smtp = SmtpClient(self.settings.smtp)
         self._pass = Semaphore(1)
         self._again = False
-        self._wake = eventlet.event.Event()
         self._running = False
 
     def start(self):
@@ -58,8 +58,7 @@ class Dispatcher(DependencyProvider):
     # -- used by the service ------------------------------------------------------------
 
     def wake(self) -> None:
-        if not self._wake.ready():
-            self._wake.send(True)
+        self.waker.kick()
 
     def wake_after_commit(self, session) -> None:
         """Start delivering as soon as the caller's transaction has committed new mail."""
@@ -87,15 +86,10 @@ class Dispatcher(DependencyProvider):
 
     def _loop(self) -> None:
         while self._running:
-            self._wake.wait()
-            eventlet.sleep(self.linger_seconds)
-            # Reset only now: a commit during the linger is covered by the pass below, and
-            # one during the pass wakes the next.
-            self._wake = eventlet.event.Event()
+            self.waker.wait()
             if not self._running:
                 return
-            unit = ServiceUnitOfWork(self._database.factory, self._database.service, self._database.relay,
-                                     self._database.kick)
+            unit = self._database.transactions()
             try:
                 self.deliver_due(unit)
             except Exception:

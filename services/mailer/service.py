@@ -22,148 +22,148 @@ class MailerService(HealthCheck):
     db = Database()
     dispatcher = Dispatcher()
 
-    def _queue(self, session, event) -> int:
-        queued = app.queue_event(session, event, self.dispatcher.settings, clock.now())
-        self.dispatcher.wake_after_commit(session)
+    def _queue(self, uow, event) -> int:
+        queued = app.queue_event(uow.session, event, self.dispatcher.settings, clock.now())
+        self.dispatcher.wake_after_commit(uow.session)
         return queued
 
     # -- leaders --------------------------------------------------------------------------
 
     @handles("application_submitted")
-    def on_application_submitted(self, session, event):
-        return self._queue(session, event)
+    def on_application_submitted(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("application_approved")
-    def on_application_approved(self, session, event):
-        return self._queue(session, event)
+    def on_application_approved(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("application_declined")
-    def on_application_declined(self, session, event):
-        return self._queue(session, event)
+    def on_application_declined(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("application_waitlisted")
-    def on_application_waitlisted(self, session, event):
-        return self._queue(session, event)
+    def on_application_waitlisted(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("training_completed")
-    def on_training_completed(self, session, event):
-        return self._queue(session, event)
+    def on_training_completed(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("training_reminder_due")
-    def on_training_reminder_due(self, session, event):
-        return self._queue(session, event)
+    def on_training_reminder_due(self, uow, event):
+        return self._queue(uow, event)
 
     # -- mentorship -----------------------------------------------------------------------
 
     @handles("mentorship_requested")
-    def on_mentorship_requested(self, session, event):
-        return self._queue(session, event)
+    def on_mentorship_requested(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("mentorship_confirmed")
-    def on_mentorship_confirmed(self, session, event):
-        return self._queue(session, event)
+    def on_mentorship_confirmed(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("mentorship_offered")
-    def on_mentorship_offered(self, session, event):
-        return self._queue(session, event)
+    def on_mentorship_offered(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("mentorship_offer_reminder_due")
-    def on_mentorship_offer_reminder_due(self, session, event):
-        return self._queue(session, event)
+    def on_mentorship_offer_reminder_due(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("mentorship_offer_expired")
-    def on_mentorship_offer_expired(self, session, event):
-        return self._queue(session, event)
+    def on_mentorship_offer_expired(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("mentorship_rerouted")
-    def on_mentorship_rerouted(self, session, event):
-        return self._queue(session, event)
+    def on_mentorship_rerouted(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("mentorship_declined")
-    def on_mentorship_declined(self, session, event):
-        return self._queue(session, event)
+    def on_mentorship_declined(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("mentorship_accepted")
-    def on_mentorship_accepted(self, session, event):
-        return self._queue(session, event)
+    def on_mentorship_accepted(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("mentorship_completed")
-    def on_mentorship_completed(self, session, event):
-        return self._queue(session, event)
+    def on_mentorship_completed(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("mentorship_cancelled")
-    def on_mentorship_cancelled(self, session, event):
-        return self._queue(session, event)
+    def on_mentorship_cancelled(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("mentorship_unanswered")
-    def on_mentorship_unanswered(self, session, event):
-        return self._queue(session, event)
+    def on_mentorship_unanswered(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("mentorship_closed")
-    def on_mentorship_closed(self, session, event):
-        return self._queue(session, event)
+    def on_mentorship_closed(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("mentorship_overdue")
-    def on_mentorship_overdue(self, session, event):
-        return self._queue(session, event)
+    def on_mentorship_overdue(self, uow, event):
+        return self._queue(uow, event)
 
     # -- screenings -----------------------------------------------------------------------
 
     @handles("screening_submitted")
-    def on_screening_submitted(self, session, event):
-        return self._queue(session, event)
+    def on_screening_submitted(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("screening_approved")
-    def on_screening_approved(self, session, event):
-        return self._queue(session, event)
+    def on_screening_approved(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("screening_scheduled")
-    def on_screening_scheduled(self, session, event):
-        return self._queue(session, event)
+    def on_screening_scheduled(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("screening_sent_back")
-    def on_screening_sent_back(self, session, event):
-        return self._queue(session, event)
+    def on_screening_sent_back(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("screening_rescheduled")
-    def on_screening_rescheduled(self, session, event):
-        return self._queue(session, event)
+    def on_screening_rescheduled(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("screening_venue_changed")
-    def on_screening_venue_changed(self, session, event):
-        return self._queue(session, event)
+    def on_screening_venue_changed(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("screening_cancelled")
-    def on_screening_cancelled(self, session, event):
-        return self._queue(session, event)
+    def on_screening_cancelled(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("rsvp_confirmed")
-    def on_rsvp_confirmed(self, session, event):
-        return self._queue(session, event)
+    def on_rsvp_confirmed(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("rsvp_waitlisted")
-    def on_rsvp_waitlisted(self, session, event):
-        return self._queue(session, event)
+    def on_rsvp_waitlisted(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("rsvp_promoted")
-    def on_rsvp_promoted(self, session, event):
-        return self._queue(session, event)
+    def on_rsvp_promoted(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("rsvp_cancelled")
-    def on_rsvp_cancelled(self, session, event):
-        return self._queue(session, event)
+    def on_rsvp_cancelled(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("screening_reminder_due")
-    def on_screening_reminder_due(self, session, event):
-        return self._queue(session, event)
+    def on_screening_reminder_due(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("screening_report_due")
-    def on_screening_report_due(self, session, event):
-        return self._queue(session, event)
+    def on_screening_report_due(self, uow, event):
+        return self._queue(uow, event)
 
     @handles("screening_report_filed")
-    def on_screening_report_filed(self, session, event):
-        return self._queue(session, event)
+    def on_screening_report_filed(self, uow, event):
+        return self._queue(uow, event)
 
     # -- delivery and the weekly digest ---------------------------------------------------
 
@@ -175,9 +175,9 @@ class MailerService(HealthCheck):
         timers.run_due(self.db, {app.DIGEST_JOB: self._digest}, clock.now())
         self.dispatcher.deliver_due(self.db)
 
-    def _digest(self, session, payload, now):
-        app.send_coverage_digest(session, payload, now, self.dispatcher.settings)
-        self.dispatcher.wake_after_commit(session)
+    def _digest(self, uow, payload, now):
+        app.send_coverage_digest(uow.session, payload, now, self.dispatcher.settings)
+        self.dispatcher.wake_after_commit(uow.session)
 
     # -- RPC for the gateway ---------------------------------------------------------------
 

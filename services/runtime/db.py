@@ -2,8 +2,8 @@
 
 Every service database holds three kit tables next to its own: `outbox` (events waiting
 to be published), `processed_events` (the idempotency inbox) and `scheduled_jobs`
-(timer work). `add_kit_tables` puts them in a service's metadata so Alembic and the
-models agree on them.
+(timer work). A service's models start from `service_metadata()`, which carries them and
+the naming convention every constraint follows, so Alembic and the models agree.
 """
 from __future__ import annotations
 
@@ -33,6 +33,24 @@ class UTCDateTime(sa.types.TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+# Named constraints keep Alembic's batch mode on SQLite and PostgreSQL in step; every
+# service's tables follow this convention.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata() -> sa.MetaData:
+    """The metadata a service's models start from: the naming convention and the kit's tables."""
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    add_kit_tables(metadata)
+    return metadata
 
 
 def add_kit_tables(metadata: sa.MetaData) -> None:
@@ -71,7 +89,7 @@ def add_kit_tables(metadata: sa.MetaData) -> None:
     )
 
 
-# Execution option of the connections `UnitOfWork.read()` hands out.
+# Execution option of the connections `Transactions.read()` hands out.
 READ_ONLY = "niot_read_only"
 
 
@@ -154,7 +172,7 @@ def _green_psycopg() -> None:
         _green_done = True
 
 
-class UnitOfWork:
+class Transactions:
     """One worker's session. `transaction()` commits its block as one unit and then runs
     the callbacks registered for after the commit (e.g. waking the outbox relay)."""
 
@@ -204,8 +222,7 @@ def session_factory(engine: Engine) -> sessionmaker:
 
 
 # The kit tables on their own, for the kit's queries; every service metadata has copies.
-KIT_METADATA = sa.MetaData()
-add_kit_tables(KIT_METADATA)
+KIT_METADATA = service_metadata()
 OUTBOX = KIT_METADATA.tables["outbox"]
 PROCESSED_EVENTS = KIT_METADATA.tables["processed_events"]
 SCHEDULED_JOBS = KIT_METADATA.tables["scheduled_jobs"]

@@ -1,13 +1,14 @@
-"""nameko extensions of the kit: the database dependency (with its outbox relay) and a
-timer whose interval comes from config. Services use these; the domain never does."""
+"""nameko extensions of the kit: the database dependency (with its outbox relay), the
+settings dependency and a timer whose interval comes from config. Services use these;
+the domain never does."""
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
 import time
+from typing import Any, Callable, Iterator
 
-import eventlet
 from nameko import config
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
@@ -15,27 +16,26 @@ from nameko.timer import Timer
 
 from . import outbox
 from .config import db_uri, messaging
-from .db import UnitOfWork, make_engine, session_factory
+from .db import Transactions, make_engine, session_factory
 from .migrate import upgrade
+from .uow import UnitOfWork
+from .wake import Waker
 
 log = logging.getLogger(__name__)
 
-# A steady stream of commits is published at least every MAX_LINGERS x outbox_linger_ms.
-MAX_LINGERS = 20
 
+class WorkerTransactions(Transactions):
+    """A worker's transactions: events recorded in one are handed, after its commit, to
+    the relay of this process; `unit_of_work()` wraps a transaction in the service's
+    unit of work (its repositories, `publish`, `schedule`)."""
 
-class ServiceUnitOfWork(UnitOfWork):
-    """A worker's unit of work that can also record events in the outbox; after the
-    commit it hands them to the relay of this process."""
-
-    def __init__(self, factory, source: str, relay: outbox.OutboxRelay, relay_kick):
+    def __init__(self, factory, source: str, relay: outbox.OutboxRelay, relay_kick: Callable[[], None],
+                 unit_of_work: type[UnitOfWork] = UnitOfWork):
         super().__init__(factory, after_commit=[self._after_commit])
         self.source = source
         self._relay = relay
         self._relay_kick = relay_kick
-
-    def publish(self, session, payload) -> None:
-        outbox.record(session, self.source, payload)
+        self._unit_of_work = unit_of_work
 
     @contextlib.contextmanager
     def transaction(self):
@@ -45,6 +45,11 @@ class ServiceUnitOfWork(UnitOfWork):
         session.info.pop("outbox_handover", None)
         with super().transaction() as session:
             yield session
+
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[Any]:
+        with self.transaction() as session:
+            yield self._unit_of_work(session, self.source)
 
     def _after_commit(self) -> None:
         rows = self.session.info.pop("outbox_handover", None)
@@ -58,10 +63,12 @@ class ServiceUnitOfWork(UnitOfWork):
 
 class Database(DependencyProvider):
     """One engine per container, one session per worker (closed on teardown), migrations
-    applied at start-up, and the outbox relay running beside the workers."""
+    applied at start-up, and the outbox relay running beside the workers. Entrypoints
+    get `WorkerTransactions`; `unit_of_work` is the service's UnitOfWork class."""
 
-    def __init__(self, *, migrate: bool = True):
+    def __init__(self, *, migrate: bool = True, unit_of_work: type[UnitOfWork] = UnitOfWork):
         self.migrate = migrate
+        self.unit_of_work = unit_of_work
         self.engine = self.relay = None  # until setup has run
 
     def setup(self):
@@ -74,8 +81,7 @@ class Database(DependencyProvider):
         self.relay = outbox.OutboxRelay(self.engine, config[AMQP_URI_CONFIG_KEY])
         settings = messaging(dict(config))
         self.sweep_seconds = float(settings["outbox_sweep_seconds"])
-        self.linger_seconds = float(settings["outbox_linger_ms"]) / 1000
-        self._wake = eventlet.event.Event()
+        self.waker = Waker(float(settings["outbox_linger_ms"]) / 1000)
         self._running = False
         self.units: dict = {}
 
@@ -94,14 +100,11 @@ class Database(DependencyProvider):
     kill = stop
 
     def kick(self) -> None:
-        if not self._wake.ready():
-            self._wake.send(True)
+        self.waker.kick()
 
     def _relay_loop(self) -> None:
         next_sweep = 0.0
         while self._running:
-            # A fresh event before publishing: a commit meanwhile wakes the next round.
-            self._wake = eventlet.event.Event()
             try:
                 self.relay.publish_handed()
                 if time.monotonic() >= next_sweep:
@@ -109,28 +112,34 @@ class Database(DependencyProvider):
                     next_sweep = time.monotonic() + self.sweep_seconds
             except Exception:
                 log.exception("outbox relay failed; retrying in %ss", self.sweep_seconds)
-            with eventlet.Timeout(max(0.0, next_sweep - time.monotonic()), False):
-                self._wake.wait()
-                self._gather()
+            self.waker.wait(next_sweep - time.monotonic())
 
-    def _gather(self) -> None:
-        """Let the commits of a burst gather so they share one confirm round trip and one
-        settling transaction: linger while more keep coming, up to MAX_LINGERS times."""
-        seen, lingers = -1, 0
-        while len(self.relay.handed) != seen and lingers < MAX_LINGERS and self._running:
-            seen = len(self.relay.handed)
-            eventlet.sleep(self.linger_seconds)
-            lingers += 1
+    def transactions(self) -> WorkerTransactions:
+        """Transactions outside any worker (a background loop); close them after use."""
+        return WorkerTransactions(self.factory, self.service, self.relay, self.kick, self.unit_of_work)
 
     def get_dependency(self, worker_ctx):
-        unit = ServiceUnitOfWork(self.factory, self.service, self.relay, self.kick)
-        self.units[worker_ctx] = unit
+        unit = self.units[worker_ctx] = self.transactions()
         return unit
 
     def worker_teardown(self, worker_ctx):
         unit = self.units.pop(worker_ctx, None)
         if unit is not None:
             unit.close()
+
+
+class Settings(DependencyProvider):
+    """The service's settings, read once from config at start-up by `load(cfg)` (the
+    service's `settings.from_config`)."""
+
+    def __init__(self, load: Callable[[dict], Any]):
+        self.load = load
+
+    def setup(self):
+        self.value = self.load(dict(config))
+
+    def get_dependency(self, worker_ctx):
+        return self.value
 
 
 class ConfiguredTimer(Timer):
@@ -145,4 +154,3 @@ class ConfiguredTimer(Timer):
 
 
 every_tick = ConfiguredTimer.decorator
-

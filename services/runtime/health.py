@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from nameko.rpc import rpc
+
+from .rpc import rpc
 
 
 class HealthCheck:

@@ -245,15 +245,15 @@ class EventBatch:
 
 def handles(event_type: str) -> Callable:
     """Declare a handler for `event_type`. The method is called as
-    `method(self, session, event)` inside a transaction of the service's `db` dependency
+    `method(self, uow, event)` with a unit of work of the service's `db` dependency
     that other events of the type may share; it runs at most once per event_id."""
 
     def decorate(method: Callable) -> Callable:
         def handle_alone(service, consumer: str, event) -> str | None:
             try:
-                with service.db.transaction() as session:
-                    if claim_event(session, consumer, str(event.event_id)):
-                        method(service, session, event)
+                with service.db.unit_of_work() as uow:
+                    if claim_event(uow.session, consumer, str(event.event_id)):
+                        method(service, uow, event)
             except Exception:
                 return traceback.format_exc()
             return None
@@ -263,14 +263,15 @@ def handles(event_type: str) -> Callable:
             consumer = f"{self.name}.{event_type}"
             failed = None
             try:
-                with self.db.transaction() as session:
+                with self.db.unit_of_work() as uow:
+                    session = uow.session
                     # Begin first: on SQLite that waits for this process's turn, so the
                     # batch is taken as late as possible, with all that arrived meanwhile.
                     session.connection()
                     for event in batch.events:
                         failed = event
                         if claim_event(session, consumer, str(event.event_id)):
-                            method(self, session, event)
+                            method(self, uow, event)
                             session.flush()  # an ORM write that fails, fails as this event's
                     failed = None
                 return [None] * len(batch.items)

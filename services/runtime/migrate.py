@@ -74,3 +74,48 @@ def run_env(target_metadata: sa.MetaData) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+# --- helpers for the services' migration scripts ----------------------------------------
+
+
+def create_kit_tables(op) -> None:
+    """In a migration: create the kit's tables (outbox, processed_events, scheduled_jobs)
+    exactly as the kit defines them, with their indexes and convention names."""
+    from .db import KIT_METADATA
+
+    for table in KIT_METADATA.sorted_tables:
+        table.create(op.get_bind())
+
+
+def drop_kit_tables(op) -> None:
+    from .db import KIT_METADATA
+
+    for table in reversed(KIT_METADATA.sorted_tables):
+        table.drop(op.get_bind())
+
+
+def conform_constraint_names(op) -> None:
+    """In a migration: give every primary key, unique constraint and foreign key the name
+    the kit's naming convention (runtime.db.NAMING_CONVENTION) gives it, where an older
+    database holds another (PostgreSQL's own defaults such as `outbox_pkey`). A database
+    that follows the convention already is left alone. Only PostgreSQL keeps names a
+    later statement can address; on SQLite, batch mode rebuilds tables from the models."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    inspector = sa.inspect(bind)
+    for table in inspector.get_table_names():
+        if table == "alembic_version":
+            continue
+        renames: dict[str, str] = {}
+        pk = inspector.get_pk_constraint(table)
+        if pk.get("name"):
+            renames[pk["name"]] = f"pk_{table}"
+        for unique in inspector.get_unique_constraints(table):
+            renames[unique["name"]] = f"uq_{table}_{'_'.join(unique['column_names'])}"
+        for foreign in inspector.get_foreign_keys(table):
+            renames[foreign["name"]] = f"fk_{table}_{foreign['constrained_columns'][0]}_{foreign['referred_table']}"
+        for old, new in renames.items():
+            if old != new:
+                op.execute(sa.text(f'ALTER TABLE "{table}" RENAME CONSTRAINT "{old}" TO "{new}"'))

@@ -21,7 +21,8 @@ from .db import SCHEDULED_JOBS as JOBS
 
 log = logging.getLogger(__name__)
 
-JobHandler = Callable[[Session, dict[str, Any], datetime], None]
+# Called as handler(uow, payload, now) in the job's own unit of work.
+JobHandler = Callable[[Any, dict[str, Any], datetime], None]
 
 
 def schedule(session: Session, kind: str, key: str, due_at: datetime, payload: dict | None = None) -> None:
@@ -47,7 +48,8 @@ def pending(session: Session, kind: str | None = None) -> list[sa.Row]:
 
 
 def run_due(db, handlers: Mapping[str, JobHandler], now: datetime, *, limit: int = 100) -> int:
-    """Run the jobs due at `now` with `db` (a UnitOfWork). Returns how many this call ran."""
+    """Run the jobs due at `now` with `db` (a worker's transactions), each handler in a
+    unit of work of its own. Returns how many this call ran."""
     with db.transaction() as session:
         due = session.execute(
             sa.select(JOBS.c.id).where(JOBS.c.done_at.is_(None), JOBS.c.due_at <= now,
@@ -57,7 +59,8 @@ def run_due(db, handlers: Mapping[str, JobHandler], now: datetime, *, limit: int
     ran = 0
     for job_id in due:
         try:
-            with db.transaction() as session:
+            with db.unit_of_work() as uow:
+                session = uow.session
                 taken = session.execute(
                     sa.update(JOBS).where(JOBS.c.id == job_id, JOBS.c.done_at.is_(None), JOBS.c.due_at <= now)
                     .values(done_at=now)
@@ -65,7 +68,7 @@ def run_due(db, handlers: Mapping[str, JobHandler], now: datetime, *, limit: int
                 if taken != 1:
                     continue  # another instance ran it, or it was moved
                 job = session.execute(sa.select(JOBS).where(JOBS.c.id == job_id)).one()
-                handlers[job.kind](session, json.loads(job.payload), now)
+                handlers[job.kind](uow, json.loads(job.payload), now)
             ran += 1
         except Exception as exc:
             log.exception("timer job %s failed", job_id)

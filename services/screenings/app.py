@@ -486,7 +486,8 @@ def cancel_timers(session: Session, screening_id: str) -> None:
 
 
 def timer_handlers(settings: Settings) -> dict:
-    def on_reminder(session: Session, payload: dict, now: datetime) -> None:
+    def on_reminder(uow, payload: dict, now: datetime) -> None:
+        session = uow.session
         row = session.get(ScreeningRow, payload["screening_id"])
         if row is None or row.status != Status.SCHEDULED.value or now >= row.start_at:
             return
@@ -494,7 +495,8 @@ def timer_handlers(settings: Settings) -> dict:
         _publish_to_each(session, screening, events.ScreeningReminderDue, settings, now, method=None,
                          waitlisted=False, reminder=payload["reminder"], due_at=now)
 
-    def on_complete(session: Session, payload: dict, now: datetime) -> None:
+    def on_complete(uow, payload: dict, now: datetime) -> None:
+        session = uow.session
         row = session.get(ScreeningRow, payload["screening_id"], with_for_update=True)
         if row is None or row.status != Status.SCHEDULED.value or now < row.end_at:
             return
@@ -503,7 +505,8 @@ def timer_handlers(settings: Settings) -> dict:
         _store(session, screening, row, _host_row(session, row))
         _schedule_chaser(session, screening, row, now)
 
-    def on_chase(session: Session, payload: dict, now: datetime) -> None:
+    def on_chase(uow, payload: dict, now: datetime) -> None:
+        session = uow.session
         row = session.get(ScreeningRow, payload["screening_id"], with_for_update=True)
         if row is None or session.get(ReportRow, row.id) is not None:
             return

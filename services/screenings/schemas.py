@@ -6,27 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from services.contracts.rpc.common import Actor
 from services.runtime.errors import ValidationFailed
-
-
-class Actor(BaseModel):
-    """The caller as the gateway authenticated them: a program manager, or a leader."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    role: Literal["manager", "leader"]
-    leader_id: int | None = Field(None, gt=0)
-
-    @field_validator("leader_id")
-    @classmethod
-    def _leader_has_id(cls, value, info):
-        if info.data.get("role") == "leader" and value is None:
-            raise ValueError("a leader actor needs a leader_id")
-        return value
-
-    @property
-    def manager(self) -> bool:
-        return self.role == "manager"
 
 
 class SearchFilters(BaseModel):

@@ -74,20 +74,20 @@ class LeaderProjection:
     db: Database
 
     @handles("application_approved")
-    def on_application_approved(self, session, event):
-        app.apply_leader_snapshot(session, event.data, clock.now())
+    def on_application_approved(self, uow, event):
+        app.apply_leader_snapshot(uow.session, event.data, clock.now())
 
     @handles("leader_updated")
-    def on_leader_updated(self, session, event):
-        app.apply_leader_snapshot(session, event.data, clock.now())
+    def on_leader_updated(self, uow, event):
+        app.apply_leader_snapshot(uow.session, event.data, clock.now())
 
     @handles("leader_availability_changed")
-    def on_leader_availability_changed(self, session, event):
-        app.apply_leader_snapshot(session, event.data, clock.now())
+    def on_leader_availability_changed(self, uow, event):
+        app.apply_leader_snapshot(uow.session, event.data, clock.now())
 
     @handles("leader_deactivated")
-    def on_leader_deactivated(self, session, event):
-        app.apply_leader_snapshot(session, event.data, clock.now())
+    def on_leader_deactivated(self, uow, event):
+        app.apply_leader_snapshot(uow.session, event.data, clock.now())
 
     @rpc
     def projected_leader(self, leader_id):

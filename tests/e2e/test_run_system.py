@@ -41,7 +41,7 @@ def system(broker, make_db_uri, tmp_path):
         "NIOT_VAR_DIR": str(var),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.runtime.cli", "run", "--no-demo-data"], cwd=ROOT, env=env,
+        [sys.executable, "-m", "services.ops.cli", "run", "--no-demo-data"], cwd=ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     banner = []

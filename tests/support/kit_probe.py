@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from nameko.rpc import rpc
 
 from services.contracts import Payload, event
-from services.runtime import clock, timers
+from services.runtime import clock, outbox, timers
 from services.runtime.db import add_kit_tables
 from services.runtime.dependencies import Database, every_tick
 from services.runtime.messaging import handles
@@ -67,7 +67,7 @@ class Probe:
     def happen(self, n, behaviour="succeed"):
         with self.db.transaction() as session:
             session.execute(sa.insert(happenings).values(n=n))
-            self.db.publish(session, ProbeHappened(n=n, behaviour=behaviour, sent_at=time.time()))
+            outbox.record(session, self.name, ProbeHappened(n=n, behaviour=behaviour, sent_at=time.time()))
         return n
 
     @rpc
@@ -75,7 +75,7 @@ class Probe:
         """Record `doomed` in a block that then fails, and `kept` in the next one."""
         try:
             with self.db.transaction() as session:
-                self.db.publish(session, ProbeHappened(n=doomed))
+                outbox.record(session, self.name, ProbeHappened(n=doomed))
                 raise RuntimeError("the block fails after recording its event")
         except RuntimeError:
             pass
@@ -93,9 +93,9 @@ class Probe:
         timers.run_due(self.db, {"probe_tick": self._on_tick}, clock.now())
 
     @staticmethod
-    def _on_tick(session, payload, now):
+    def _on_tick(uow, payload, now):
         time.sleep(0.01)  # widen the window in which a second instance could interfere
-        session.execute(sa.insert(timer_effects).values(job_key=payload["key"], instance=INSTANCE))
+        uow.session.execute(sa.insert(timer_effects).values(job_key=payload["key"], instance=INSTANCE))
 
 
 class Sink:
@@ -107,7 +107,8 @@ class Sink:
         return INSTANCE
 
     @handles("probe_happened")
-    def on_probe(self, session, event):
+    def on_probe(self, uow, event):
+        session = uow.session
         attempts.append((event.data.n, time.monotonic()))
         if event.data.behaviour == "fail" and refusing.is_set():
             raise RuntimeError(f"probe {event.data.n} refused on purpose")

@@ -11,7 +11,7 @@ import pytest
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
 from services import contracts
-from services.runtime.cli import SERVICES
+from services.ops.system import SERVICES
 from services.runtime.messaging import EventHandler
 
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"

@@ -1,5 +1,5 @@
-"""Every route of the gateway. Importing the package registers them all in ROUTES."""
-from . import accounts, coverage, docs, leaders, mail, mentorship, pages, screenings  # noqa: F401  (modules register their routes on import)
+"""The JSON API's routes. Importing the package registers them all in ROUTES."""
+from . import accounts, coverage, docs, leaders, mail, mentorship, screenings  # noqa: F401  (modules register their routes on import)
 from .table import ROUTES
 
 __all__ = ["ROUTES"]

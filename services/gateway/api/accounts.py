@@ -3,15 +3,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.gateway import app, auth
-from services.gateway.errors import ApiError, unauthorized
-from services.gateway.http import Call, Reply, session_cookie_options
-from services.gateway.openapi import render_page
-from services.gateway.routing import MANAGER, PUBLIC, SIGNED_IN
-from services.gateway.schemas import (ACCOUNT_SCHEMA, Email, Strict, SESSION_SCHEMA, TOKEN_SCHEMA, AccountIn, AccountsQuery,
-                                      LoginIn, SetupIn, TokenIn, list_of)
 from sqlalchemy.exc import IntegrityError
 
+from services.gateway import app, auth
+from services.gateway.errors import unauthorized
+from services.gateway.http import Call, Reply, session_cookie_options
+from services.gateway.routing import MANAGER, PUBLIC, SIGNED_IN
+from services.gateway.schemas import (
+    ACCOUNT_SCHEMA,
+    SESSION_SCHEMA,
+    TOKEN_SCHEMA,
+    AccountIn,
+    AccountsQuery,
+    Email,
+    LoginIn,
+    SetupIn,
+    Strict,
+    TokenIn,
+    list_of,
+)
 from services.runtime.errors import Conflict, ValidationFailed
 
 from .table import ROUTES
@@ -21,7 +31,7 @@ TAG = "Accounts"
 
 
 def _session_hours(call: Call) -> timedelta:
-    return timedelta(hours=float(call.settings["session_hours"]))
+    return timedelta(hours=float(call.settings.session_hours))
 
 
 @route("POST", "/api/session", access=PUBLIC, tag=TAG, body=LoginIn, response=SESSION_SCHEMA, rate_limit="login",
@@ -36,7 +46,7 @@ def login(call: Call):
         view = app.account_view(account)
     max_age = int(_session_hours(call).total_seconds())
     return Reply({"account": view, "csrf_token": csrf}, status=201,
-                 cookies=[(auth.SESSION_COOKIE, cookie, session_cookie_options(max_age))])
+                 cookies=[(auth.SESSION_COOKIE, cookie, session_cookie_options(call, max_age))])
 
 
 @route("GET", "/api/session", access=SIGNED_IN, tag=TAG, response=SESSION_SCHEMA,
@@ -53,7 +63,7 @@ def logout(call: Call):
     if cookie and call.caller.via == "session":
         with call.db.transaction() as session:
             auth.end_session(session, cookie, call.now)
-    return Reply(status=204, cookies=[(auth.SESSION_COOKIE, "", session_cookie_options(0))])
+    return Reply(status=204, cookies=[(auth.SESSION_COOKIE, "", session_cookie_options(call, 0))])
 
 
 @route("GET", "/api/accounts", access=MANAGER, tag=TAG, query=AccountsQuery, response=list_of(ACCOUNT_SCHEMA),
@@ -162,14 +172,6 @@ def setup_request(call: Call):
     return Reply({"message": SETUP_REQUESTED}, status=202)
 
 
-@route("POST", "/account/setup/request", access=PUBLIC, tag="Pages", body=SetupRequestIn, form=True,
-       content_type="text/html", rate_limit="public_form", summary="Page: ask for a set-up link")
-def setup_request_page(call: Call):
-    request_setup_link(call, call.body.email)
-    return Reply(render_page("message.html", title="Check your email", message=SETUP_REQUESTED),
-                 content_type="text/html")
-
-
 @route("GET", "/api/tokens", access=SIGNED_IN, tag=TAG, response=list_of(TOKEN_SCHEMA),
        summary="Your personal API tokens")
 def list_tokens(call: Call):
@@ -192,38 +194,3 @@ def revoke_token(call: Call):
     with call.db.transaction() as session:
         app.revoke_token(session, call.caller.account_id, call.path["token_id"], call.now)
     return Reply(status=204)
-
-
-# --- the set-up page (the link in the mail) ---------------------------------------------
-
-@route("GET", "/account/setup", access=PUBLIC, tag="Pages", content_type="text/html",
-       query=None, summary="Page: choose your password (from the emailed link)")
-def setup_page(call: Call):
-    token = call.request.args.get("token", "")[:200]
-    if not token:
-        return Reply(render_page("setup_request.html"), content_type="text/html")
-    with call.db.transaction() as session:
-        found = auth.find_setup_token(session, token, call.now) if token else None
-    if found is None:
-        return Reply(render_page("message.html", title="Link not valid",
-                                 message="This set-up link is unknown, already used or expired. "
-                                         "Ask a program manager to send a new one."),
-                     status=200, content_type="text/html")
-    return Reply(render_page("setup.html", token=token, name=found[1].name, error=None,
-                             min_length=auth.MIN_PASSWORD_LENGTH), content_type="text/html")
-
-
-@route("POST", "/account/setup", access=PUBLIC, tag="Pages", content_type="text/html", body=SetupIn, form=True,
-       rate_limit="public_form", summary="Page: submit the chosen password")
-def setup_page_submit(call: Call):
-    try:
-        with call.db.transaction() as session:
-            account = app.complete_setup(session, call.body.token, call.body.password, call.now)
-            name = account.name
-    except ValidationFailed as exc:
-        if exc.field == "password":
-            return Reply(render_page("setup.html", token=call.body.token, name=None, error=exc.message,
-                                     min_length=auth.MIN_PASSWORD_LENGTH), status=422, content_type="text/html")
-        raise ApiError(422, "validation_failed", exc.message, field=exc.field) from None
-    return Reply(render_page("message.html", title="Password set",
-                             message=f"Thank you, {name}. You can now sign in."), content_type="text/html")

@@ -23,10 +23,11 @@ class JsonObject(RootModel[dict[str, Any]]):
 
 
 def actor(call: Call) -> dict[str, Any]:
+    """The caller as every service's RPC takes it (services.contracts.rpc.common.Actor)."""
     caller = call.require_caller()
     if caller.is_manager:
-        return {"role": "manager"}
-    return {"role": "leader", "leader_id": caller.leader_id}
+        return {"role": "manager", "account_id": caller.account_id}
+    return {"role": "leader", "leader_id": caller.leader_id, "account_id": caller.account_id}
 
 
 def leader_id_from_path(call: Call) -> int:

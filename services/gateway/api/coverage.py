@@ -155,7 +155,7 @@ def cached(call: Call, query: CoverageQuery | None) -> CachedReport:
     """The report for the window and grouping asked for, from the gateway's cache."""
     start, end = window(call, query)
     grouping = query.grouping if query else None
-    max_age = timedelta(seconds=float(call.settings["coverage_max_age_seconds"]))
+    max_age = timedelta(seconds=call.settings.coverage_max_age_seconds)
     return call.service.reports.get((start, end, grouping), call.now, max_age,
                                     lambda: compute(call, start, end, grouping), fresh=wants_fresh(call))
 

@@ -197,7 +197,7 @@ def import_roster(call: Call):
 @route("GET", "/api/settings", access=MANAGER, tag=ROSTER, response=OBJECT,
        summary="Program settings (region grouping, roster target)")
 def program_settings(call: Call):
-    return call.rpc("leaders", "settings")
+    return call.rpc("leaders", "program_settings")
 
 
 @route("PUT", "/api/settings/region-grouping", access=MANAGER, tag=ROSTER, body=Grouping, response=OBJECT,

@@ -8,9 +8,8 @@ from nameko import config
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.gateway.errors import ApiError
-from services.gateway.http import Call, Reply
-from services.gateway.openapi import render_page
-from services.gateway.routing import MANAGER, PUBLIC
+from services.gateway.http import Call
+from services.gateway.routing import MANAGER
 from services.gateway.schemas import list_of
 from services.runtime import deadletters, topology
 
@@ -82,22 +81,6 @@ def list_suppressions(call: Call):
        summary="Lift a suppression")
 def remove_suppression(call: Call):
     return call.rpc("mailer", "remove_suppression", call.body.recipient, call.body.reason)
-
-
-@route("GET", "/unsubscribe/{token:token}", access=PUBLIC, tag=MAIL, content_type="text/html",
-       summary="Page: confirm unsubscribing from reminders and digests")
-def unsubscribe_page(call: Call):
-    return Reply(render_page("unsubscribe.html", token=call.path["token"]), content_type="text/html")
-
-
-@route("POST", "/unsubscribe/{token:token}", access=PUBLIC, tag=MAIL, content_type="text/html",
-       summary="One-click unsubscribe (RFC 8058: mail clients POST List-Unsubscribe=One-Click)")
-def unsubscribe(call: Call):
-    call.rpc("mailer", "unsubscribe", call.path["token"])
-    return Reply(render_page("message.html", title="Unsubscribed",
-                             message="You will get no more reminders or digests from the network. "
-                                     "Messages about your own requests and registrations still arrive."),
-                 content_type="text/html")
 
 
 def _services(name: str | None) -> list[str]:

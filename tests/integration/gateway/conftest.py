@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.gateway import app
 from services.gateway.service import GatewayService
-from services.runtime.db import UnitOfWork, make_engine, session_factory
+from services.runtime.db import Transactions, make_engine, session_factory
 from tests.support.smtp_server import SmtpTestServer
 
 PASSWORD = "correct horse battery staple"
@@ -58,7 +58,7 @@ class Accounts:
 
     def __init__(self, uri: str):
         self.engine = make_engine(uri)
-        self.unit = UnitOfWork(session_factory(self.engine))
+        self.unit = Transactions(session_factory(self.engine))
 
     def create(self, email: str, role: str = "manager", leader_id: int | None = None,
                password: str | None = PASSWORD, name: str = "Test Person") -> int:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from werkzeug.test import EnvironBuilder
 
 from services.contracts.screenings import PUBLIC_PATHS
-from services.gateway.api import ROUTES
+from services.gateway.routes import ROUTES
 from services.leaders.app import LEADER_PATHS
 from services.leaders.mentorship_app import MENTORSHIP_PATHS
 from services.mailer.notifications import MAILER_PATHS

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from services.gateway.api import ROUTES
+from services.gateway.routes import ROUTES
 from services.gateway.routing import LEADER, MANAGER, PUBLIC, SIGNED_IN
 
 from .test_api import register_when_projected

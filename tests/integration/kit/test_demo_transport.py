@@ -5,7 +5,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcClient
 
 from services.runtime import deadletters, topology
-from services.runtime.memory_transport import register
+from services.ops.memory_transport import register
 from tests.support import kit_probe as probe
 
 from .helpers import count, create_tables, wait_for

@@ -222,17 +222,17 @@ def test_a_failed_sqlite_begin_releases_only_its_own_turn(tmp_path):
 
 
 def test_a_read_block_sees_one_snapshot_and_never_waits_for_a_writer(make_db_uri):
-    """`UnitOfWork.read()` answers while another transaction of the same process holds
+    """`Transactions.read()` answers while another transaction of the same process holds
     the turn and has written, and sees only what was committed when it began."""
     import threading
 
-    from services.runtime.db import UnitOfWork, session_factory
+    from services.runtime.db import Transactions, session_factory
 
     engine = make_engine(make_db_uri("reads"))
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE t (n INTEGER)")
         conn.exec_driver_sql("INSERT INTO t VALUES (1)")
-    unit = UnitOfWork(session_factory(engine))
+    unit = Transactions(session_factory(engine))
     writer = engine.connect()
     writer.begin()
     writer.exec_driver_sql("INSERT INTO t VALUES (2)")  # holds the turn, uncommitted

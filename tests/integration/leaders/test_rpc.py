@@ -79,7 +79,7 @@ def test_applications_from_submission_to_decision(service):
 
 def test_roster_target_needs_confirmation_to_go_past(service):
     service.set_roster_target(1)
-    assert service.settings()["roster_target"] == 1
+    assert service.program_settings()["roster_target"] == 1
     first = service.submit_application(application())
     second = service.submit_application(application(name="Sam Reed", email="sam@metropd.org"))
     service.approve_application(first["id"])
@@ -87,7 +87,7 @@ def test_roster_target_needs_confirmation_to_go_past(service):
         service.approve_application(second["id"])
     assert refused.value.field == "confirm_over_target"
     assert service.approve_application(second["id"], confirm_over_target=True)["leader"]["status"] == "active"
-    assert service.settings()["active_leaders"] == 2
+    assert service.program_settings()["active_leaders"] == 2
 
 
 def test_leader_profile_availability_and_status(service):
@@ -185,7 +185,7 @@ def test_regions_grouping_targets_and_coverage(service):
     assert service.get_leader(ids[2])["region"] == "territories"
     assert service.coverage_leaders(as_of=clock.now().date().isoformat())["grouping"] == "census_region"
     assert service.coverage_leaders(grouping="federal")["grouping"] == "federal"
-    assert service.settings()["region_grouping"] == "census_region"
+    assert service.program_settings()["region_grouping"] == "census_region"
 
 
 def test_distance_learning(service):

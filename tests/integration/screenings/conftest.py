@@ -13,7 +13,7 @@ from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcClient
 
 from services.contracts import consumed_by, leaders as leader_events
-from services.runtime import clock
+from services.runtime import clock, outbox
 from services.runtime.db import KIT_METADATA, add_kit_tables, make_engine
 from services.runtime.dependencies import Database
 from services.runtime.messaging import handles
@@ -49,7 +49,7 @@ class LeaderEventSource:
             "leader_deactivated": leader_events.LeaderDeactivated,
         }[event_type]
         with self.db.transaction() as session:
-            self.db.publish(session, model(**data))
+            outbox.record(session, self.name, model(**data))
 
 
 class Mailbox:
@@ -60,8 +60,8 @@ class Mailbox:
 
 
 def _recorder(event_type):
-    def record(self, session, event):
-        session.execute(sa.insert(received).values(
+    def record(self, uow, event):
+        uow.session.execute(sa.insert(received).values(
             event_id=str(event.event_id), type=event.type, data=event.data.model_dump_json()))
 
     record.__name__ = f"on_{event_type}"

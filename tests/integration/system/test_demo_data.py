@@ -5,7 +5,7 @@ from collections import Counter
 
 from nameko.standalone.rpc import ClusterRpcClient
 
-from services.demo import load_if_empty
+from services.ops.demo import load_if_empty
 from services.leaders.service import LeadersService
 from services.screenings.service import ScreeningsService
 

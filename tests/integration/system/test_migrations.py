@@ -11,7 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from services.runtime.cli import SERVICES
+from services.ops.system import SERVICES
 from services.runtime.db import make_engine
 from services.runtime.migrate import alembic_config, upgrade
 
@@ -47,3 +47,48 @@ def test_migrations_go_down_and_up_again(service, make_db_uri):
         engine.dispose()
     upgrade(service, uri)
     assert differences(service, uri) == []
+
+
+KIT_NAMES = {"outbox": ("pk_outbox", "uq_outbox_event_id"), "scheduled_jobs": ("pk_scheduled_jobs",
+                                                                              "uq_scheduled_jobs_kind_key")}
+
+
+def constraint_names(engine, table: str) -> tuple[str, str]:
+    inspector = sa.inspect(engine)
+    return inspector.get_pk_constraint(table)["name"], inspector.get_unique_constraints(table)[0]["name"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_names_its_constraints_by_the_convention(service, make_db_uri):
+    uri = make_db_uri(f"{service}_names")
+    upgrade(service, uri)
+    engine = make_engine(uri)
+    try:
+        for table, names in KIT_NAMES.items():
+            assert constraint_names(engine, table) == names
+    finally:
+        engine.dispose()
+
+
+def test_an_older_database_gets_the_conventional_names(make_db_uri, db_backend):
+    """A PostgreSQL database made before the convention carries PostgreSQL's default names;
+    the fix-forward migration renames them. SQLite keeps no addressable names: the
+    migration passes over it and leaves the schema as the models describe it."""
+    uri = make_db_uri("screenings_old_names")
+    upgrade("screenings", uri, revision="0002")
+    engine = make_engine(uri)
+    try:
+        if db_backend == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(sa.text('ALTER TABLE outbox RENAME CONSTRAINT pk_outbox TO outbox_pkey'))
+                conn.execute(sa.text('ALTER TABLE outbox RENAME CONSTRAINT uq_outbox_event_id TO outbox_event_id_key'))
+                conn.execute(sa.text('ALTER TABLE rsvps RENAME CONSTRAINT fk_rsvps_screening_id_screenings '
+                                     'TO rsvps_screening_id_fkey'))
+            assert constraint_names(engine, "outbox") == ("outbox_pkey", "outbox_event_id_key")
+        upgrade("screenings", uri)
+        assert constraint_names(engine, "outbox") == KIT_NAMES["outbox"]
+        assert [fk["name"] for fk in sa.inspect(engine).get_foreign_keys("rsvps")] == [
+            "fk_rsvps_screening_id_screenings"]
+    finally:
+        engine.dispose()
+    assert differences("screenings", uri) == []

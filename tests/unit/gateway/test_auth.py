@@ -7,7 +7,7 @@ import pytest
 
 from services.gateway import app, auth
 from services.gateway.models import Base
-from services.runtime.db import UnitOfWork, make_engine, session_factory
+from services.runtime.db import Transactions, make_engine, session_factory
 from services.runtime.errors import Conflict, ValidationFailed
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
@@ -18,7 +18,7 @@ PASSWORD = "a long enough passphrase"
 def db(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'gateway.db'}")
     Base.metadata.create_all(engine)
-    unit = UnitOfWork(session_factory(engine))
+    unit = Transactions(session_factory(engine))
     yield unit
     unit.close()
     engine.dispose()

@@ -6,7 +6,7 @@ import re
 
 from werkzeug.test import EnvironBuilder
 
-from services.gateway.api import ROUTES
+from services.gateway.routes import ROUTES
 from services.gateway.openapi import build_document, render_docs
 
 SAMPLE = {"int": "7", "str": "region-5", "token": "abc"}

@@ -4,7 +4,7 @@ import pytest
 
 from services.mailer import app
 from services.mailer.models import Base
-from services.runtime.db import UnitOfWork, make_engine, session_factory
+from services.runtime.db import Transactions, make_engine, session_factory
 
 CONFIG = {
     "PUBLIC_BASE_URL": "https://network.niot.example.org",
@@ -30,6 +30,6 @@ def factory(tmp_path):
 
 @pytest.fixture
 def db(factory):
-    unit = UnitOfWork(factory)
+    unit = Transactions(factory)
     yield unit
     unit.close()

@@ -4,18 +4,19 @@ from datetime import timedelta
 
 import pytest
 
-from services.leaders.mentorship_app import MENTORSHIP_PATHS, MentorshipSettings
+from services.leaders.mentorship_app import MENTORSHIP_PATHS
+from services.leaders.settings import from_config
 
 
 def test_defaults_when_config_says_nothing():
-    settings = MentorshipSettings.from_config({})
+    settings = from_config({})
     assert settings.manager_emails == ("programs@niot.example.org",)
     assert (settings.policy.normal, settings.policy.urgent) == (timedelta(days=2), timedelta(days=1))
     assert (settings.policy.zone_name, settings.agreed_days) == ("America/New_York", 90)
 
 
 def test_values_from_config():
-    settings = MentorshipSettings.from_config({
+    settings = from_config({
         "PROGRAM_MANAGER_EMAILS": " a@x.org, b@x.org ,",
         "MENTORSHIP": {"response_business_days": "3", "urgent_response_business_days": 0.5,
                        "time_zone": "America/Chicago", "agreed_days": "60"},
@@ -27,7 +28,7 @@ def test_values_from_config():
 
 def test_a_longer_urgent_time_is_refused_at_start():
     with pytest.raises(ValueError):
-        MentorshipSettings.from_config({"MENTORSHIP": {"response_business_days": 1,
+        from_config({"MENTORSHIP": {"response_business_days": 1,
                                                        "urgent_response_business_days": 2}})
 
 

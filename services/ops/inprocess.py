@@ -2,7 +2,7 @@
 
 Used when no RabbitMQ answers and AMQP_URI was not set. Messages live only in this
 process's memory: whatever is in flight is lost when it stops.
-Run as `python -m services.runtime.inprocess --config config.yml [--no-demo-data]`.
+Run as `python -m services.ops.inprocess --config config.yml [--no-demo-data]`.
 """
 import eventlet
 
@@ -18,10 +18,12 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 from nameko import config as nameko_config  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from . import launcher, memory_transport, topology  # noqa: E402
-from .cli import SERVICE_CLASSES  # noqa: E402
-from .config import db_uri, messaging, read_config  # noqa: E402
-from .migrate import upgrade  # noqa: E402
+from services.runtime import topology  # noqa: E402
+from services.runtime.config import db_uri, messaging, read_config  # noqa: E402
+from services.runtime.migrate import upgrade  # noqa: E402
+
+from . import launcher, memory_transport  # noqa: E402
+from .system import SERVICE_CLASSES  # noqa: E402
 
 BANNER = """
 DEMO MODE: no RabbitMQ answered, so every service runs in this one process on an

@@ -18,13 +18,14 @@ import random
 import string
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Callable
 
 import sqlalchemy as sa
 from nameko.standalone.rpc import ClusterRpcClient
 
 from services.runtime.config import db_uri
-from services.runtime.db import OUTBOX, UnitOfWork, make_engine, session_factory
+from services.runtime.db import OUTBOX, Transactions, make_engine, session_factory
+from services.runtime.uow import UnitOfWork
 
 FIRST_NAMES = [
     "Maria", "James", "Aisha", "Robert", "Mei", "Daniel", "Priya", "Carlos", "Grace", "Samuel",
@@ -51,7 +52,7 @@ DEMO_MANAGER_ID = 1
 def load_if_empty(cfg: dict, *, force: bool = False) -> bool:
     """Load the demo data unless the roster already has leaders (or `force`)."""
     with ClusterRpcClient(uri=cfg["AMQP_URI"], timeout=60) as rpc:
-        if not force and rpc.leaders.settings()["active_leaders"] > 0:
+        if not force and rpc.leaders.program_settings()["active_leaders"] > 0:
             return False
         Demo(cfg, rpc).load()
     return True
@@ -210,7 +211,7 @@ class Demo:
                                             registered_at + timedelta(days=2))
                     ended = start.replace(tzinfo=timezone.utc) + timedelta(hours=12)
                     screenings_app.timer_handlers(settings)[screenings_app.COMPLETE](
-                        session, {"screening_id": view["id"]}, ended)
+                        UnitOfWork(session, "screenings"), {"screening_id": view["id"]}, ended)
                     if number % 5:  # most hosts filed their report; the rest are being chased
                         screenings_app.file_report(session, settings, host, view["id"], {
                             "head_count": self.random.randint(12, 90),
@@ -237,9 +238,9 @@ class Demo:
     def mentorship_history(self, leaders: list[dict]) -> None:
         """Requests that ran their course: completed, declined and re-offered, expired, closed."""
         from services.leaders import mentorship_app
-        from services.leaders.service import mentorship_settings
+        from services.leaders.settings import from_config
 
-        settings = mentorship_settings()
+        settings = from_config(self.cfg)
         with _history(self.cfg, "leaders") as record:
             for number, (state, topic) in enumerate([("CA", "hate-crime-investigation"), ("NY", "prosecution"),
                                                      ("IL", "community-policing"), ("TX", "school-safety"),
@@ -257,7 +258,7 @@ class Demo:
                         return
                     if number == 4:  # nobody answered in time: it expired and moved on
                         expire = mentorship_app.timer_handlers(publish, settings)[mentorship_app.OFFER_EXPIRY]
-                        expire(session, {"request_id": request_id, "attempt": offer["attempt"]},
+                        expire(UnitOfWork(session, "leaders"), {"request_id": request_id, "attempt": offer["attempt"]},
                                datetime.fromisoformat(offer["deadline"]) + timedelta(minutes=1))
                         return
                     if number == 5:
@@ -329,7 +330,7 @@ class _history:
     def record(self, work: Callable, *, with_publish: bool = False) -> None:
         from services.runtime import outbox
 
-        unit = UnitOfWork(session_factory(self.engine))
+        unit = Transactions(session_factory(self.engine))
         with unit.transaction() as session:
             newest = session.execute(sa.select(sa.func.max(OUTBOX.c.id))).scalar() or 0
             if with_publish:

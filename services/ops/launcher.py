@@ -18,10 +18,11 @@ from urllib.parse import urlparse
 
 from kombu import Connection
 
-from . import topology
-from .cli import SERVICE_CLASSES
-from .config import PROJECT_ROOT, db_uri, messaging
-from .migrate import upgrade
+from services.runtime import topology
+from services.runtime.config import PROJECT_ROOT, db_uri, messaging
+from services.runtime.migrate import upgrade
+
+from .system import SERVICE_CLASSES
 
 # Logs and the mail sink's files; a test points it elsewhere.
 VAR = Path(os.environ.get("NIOT_VAR_DIR") or PROJECT_ROOT / "var")
@@ -106,7 +107,7 @@ def run(cfg: dict, services: list[str], *, config_file: Path, demo_data: bool | 
 def run_in_one_process(cfg: dict, services: list[str], *, config_file: Path, demo_data: bool | None) -> int:
     """No broker and no AMQP_URI: the demo mode, every service in one process in memory."""
     children = start_mail_sink(cfg)
-    command = [sys.executable, "-m", "services.runtime.inprocess", "--config", str(config_file),
+    command = [sys.executable, "-m", "services.ops.inprocess", "--config", str(config_file),
                "--demo-data", {None: "auto", True: "yes", False: "no"}[demo_data]]
     for service in services:
         command += ["--service", service]
@@ -123,7 +124,7 @@ def after_start(cfg: dict, services: list[str], children: dict, *, demo_data: bo
     """Wait for every service to answer, load the demo data on a first start, say where to look."""
     _wait_until_up(cfg, services, children)
     if demo_data is not False:
-        from services.demo import load_if_empty
+        from .demo import load_if_empty
 
         loaded = load_if_empty(cfg, force=bool(demo_data))
         print("demo data loaded" if loaded else "demo data: the roster already has leaders; left as it is")

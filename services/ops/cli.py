@@ -11,18 +11,11 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from . import topology  # noqa: E402
-from .config import DEFAULT_CONFIG, db_uri, messaging, read_config  # noqa: E402
-from .migrate import SERVICES_DIR, alembic_config, upgrade  # noqa: E402
+from services.runtime import topology  # noqa: E402
+from services.runtime.config import DEFAULT_CONFIG, db_uri, messaging, read_config  # noqa: E402
+from services.runtime.migrate import SERVICES_DIR, alembic_config, upgrade  # noqa: E402
 
-SERVICES = ("leaders", "screenings", "mailer", "gateway")
-# What `nameko run` starts for each service (a module may hold entrypoint mixins too).
-SERVICE_CLASSES = {
-    "leaders": "services.leaders.service:LeadersService",
-    "screenings": "services.screenings.service:ScreeningsService",
-    "mailer": "services.mailer.service:MailerService",
-    "gateway": "services.gateway.service:GatewayService",
-}
+from .system import SERVICES  # noqa: E402
 
 
 def services_with_migrations() -> list[str]:
@@ -40,7 +33,7 @@ def cmd_makemigration(args, cfg) -> int:
     """Autogenerate a revision by comparing the models with a scratch database at head."""
     from alembic import command
 
-    from .db import make_engine
+    from services.runtime.db import make_engine
 
     with tempfile.TemporaryDirectory() as scratch:
         uri = f"sqlite:///{Path(scratch) / 'scratch.db'}"
@@ -62,7 +55,7 @@ def cmd_topology(args, cfg) -> int:
 
 
 def cmd_dead_letters(args, cfg) -> int:
-    from . import deadletters
+    from services.runtime import deadletters
 
     if args.action == "list":
         letters = deadletters.list_dead_letters(cfg["AMQP_URI"], args.service or None)
@@ -84,7 +77,7 @@ def cmd_dead_letters(args, cfg) -> int:
 
 
 def cmd_demo_data(args, cfg) -> int:
-    from services.demo import load_if_empty
+    from .demo import load_if_empty
 
     if load_if_empty(cfg, force=args.force):
         print("demo data loaded")

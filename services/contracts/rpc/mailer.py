@@ -1,0 +1,2 @@
+"""RPC contracts of the mailer methods."""
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""RPC contracts of the mentorship methods."""
+from __future__ import annotations

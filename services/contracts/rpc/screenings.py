@@ -1,0 +1,2 @@
+"""RPC contracts of the screenings methods."""
+from __future__ import annotations

@@ -1,0 +1,111 @@
+"""Pages: signing in and out, and choosing a password from the emailed set-up link."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from services.gateway import app, auth
+from services.gateway.api.accounts import SETUP_REQUESTED, SetupIn, SetupRequestIn, request_setup_link
+from services.gateway.api.table import ROUTES
+from services.gateway.errors import ApiError
+from services.gateway.http import Call, Reply, session_cookie_options
+from services.gateway.openapi import render_page
+from services.gateway.routing import PUBLIC, SIGNED_IN
+from services.runtime.errors import ValidationFailed
+
+from .render import HTML, TAG, page, see_other
+
+route = ROUTES.route
+Line = Annotated[str, StringConstraints(max_length=1000)]
+Text = Annotated[str, StringConstraints(max_length=5000)]
+
+
+# --- signing in and out -------------------------------------------------------------------
+
+class SignInForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[str, StringConstraints(max_length=320)]
+    password: Annotated[str, StringConstraints(max_length=256)]
+    next: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+@route("GET", "/signin", access=PUBLIC, tag=TAG, content_type=HTML, summary="Page: sign in")
+def signin_page(call: Call):
+    return page(call, "signin.html", title="Sign in", error=None, next=call.request.args.get("next", "")[:500])
+
+
+@route("POST", "/signin", access=PUBLIC, tag=TAG, content_type=HTML, body=SignInForm, form=True,
+       rate_limit="login", extra_statuses=(401,), summary="Page: submit the sign-in form")
+def signin_submit(call: Call):
+    hours = timedelta(hours=float(call.settings.session_hours))
+    with call.db.transaction() as session:
+        account = app.check_credentials(session, call.body.email, call.body.password)
+        if account is None:
+            return page(call, "signin.html", status=401, title="Sign in", next=call.body.next,
+                        error="The email or password is wrong, or the account is not active.")
+        cookie, _ = auth.start_session(session, account, call.now, hours)
+        home = "/manage/coverage" if account.role == "manager" else "/leader"
+    target = call.body.next or ""
+    # Only a path on this site: never an address elsewhere ("//host" included).
+    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        target = home
+    response = see_other(target)
+    response.set_cookie(auth.SESSION_COOKIE, cookie, **session_cookie_options(call, int(hours.total_seconds())))
+    return response
+
+
+@route("POST", "/signout", access=SIGNED_IN, tag=TAG, content_type=HTML, summary="Page: sign out")
+def signout(call: Call):
+    cookie = call.request.cookies.get(auth.SESSION_COOKIE)
+    if cookie and call.caller.via == "session":
+        with call.db.transaction() as session:
+            auth.end_session(session, cookie, call.now)
+    response = see_other("/")
+    response.set_cookie(auth.SESSION_COOKIE, "", **session_cookie_options(call, 0))
+    return response
+
+
+@route("POST", "/account/setup/request", access=PUBLIC, tag=TAG, body=SetupRequestIn, form=True,
+       content_type=HTML, rate_limit="public_form", summary="Page: ask for a set-up link")
+def setup_request_page(call: Call):
+    request_setup_link(call, call.body.email)
+    return Reply(render_page("message.html", title="Check your email", message=SETUP_REQUESTED),
+                 content_type=HTML)
+
+
+# --- the set-up page (the link in the mail) ---------------------------------------------
+
+@route("GET", "/account/setup", access=PUBLIC, tag=TAG, content_type=HTML,
+       query=None, summary="Page: choose your password (from the emailed link)")
+def setup_page(call: Call):
+    token = call.request.args.get("token", "")[:200]
+    if not token:
+        return Reply(render_page("setup_request.html"), content_type=HTML)
+    with call.db.transaction() as session:
+        found = auth.find_setup_token(session, token, call.now) if token else None
+    if found is None:
+        return Reply(render_page("message.html", title="Link not valid",
+                                 message="This set-up link is unknown, already used or expired. "
+                                         "Ask a program manager to send a new one."),
+                     status=200, content_type=HTML)
+    return Reply(render_page("setup.html", token=token, name=found[1].name, error=None,
+                             min_length=auth.MIN_PASSWORD_LENGTH), content_type=HTML)
+
+
+@route("POST", "/account/setup", access=PUBLIC, tag=TAG, content_type=HTML, body=SetupIn, form=True,
+       rate_limit="public_form", summary="Page: submit the chosen password")
+def setup_page_submit(call: Call):
+    try:
+        with call.db.transaction() as session:
+            account = app.complete_setup(session, call.body.token, call.body.password, call.now)
+            name = account.name
+    except ValidationFailed as exc:
+        if exc.field == "password":
+            return Reply(render_page("setup.html", token=call.body.token, name=None, error=exc.message,
+                                     min_length=auth.MIN_PASSWORD_LENGTH), status=422, content_type=HTML)
+        raise ApiError(422, "validation_failed", exc.message, field=exc.field) from None
+    return Reply(render_page("message.html", title="Password set",
+                             message=f"Thank you, {name}. You can now sign in."), content_type=HTML)

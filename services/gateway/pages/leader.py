@@ -1,0 +1,198 @@
+"""Pages for a signed-in leader: their home, mentorship offers, training, and the
+screenings they organise."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from services.gateway.api import mentorship as mentorship_api
+from services.gateway.api.common import actor
+from services.gateway.api.screenings import organisers
+from services.gateway.api.table import ROUTES
+from services.gateway.errors import ApiError
+from services.gateway.http import Call, Reply
+from services.gateway.routing import LEADER, SIGNED_IN
+
+from .render import HTML, TAG, action_page, message, page, refused_as_page, screening_details, see_other
+
+route = ROUTES.route
+Line = Annotated[str, StringConstraints(max_length=1000)]
+Text = Annotated[str, StringConstraints(max_length=5000)]
+
+
+# --- a leader's pages ------------------------------------------------------------------------
+
+def signed_in_leader(call: Call) -> int:
+    if call.caller.leader_id is None:
+        raise ApiError(403, "forbidden", "this page is for leaders; program managers use the management pages")
+    return call.caller.leader_id
+
+
+@route("GET", "/leader", access=SIGNED_IN, tag=TAG, content_type=HTML,
+       summary="Page: a leader's home (offers, mentorships, screenings)")
+def leader_home(call: Call):
+    leader_id = signed_in_leader(call)
+    requests = call.rpc("leaders", "leader_requests", leader_id)
+    mine = call.rpc("screenings", "search_screenings", {"leader_id": leader_id, "page_size": 50}, actor=actor(call))
+    return page(call, "leader_home.html", title="Your home", requests=requests, screenings=mine.get("items", []))
+
+
+def _leader_action(call: Call, method: str, done: str, *args) -> Reply:
+    leader_id = signed_in_leader(call)
+    try:
+        call.rpc("leaders", method, call.path["request_id"], leader_id, *args)
+    except ApiError as exc:
+        if exc.status in (403, 404, 409, 422):
+            return refused_as_page(call, exc, "Not done")
+        raise
+    return message(call, done, "Thank you. Your home page shows your mentorships.")
+
+
+@route("GET", "/leader/mentorship/{request_id:int}/accept", access=SIGNED_IN, tag=TAG, content_type=HTML,
+       summary="Page: accept an offered request (the emailed link)")
+def accept_page(call: Call):
+    signed_in_leader(call)
+    return action_page(call, f"Accept request #{call.path['request_id']}",
+                       [{"action": f"/leader/mentorship/{call.path['request_id']}/accept", "button": "Accept"}])
+
+
+@route("POST", "/leader/mentorship/{request_id:int}/accept", access=SIGNED_IN, tag=TAG, content_type=HTML,
+       summary="Page: accept an offered request")
+def accept_submit(call: Call):
+    return _leader_action(call, "accept_offer", "Request accepted")
+
+
+@route("GET", "/leader/mentorship/{request_id:int}/decline", access=SIGNED_IN, tag=TAG, content_type=HTML,
+       summary="Page: decline an offered request (the emailed link)")
+def decline_page(call: Call):
+    signed_in_leader(call)
+    return action_page(call, f"Decline request #{call.path['request_id']}", [{
+        "action": f"/leader/mentorship/{call.path['request_id']}/decline",
+        "fields": [{"name": "reason", "label": "Reason (optional)", "long": True}], "button": "Decline"}])
+
+
+@route("POST", "/leader/mentorship/{request_id:int}/decline", access=SIGNED_IN, tag=TAG, content_type=HTML,
+       body=mentorship_api.DeclineIn, form=True, summary="Page: decline an offered request")
+def decline_submit(call: Call):
+    return _leader_action(call, "decline_offer", "Request declined", call.body.reason or None)
+
+
+@route("GET", "/leader/mentorship/{request_id:int}/complete", access=SIGNED_IN, tag=TAG, content_type=HTML,
+       summary="Page: complete a mentorship (the emailed link)")
+def complete_page(call: Call):
+    signed_in_leader(call)
+    return action_page(call, f"Complete mentorship #{call.path['request_id']}", [{
+        "action": f"/leader/mentorship/{call.path['request_id']}/complete",
+        "fields": [{"name": "outcome_note", "label": "Outcome", "long": True, "required": True}],
+        "button": "Complete"}])
+
+
+@route("POST", "/leader/mentorship/{request_id:int}/complete", access=SIGNED_IN, tag=TAG, content_type=HTML,
+       body=mentorship_api.CompleteIn, form=True, summary="Page: complete a mentorship")
+def complete_submit(call: Call):
+    return _leader_action(call, "complete_mentorship", "Mentorship completed", call.body.outcome_note)
+
+
+class ModuleForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    module: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+
+
+@route("GET", "/leader/training", access=SIGNED_IN, tag=TAG, content_type=HTML,
+       summary="Page: a leader's distance-learning modules (the training reminder's link)")
+def training_page(call: Call):
+    training = call.rpc("leaders", "leader_training", signed_in_leader(call))
+    details = [(m["title"] + (" (needed to mentor)" if m["required_for_mentoring"] else ""),
+                f"completed {m['completed_at'][:10]}" if m["completed_at"] else "not yet")
+               for m in training["modules"]]
+    forms = [{"action": "/leader/training", "hidden": {"module": m["slug"]}, "button": f"Mark “{m['title']}” done"}
+             for m in training["modules"] if not m["completed_at"]]
+    text = ("You can take mentorship requests." if training["mentoring_ready"]
+            else "Finish the modules marked as needed to mentor to start receiving mentorship requests.")
+    return action_page(call, "Distance learning", forms, text, details)
+
+
+@route("POST", "/leader/training", access=SIGNED_IN, tag=TAG, content_type=HTML, body=ModuleForm, form=True,
+       summary="Page: record a completed training module")
+def training_submit(call: Call):
+    try:
+        call.rpc("leaders", "complete_training", signed_in_leader(call), call.body.module)
+    except ApiError as exc:
+        if exc.status in (404, 409, 422):
+            return refused_as_page(call, exc, "Not recorded")
+        raise
+    return see_other("/leader/training")
+
+
+CHANGEABLE = ("submitted", "sent_back", "resubmitted", "scheduled")
+
+
+@route("GET", "/manage/screenings/{screening_id:token}", access=LEADER, owner=organisers, tag=TAG,
+       content_type=HTML, summary="Page: a screening for its organisers and managers, to reschedule or cancel it")
+def manage_screening_page(call: Call):
+    view = call.rpc("screenings", "get_screening", call.path["screening_id"], actor=actor(call))
+    sid = view.get("id")
+    if view.get("status") not in CHANGEABLE:
+        return action_page(call, view.get("title") or "Screening", [], details=screening_details(view),
+                           text=f"This screening is {view.get('status')}; it can no longer be changed.")
+    note = {"name": "message", "label": "A note for the attendees (optional)", "long": True}
+    forms = [
+        {"action": f"/manage/screenings/{sid}/reschedule", "button": "Reschedule", "fields": [
+            {"name": "start", "label": "Starts", "type": "datetime-local", "required": True,
+             "value": str(view.get("local_start") or "")[:16]},
+            {"name": "end", "label": "Ends", "type": "datetime-local", "required": True,
+             "value": str(view.get("local_end") or "")[:16]},
+            note]},
+        {"action": f"/manage/screenings/{sid}/cancel", "button": "Cancel the screening", "fields": [
+            {"name": "message", "label": "Your message to the attendees", "long": True, "required": True}]},
+    ]
+    return action_page(call, view.get("title") or "Screening", forms, details=screening_details(view),
+                       text=f"Times are local to the venue ({view.get('time_zone')}). Attendees, the host and "
+                            "co-hosts are told of any change with an updated calendar invitation.")
+
+
+class RescheduleForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    end: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    message: Text | None = None
+
+
+@route("POST", "/manage/screenings/{screening_id:token}/reschedule", access=LEADER, owner=organisers, tag=TAG,
+       content_type=HTML, body=RescheduleForm, form=True, summary="Page: move a screening to a new time")
+def reschedule_submit(call: Call):
+    form = call.body
+    try:
+        call.rpc("screenings", "reschedule_screening", actor(call), call.path["screening_id"], form.start, form.end,
+                 time_zone=None, message=form.message or None)
+    except ApiError as exc:
+        if exc.status in (404, 409, 422):
+            return refused_as_page(call, exc, "Not rescheduled")
+        raise
+    return message(call, "Rescheduled", "Attendees, the host and co-hosts are told the new time.")
+
+
+class CancelForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: Text = ""
+
+
+@route("POST", "/manage/screenings/{screening_id:token}/cancel", access=LEADER, owner=organisers, tag=TAG,
+       content_type=HTML, body=CancelForm, form=True, summary="Page: cancel a screening")
+def cancel_submit(call: Call):
+    try:
+        call.rpc("screenings", "cancel_screening", actor(call), call.path["screening_id"], call.body.message)
+    except ApiError as exc:
+        if exc.status in (404, 409, 422):
+            return refused_as_page(call, exc, "Not cancelled")
+        raise
+    return message(call, "Cancelled", "Attendees, the host and co-hosts are told, with your note.")
+
+
+@route("GET", "/manage/screenings/{screening_id:token}/report", access=LEADER, owner=organisers, tag=TAG,
+       content_type=HTML, summary="Page: the post-event report of a screening")
+def screening_report_page(call: Call):
+    view = call.rpc("screenings", "get_screening", call.path["screening_id"], actor=actor(call))
+    return action_page(call, f"Report: {view.get('title')}", [], details=screening_details(view),
+                       text=f"File the report with POST /api/screenings/{view.get('id')}/report.")

@@ -1,0 +1,247 @@
+"""Pages for the public: the home page, directory, screenings and RSVPs, joining the
+network, asking for mentoring, and the private links in their mail."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from services.gateway.api import mentorship as mentorship_api
+from services.gateway.api.common import scrub
+from services.gateway.api.table import ROUTES
+from services.gateway.errors import ApiError
+from services.gateway.http import Call, Reply
+from services.gateway.openapi import render_page
+from services.gateway.routing import PUBLIC
+
+from .render import HTML, TAG, action_page, message, page, refused_as_page, upcoming
+
+route = ROUTES.route
+Line = Annotated[str, StringConstraints(max_length=1000)]
+Text = Annotated[str, StringConstraints(max_length=5000)]
+
+
+# --- public pages ---------------------------------------------------------------------------
+
+@route("GET", "/", access=PUBLIC, tag=TAG, content_type=HTML, summary="Page: the network's home page")
+def home_page(call: Call):
+    return page(call, "home.html", title="Home", upcoming=upcoming(call)[:5])
+
+
+class DirectoryPageQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    state: Annotated[str, StringConstraints(max_length=2)] | None = None
+
+
+@route("GET", "/directory", access=PUBLIC, tag=TAG, content_type=HTML, query=DirectoryPageQuery,
+       summary="Page: the public directory")
+def directory_page(call: Call):
+    state = (call.query.state or "").strip().upper() or None
+    found = scrub(call.rpc("leaders", "directory", **({"state": state} if state else {}), limit=200))
+    return page(call, "directory.html", title="Directory", state=state, total=found.get("total", 0),
+                leaders=found.get("leaders", []))
+
+
+@route("GET", "/screenings", access=PUBLIC, tag=TAG, content_type=HTML, summary="Page: upcoming screenings")
+def screenings_page(call: Call):
+    return page(call, "screenings.html", title="Upcoming screenings", upcoming=upcoming(call))
+
+
+@route("GET", "/screenings/{screening_id:token}", access=PUBLIC, tag=TAG, content_type=HTML,
+       summary="Page: one screening, with the RSVP form")
+def screening_page(call: Call):
+    screening = scrub(call.rpc("screenings", "get_screening", call.path["screening_id"]))
+    return page(call, "screening.html", title=screening.get("title") or "Screening", s=screening)
+
+
+class RsvpForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    email: Annotated[str, StringConstraints(min_length=3, max_length=254)]
+
+
+@route("POST", "/screenings/{screening_id:token}/rsvp", access=PUBLIC, tag=TAG, content_type=HTML, body=RsvpForm,
+       form=True, rate_limit="public_form", summary="Page: RSVP to a screening")
+def rsvp_submit(call: Call):
+    try:
+        result = call.rpc("screenings", "rsvp", call.path["screening_id"], call.body.name, call.body.email)
+    except ApiError as exc:
+        if exc.status in (404, 409, 422):
+            return refused_as_page(call, exc, "RSVP not taken")
+        raise
+    if result.get("status") == "waitlisted":
+        return message(call, "You are on the waitlist", "The event is full. We email you if a seat frees up.")
+    return message(call, "You are registered", "Check your email for the confirmation and a link to cancel.")
+
+
+class RsvpLinkQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+@route("GET", "/rsvps/{rsvp_id:token}/cancel", access=PUBLIC, tag=TAG, content_type=HTML, query=RsvpLinkQuery,
+       summary="Page: cancel an RSVP (the emailed link)")
+def rsvp_cancel_page(call: Call):
+    return action_page(call, "Cancel your RSVP", [{"action": f"/rsvps/{call.path['rsvp_id']}/cancel",
+                                                  "hidden": {"token": call.query.token}, "button": "Cancel my RSVP"}])
+
+
+class TokenForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+@route("POST", "/rsvps/{rsvp_id:token}/cancel", access=PUBLIC, tag=TAG, content_type=HTML, body=TokenForm, form=True,
+       rate_limit="public_form", summary="Page: confirm the cancellation of an RSVP")
+def rsvp_cancel_submit(call: Call):
+    try:
+        call.rpc("screenings", "cancel_rsvp", call.path["rsvp_id"], call.body.token)
+    except ApiError as exc:
+        if exc.status in (403, 404, 409, 422):
+            return refused_as_page(call, exc, "Not cancelled")
+        raise
+    return message(call, "RSVP cancelled", "Your seat is released. Thank you for letting us know.")
+
+
+@route("GET", "/rsvps/{rsvp_id:token}/feedback", access=PUBLIC, tag=TAG, content_type=HTML, query=RsvpLinkQuery,
+       summary="Page: rate an event you attended (the emailed link)")
+def rsvp_feedback_page(call: Call):
+    return action_page(call, "How was the event?", [{
+        "action": f"/rsvps/{call.path['rsvp_id']}/feedback", "hidden": {"token": call.query.token},
+        "fields": [{"name": "rating", "label": "Rating, 1 (poor) to 5 (excellent)", "type": "number", "required": True},
+                   {"name": "comment", "label": "Comment", "long": True}],
+        "button": "Send"}])
+
+
+class FeedbackForm(TokenForm):
+    rating: int
+    comment: Text | None = None
+
+
+@route("POST", "/rsvps/{rsvp_id:token}/feedback", access=PUBLIC, tag=TAG, content_type=HTML, body=FeedbackForm,
+       form=True, rate_limit="public_form", summary="Page: send feedback on an event")
+def rsvp_feedback_submit(call: Call):
+    try:
+        call.rpc("screenings", "give_feedback", call.path["rsvp_id"], call.body.token, call.body.rating,
+                 call.body.comment or None)
+    except ApiError as exc:
+        if exc.status in (403, 404, 409, 422):
+            return refused_as_page(call, exc, "Feedback not taken")
+        raise
+    return message(call, "Thank you", "Your feedback helps the hosts.")
+
+
+@route("GET", "/join", access=PUBLIC, tag=TAG, content_type=HTML, summary="Page: the join-the-network form")
+def join_page(call: Call):
+    return page(call, "join.html", title="Join the network")
+
+
+class JoinForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Line
+    email: Line
+    agency: Line
+    title: Line
+    state: Line
+    why: Text
+    experience: Text
+    reference_name: Line
+    reference_contact: Line
+
+
+@route("POST", "/join", access=PUBLIC, tag=TAG, content_type=HTML, body=JoinForm, form=True,
+       rate_limit="public_form", summary="Page: submit an application")
+def join_submit(call: Call):
+    data = call.body.model_dump()
+    data["reference"] = {"name": data.pop("reference_name"), "contact": data.pop("reference_contact")}
+    try:
+        call.rpc("leaders", "submit_application", data)
+    except ApiError as exc:
+        if exc.status in (409, 422):
+            return refused_as_page(call, exc, "Please check your application")
+        raise
+    return message(call, "Application received", "Thank you. A program manager will be in touch by email.")
+
+
+@route("GET", "/mentorship/request", access=PUBLIC, tag=TAG, content_type=HTML,
+       summary="Page: the mentorship request form")
+def mentorship_request_page(call: Call):
+    return page(call, "mentorship_request.html", title="Ask for mentoring", errors=[],
+                topics=call.rpc("leaders", "expertise_tags"))
+
+
+@route("POST", "/mentorship/request", access=PUBLIC, tag=TAG, content_type=HTML,
+       body=mentorship_api.MentorshipRequestIn, form=True, rate_limit="public_form",
+       summary="Page: send a mentorship request")
+def mentorship_request_submit(call: Call):
+    try:
+        mentorship_api.submit(call, call.body)
+    except ApiError as exc:
+        if exc.status == 422:
+            return page(call, "mentorship_request.html", status=422, title="Ask for mentoring",
+                        errors=exc.errors or [{"field": exc.field, "message": exc.message}],
+                        topics=call.rpc("leaders", "expertise_tags"))
+        raise
+    return message(call, "Check your email", "We sent you a link to confirm your address. Your request goes "
+                                             "to a leader once you confirm; the email also has your status link.")
+
+
+@route("GET", "/mentorship/confirm/{token:token}", access=PUBLIC, tag=TAG, content_type=HTML,
+       summary="Page: confirm a mentorship request (the emailed link)")
+def mentorship_confirm_page(call: Call):
+    # Confirming takes a click: mail scanners that open links must not confirm for the requester.
+    return action_page(call, "Confirm your request", [{"action": f"/mentorship/confirm/{call.path['token']}",
+                                                      "button": "Confirm my request"}])
+
+
+@route("POST", "/mentorship/confirm/{token:token}", access=PUBLIC, tag=TAG, content_type=HTML,
+       rate_limit="public_form", summary="Page: confirm a mentorship request")
+def mentorship_confirm_submit(call: Call):
+    try:
+        mentorship_api.by_link(call, "confirm_request")
+    except ApiError as exc:
+        if exc.status in (404, 409, 422):
+            return refused_as_page(call, exc, "Not confirmed")
+        raise
+    return message(call, "Request confirmed", "Thank you. We are offering your request to a leader now; "
+                                              "your status link shows its progress.")
+
+
+@route("GET", "/mentorship/status/{token:token}", access=PUBLIC, tag=TAG, content_type=HTML,
+       summary="Page: where a mentorship request stands (the private link), with cancel")
+def mentorship_status_page(call: Call):
+    status = mentorship_api.by_link(call, "request_status")
+    details = [(label, status.get(key)) for label, key in (
+        ("Request", "id"), ("Topic", "topic_label"), ("Status", "state"), ("Leader", "leader_name"))
+        if status.get(key) is not None]
+    final = status.get("state") in ("completed", "cancelled", "closed_unanswered")
+    forms = [] if final else [{"action": f"/mentorship/status/{call.path['token']}/cancel", "button": "Cancel my request"}]
+    return action_page(call, "Your mentorship request", forms, details=details)
+
+
+@route("POST", "/mentorship/status/{token:token}/cancel", access=PUBLIC, tag=TAG, content_type=HTML,
+       rate_limit="public_form", summary="Page: cancel a mentorship request")
+def mentorship_cancel_submit(call: Call):
+    try:
+        mentorship_api.by_link(call, "cancel_request")
+    except ApiError as exc:
+        if exc.status in (404, 409, 422):
+            return refused_as_page(call, exc, "Not cancelled")
+        raise
+    return message(call, "Request cancelled", "Your request is cancelled.")
+
+
+@route("GET", "/unsubscribe/{token:token}", access=PUBLIC, tag=TAG, content_type=HTML,
+       summary="Page: confirm unsubscribing from reminders and digests")
+def unsubscribe_page(call: Call):
+    return Reply(render_page("unsubscribe.html", token=call.path["token"]), content_type=HTML)
+
+
+@route("POST", "/unsubscribe/{token:token}", access=PUBLIC, tag=TAG, content_type=HTML,
+       summary="One-click unsubscribe (RFC 8058: mail clients POST List-Unsubscribe=One-Click)")
+def unsubscribe(call: Call):
+    call.rpc("mailer", "unsubscribe", call.path["token"])
+    return Reply(render_page("message.html", title="Unsubscribed",
+                             message="You will get no more reminders or digests from the network. "
+                                     "Messages about your own requests and registrations still arrive."),
+                 content_type=HTML)

@@ -1,0 +1,30 @@
+"""The leaders service's settings (config.yml's MENTORSHIP section and
+PROGRAM_MANAGER_EMAILS), shared by the roster and the mentorship room, read once at start-up."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Mapping
+
+from services.runtime.settings import DEFAULT_MANAGER_EMAILS, manager_emails, section
+
+from .mentorship import DEFAULT_AGREED_DAYS, DEFAULT_POLICY, DeadlinePolicy
+
+
+@dataclass(frozen=True)
+class LeadersSettings:
+    policy: DeadlinePolicy = DEFAULT_POLICY
+    manager_emails: tuple[str, ...] = DEFAULT_MANAGER_EMAILS
+    agreed_days: int = DEFAULT_AGREED_DAYS
+
+
+def from_config(cfg: Mapping[str, Any]) -> LeadersSettings:
+    """Defaults for what config does not say; an urgent answer time longer than the
+    normal one is refused (DeadlinePolicy), so a bad config stops the service at start."""
+    mentorship = section(cfg, "MENTORSHIP")
+    policy = DeadlinePolicy(
+        normal=timedelta(days=float(mentorship.get("response_business_days", 2))),
+        urgent=timedelta(days=float(mentorship.get("urgent_response_business_days", 1))),
+        zone_name=str(mentorship.get("time_zone", DEFAULT_POLICY.zone_name)),
+    )
+    return LeadersSettings(policy, manager_emails(cfg), int(mentorship.get("agreed_days", DEFAULT_AGREED_DAYS)))

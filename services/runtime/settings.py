@@ -1,0 +1,36 @@
+"""Reading settings: the one idiom every service follows.
+
+Each service has a `settings.py` with a frozen settings class and a
+`from_config(cfg) -> Settings` function that reads its sections of config.yml (with the
+defaults of each field for what is missing). The service declares
+`settings = Settings(from_config)` (runtime.dependencies), which reads them once when the
+container starts; entrypoints pass `self.settings` to the use cases. Values several
+services share are read here, once.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+DEFAULT_MANAGER_EMAILS = ("programs@niot.example.org",)
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
+
+def section(cfg: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """A section of the config (`SMTP`, `MAILER`...), empty when absent."""
+    return cfg.get(name) or {}
+
+
+def manager_emails(cfg: Mapping[str, Any]) -> tuple[str, ...]:
+    """PROGRAM_MANAGER_EMAILS: comma-separated addresses where managers' mail goes."""
+    raw = str(cfg.get("PROGRAM_MANAGER_EMAILS") or "")
+    return tuple(address.strip() for address in raw.split(",") if address.strip()) or DEFAULT_MANAGER_EMAILS
+
+
+def public_base_url(cfg: Mapping[str, Any]) -> str:
+    """PUBLIC_BASE_URL without a trailing slash: links in mail are this plus a site path."""
+    return str(cfg.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL).rstrip("/")
+
+
+def flag(value: Any) -> bool:
+    """A boolean setting as YAML or an environment variable spells it."""
+    return value is True or str(value).strip().lower() in ("1", "true", "yes", "on")
