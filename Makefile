@@ -21,15 +21,18 @@ run: install
 # The suite against SQLite, then again against PostgreSQL, on the real RabbitMQ.
 test: install
 	scripts/ensure-backing-services
+	scripts/ensure-browser
 	NIOT_TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS)
 	NIOT_TEST_DB=postgresql $(PY) -m pytest $(PYTEST_ARGS)
 
 test-sqlite: install
 	scripts/ensure-backing-services
+	scripts/ensure-browser
 	NIOT_TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS)
 
 test-postgresql: install
 	scripts/ensure-backing-services
+	scripts/ensure-browser
 	NIOT_TEST_DB=postgresql $(PY) -m pytest $(PYTEST_ARGS)
 
 demo-data: install

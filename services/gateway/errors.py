@@ -121,5 +121,9 @@ def error_response(error: ApiError) -> Response:
                     headers={"Content-Type": "application/json", "Cache-Control": "no-store", **error.headers})
 
 
+def internal_error() -> ApiError:
+    return ApiError(500, "internal_error", "something went wrong on our side; it has been logged")
+
+
 def internal_error_response() -> Response:
-    return error_response(ApiError(500, "internal_error", "something went wrong on our side; it has been logged"))
+    return error_response(internal_error())

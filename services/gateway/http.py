@@ -31,9 +31,12 @@ from services.runtime import clock
 from services.runtime.errors import DomainError
 
 from . import auth, errors
+from .error_pages import error_page, wants_html
 from .errors import ApiError
 from .routing import LEADER, MANAGER, MAX_ID, PUBLIC, SIGNED_IN, Route
 from .settings import GatewaySettings
+from .static import serve_static
+from .templating import layout, render_page
 
 log = logging.getLogger(__name__)
 # Method, route template and status only: never the actual path, query or body, which
@@ -105,6 +108,17 @@ class Call:
         if hops and len(forwarded) >= hops:
             return forwarded[-hops]
         return self.request.remote_addr or "unknown"
+
+    @property
+    def viewer(self) -> auth.Principal | None:
+        """Who is signed in, for showing the page (header, links): the caller on routes
+        that authenticate, else the session's owner if any. Public routes still act the
+        same for everyone; this only changes what the page shows."""
+        if self.caller is not None:
+            return self.caller
+        if not hasattr(self, "_viewer"):
+            self._viewer = _viewer(self.service, self.request)
+        return self._viewer
 
     def require_caller(self) -> auth.Principal:
         if self.caller is None:
@@ -181,6 +195,9 @@ _url_maps: dict[int, Map] = {}
 
 
 def dispatch(service, request: Request, routes) -> Response:
+    asset = serve_static(request)
+    if asset is not None:
+        return asset
     url_map = _url_maps.get(id(routes))
     if url_map is None:
         url_map = _url_maps[id(routes)] = routes.url_map()
@@ -189,18 +206,38 @@ def dispatch(service, request: Request, routes) -> Response:
         route, path = adapter.match()
     except MethodNotAllowed as exc:
         allowed = ", ".join(sorted(exc.valid_methods or []))
-        return errors.error_response(ApiError(405, "method_not_allowed", f"use {allowed}",
-                                              headers={"Allow": allowed}))
+        return _unrouted(service, request, ApiError(405, "method_not_allowed", f"use {allowed}",
+                                                    headers={"Allow": allowed}))
     except RouteNotFound:
-        return errors.error_response(errors.not_found(f"no route for {request.path}"))
+        return _unrouted(service, request, errors.not_found(f"no route for {request.path}"))
     except Exception as exc:  # redirects for slashes are not used; anything else is a bad URL
-        return errors.error_response(errors.bad_request(f"bad URL: {exc}"))
+        return _unrouted(service, request, errors.bad_request(f"bad URL: {exc}"))
     if any(isinstance(v, int) and v > MAX_ID for v in path.values()):
-        return errors.error_response(errors.not_found(f"no resource at {request.path}"))
+        return _unrouted(service, request, errors.not_found(f"no resource at {request.path}"))
     call = Call(service, request, route, path)
     response = _respond(call)
     access_log.info("%s %s %s", route.method, route.openapi_path, response.status_code)
     return response
+
+
+def _unrouted(service, request: Request, error: ApiError) -> Response:
+    if not wants_html(request):
+        return errors.error_response(error)
+    if error.status == 404:
+        error = errors.not_found(f"There is no page at {request.path}.")
+    return error_page(request, error, _viewer(service, request))
+
+
+def _viewer(service, request: Request) -> auth.Principal | None:
+    """Who is signed in, for the page's header only (public pages act the same for all)."""
+    cookie = request.cookies.get(auth.SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        return auth.session_principal(service.db, cookie, clock.now())
+    except Exception:  # a header is not worth failing a page for
+        log.warning("could not read the session for a page header", exc_info=True)
+        return None
 
 
 def _respond(call: Call) -> Response:
@@ -208,26 +245,24 @@ def _respond(call: Call) -> Response:
     try:
         return _render(call, _run(call))
     except ApiError as exc:
-        if route.content_type == "text/html" and exc.status in (401, 403):
-            return _page_refusal(call, exc)
-        return errors.error_response(exc)
+        return _refusal(call, exc)
     except DomainError as exc:
-        return errors.error_response(errors.from_service_error(exc, "gateway"))
+        return _refusal(call, errors.from_service_error(exc, "gateway"))
     except Exception:
         log.exception("unhandled error in %s %s", route.method, route.openapi_path)
-        return errors.internal_error_response()
+        return _refusal(call, errors.internal_error())
 
 
-def _page_refusal(call: Call, exc: ApiError) -> Response:
-    """A page a browser may not see: the sign-in form (401) or a plain refusal (403)."""
-    from .openapi import render_page
-
+def _refusal(call: Call, exc: ApiError) -> Response:
+    if not wants_html(call.request, call.route):
+        return errors.error_response(exc)
     if exc.status == 401:
-        body = render_page("signin.html", title="Sign in", error=None, next=call.request.path, caller=None)
-    else:
-        body = render_page("message.html", title="Not available to you", message=exc.message, caller=call.caller)
-    headers = {"Cache-Control": "no-store", **exc.headers}
-    return Response(body, status=exc.status, headers=headers, content_type="text/html; charset=utf-8")
+        # A page a browser may not see without signing in: the sign-in form, right here.
+        body = render_page("signin.html", title="Sign in", error=None, next=call.request.path,
+                           **layout(None, call.request.path))
+        headers = {"Cache-Control": "no-store", **exc.headers}
+        return Response(body, status=exc.status, headers=headers, content_type="text/html; charset=utf-8")
+    return error_page(call.request, exc, call.viewer)
 
 
 def _run(call: Call) -> Any:

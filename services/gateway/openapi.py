@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel
 
+from .templating import render_page
 from .routing import LEADER, MANAGER, PUBLIC, SIGNED_IN, Route, RouteTable
 
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -157,14 +157,6 @@ def build_document(routes: RouteTable, *, title: str = "NIOT Law Enforcement Net
             },
         },
     }
-
-
-_templates = Environment(loader=PackageLoader("services.gateway", "templates"),
-                         autoescape=select_autoescape(["html"]))
-
-
-def render_page(template: str, **context) -> str:
-    return _templates.get_template(template).render(**context)
 
 
 def render_docs(document: dict) -> str:

@@ -12,7 +12,7 @@ from services.gateway.api.accounts import SETUP_REQUESTED, SetupIn, SetupRequest
 from services.gateway.api.table import ROUTES
 from services.gateway.errors import ApiError
 from services.gateway.http import Call, Reply, session_cookie_options
-from services.gateway.openapi import render_page
+from services.gateway.templating import render_page
 from services.gateway.routing import PUBLIC, SIGNED_IN
 from services.runtime.errors import ValidationFailed
 

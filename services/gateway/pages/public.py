@@ -11,7 +11,7 @@ from services.gateway.api.common import scrub
 from services.gateway.api.table import ROUTES
 from services.gateway.errors import ApiError
 from services.gateway.http import Call, Reply
-from services.gateway.openapi import render_page
+from services.gateway.templating import render_page
 from services.gateway.routing import PUBLIC
 
 from .render import HTML, TAG, action_page, message, page, refused_as_page, upcoming

@@ -9,18 +9,23 @@ from werkzeug.utils import redirect
 from services.gateway.api.common import scrub
 from services.gateway.errors import ApiError
 from services.gateway.http import Call, Reply
-from services.gateway.openapi import render_page
+from services.gateway.error_pages import error_page
+from services.gateway.templating import layout, render_page
 
 TAG = "Pages"
 HTML = "text/html"
 
 
 def page(call: Call, template: str, status: int = 200, **context: Any) -> Reply:
+    context = {**layout(call.viewer, call.request.path), **context}
     return Reply(render_page(template, caller=call.caller, **context), status=status, content_type=HTML)
 
 
-def message(call: Call, title: str, text: str, status: int = 200) -> Reply:
-    return page(call, "message.html", status=status, title=title, message=text)
+def message(call: Call, title: str, text: str, status: int = 200,
+            next_steps: list[tuple[str, str]] | None = None) -> Reply:
+    """A page saying what just happened, with where to go next."""
+    return page(call, "message.html", status=status, title=title, message=text,
+                next_steps=next_steps or [("/", "Go to the home page")])
 
 
 def action_page(call: Call, title: str, forms: list[dict], text: str = "", details=None) -> Reply:
@@ -42,9 +47,6 @@ def screening_details(view: dict) -> list:
             ("Seats left", view.get("seats_left")), ("Waitlist", view.get("waitlist"))]
 
 
-def refused_as_page(call: Call, exc: ApiError, title: str) -> Reply:
-    if exc.errors:
-        text = "; ".join(f"{e['field']}: {e['message']}" if e.get("field") else e["message"] for e in exc.errors)
-    else:
-        text = exc.message
-    return message(call, title, text, status=exc.status)
+def refused_as_page(call: Call, exc: ApiError, title: str):
+    """A refusal from a service as a page with the site's layout, its reasons and a way back."""
+    return error_page(call.request, exc, call.viewer, title=title)

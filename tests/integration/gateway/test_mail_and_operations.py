@@ -44,14 +44,21 @@ def test_unsubscribe_page_and_unknown_token(full_stack):
     page = public.get("/unsubscribe/abcdefghijklmnop")
     assert page.status_code == 200 and 'method="post"' in page.text
     response = public.post("/unsubscribe/abcdefghijklmnop", data={"List-Unsubscribe": "One-Click"})
-    assert response.status_code == 404 and response.json()["field"] == "token"
+    assert response.status_code == 404 and "text/html" in response.headers["Content-Type"]
+    assert "Page not found" in response.text and "unsubscribe link" in response.text.lower()
+    as_json = public.post("/unsubscribe/abcdefghijklmnop", data={"List-Unsubscribe": "One-Click"},
+                          headers={"Accept": "application/json"})
+    assert as_json.status_code == 404 and as_json.json()["field"] == "token"
     deliveries = full_stack.manager.get("/api/deliveries")
     assert deliveries.status_code == 200 and isinstance(deliveries.json(), list)
     assert full_stack.clients["a"].get("/api/deliveries").status_code == 403
 
 
 def test_without_the_mailer_its_routes_answer_503(stack):
-    response = stack.browser(stack.base_url).post("/unsubscribe/abcdefghijklmnop")
+    browser = stack.browser(stack.base_url)
+    page = browser.post("/unsubscribe/abcdefghijklmnop")
+    assert page.status_code == 503 and "try again in a minute" in page.text
+    response = browser.post("/unsubscribe/abcdefghijklmnop", headers={"Accept": "application/json"})
     assert response.status_code == 503 and "mailer" in response.json()["message"]
 
 

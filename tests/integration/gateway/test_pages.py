@@ -121,7 +121,7 @@ def test_organisers_reschedule_and_cancel_a_screening_through_its_page(stack):
 
     token = csrf_of(host.get(page_path).text)
     unexplained = host.post(f"{page_path}/cancel", data={"message": "", "csrf_token": token})
-    assert unexplained.status_code == 422 and "message: is required" in unexplained.text
+    assert unexplained.status_code == 422 and "Message:</strong> is required" in unexplained.text
     cancelled = host.post(f"{page_path}/cancel", data={"message": "The library closed.", "csrf_token": token})
     assert cancelled.status_code == 200 and "Cancelled" in cancelled.text
     assert host.get(f"/api/screenings/{screening['id']}").json()["status"] == "cancelled"

@@ -1,0 +1,109 @@
+"""Browser tests: the whole system started the way `niot run` starts it (every service
+its own process, the gateway, the mail sink writing .eml files), driven by a person's
+browser: Debian's Chromium through Playwright. Without Chromium they fail, never skip."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from tests.browser.support import ROOT, Site, chromium_path, free_port
+
+PG_ADMIN_URI = os.environ.get("NIOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+SERVICES = ("leaders", "screenings", "mailer", "gateway")
+
+
+@pytest.fixture(scope="session")
+def database_uris(db_backend, tmp_path_factory):
+    if db_backend == "sqlite":
+        folder = tmp_path_factory.mktemp("browser-db")
+        yield {s: f"sqlite:///{folder / s}.db" for s in SERVICES}
+        return
+    admin = sa.create_engine(PG_ADMIN_URI, isolation_level="AUTOCOMMIT")
+    names = {s: f"niot_browser_{s}_{uuid.uuid4().hex[:8]}" for s in SERVICES}
+    with admin.connect() as conn:
+        for name in names.values():
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield {s: PG_ADMIN_URI.rsplit("/", 1)[0] + f"/{name}" for s, name in names.items()}
+    with admin.connect() as conn:
+        for name in names.values():
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def site(amqp_uri, database_uris, tmp_path_factory):
+    """`niot run` with the demo data, on a private vhost, fresh databases and free ports."""
+    port, smtp_port = free_port(), free_port()
+    var = tmp_path_factory.mktemp("browser-var")
+    env = {
+        **os.environ,
+        "AMQP_URI": amqp_uri,
+        **{f"{s.upper()}_DB_URI": uri for s, uri in database_uris.items()},
+        "GATEWAY_ADDRESS": f"127.0.0.1:{port}", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "NIOT_VAR_DIR": str(var),
+        "RPC_CHECK_RESPONSES": "true",
+    }
+    process = subprocess.Popen([sys.executable, "-m", "services.ops.cli", "run", "--demo-data"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    output = []
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        output.append(line)
+        if "is running" in line:
+            break
+    if not any("is running" in line for line in output):
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("niot run did not start:\n" + "".join(output))
+    yield Site(base_url=f"http://127.0.0.1:{port}", var=var, env=env)
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    playwright = sync_playwright()
+    launched = playwright.start().chromium.launch(executable_path=executable, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"])
+    yield launched
+    launched.close()
+    # The suite runs under eventlet's monkey patching (tests/conftest.py), with which
+    # Playwright's orderly stop waits forever for its driver process to exit: end the
+    # driver instead, now that the browser is closed.
+    driver = getattr(getattr(getattr(playwright, "_client", None), "_transport", None), "_proc", None)
+    if driver is not None:
+        os.kill(driver.pid, signal.SIGKILL)
+    else:
+        playwright.__exit__()
+
+
+@pytest.fixture
+def context(browser, site):
+    """A fresh browser profile (no cookies) that refuses every request leaving the site."""
+    context = browser.new_context(base_url=site.base_url, viewport={"width": 1280, "height": 900})
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(site.base_url)
+                  else site.record_escape(route))
+    yield context
+    context.close()
+    assert not site.escapes, f"pages asked for resources outside the system: {site.escapes}"
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
