@@ -256,6 +256,8 @@ def _respond(call: Call) -> Response:
 def _refusal(call: Call, exc: ApiError) -> Response:
     if not wants_html(call.request, call.route):
         return errors.error_response(exc)
+    if exc.status == 422 and call.route.invalid is not None:
+        return _render(call, call.route.invalid(call, exc))
     if exc.status == 401:
         # A page a browser may not see without signing in: the sign-in form, right here.
         body = render_page("signin.html", title="Sign in", error=None, next=call.request.path,

@@ -47,6 +47,9 @@ class Route:
     operation_id: str = ""
     extra_statuses: tuple[int, ...] = ()
     form: bool = False  # the body may also come as an HTML form (pages)
+    # For a page's form: renders the form again with what was typed and each problem next
+    # to its field, when the request is refused as invalid (422) before or in the handler.
+    invalid: Callable[..., Any] | None = None
     params: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -16,7 +16,7 @@ PUBLIC_PAGES = ["/", "/screenings", "/directory", "/join", "/mentorship/request"
 def test_public_page(page, path):
     response = page.goto(path)
     assert response.status == 200
-    check_page(page, "public" + (path.replace("/", "-") if path != "/" else "-home"))
+    check_page(page, "public" + (path.replace("/", "-") if path != "/" else "-home"), shows_data_formats=path == "/docs")
 
 
 def test_a_screening_page(page):

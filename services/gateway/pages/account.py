@@ -23,6 +23,11 @@ Line = Annotated[str, StringConstraints(max_length=1000)]
 Text = Annotated[str, StringConstraints(max_length=5000)]
 
 
+def workspace_of(role: str) -> str:
+    """Where a signed-in person starts: managers at the network's overview, leaders at home."""
+    return "/manage/coverage" if role == "manager" else "/leader"
+
+
 # --- signing in and out -------------------------------------------------------------------
 
 class SignInForm(BaseModel):
@@ -47,12 +52,12 @@ def signin_submit(call: Call):
             return page(call, "signin.html", status=401, title="Sign in", next=call.body.next,
                         error="The email or password is wrong, or the account is not active.")
         cookie, _ = auth.start_session(session, account, call.now, hours)
-        home = "/manage/coverage" if account.role == "manager" else "/leader"
+        home = workspace_of(account.role)
     target = call.body.next or ""
     # Only a path on this site: never an address elsewhere ("//host" included).
     if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
         target = home
-    response = see_other(target)
+    response = see_other(target, notice="signed-in")
     response.set_cookie(auth.SESSION_COOKIE, cookie, **session_cookie_options(call, int(hours.total_seconds())))
     return response
 
@@ -98,14 +103,18 @@ def setup_page(call: Call):
 @route("POST", "/account/setup", access=PUBLIC, tag=TAG, content_type=HTML, body=SetupIn, form=True,
        rate_limit="public_form", summary="Page: submit the chosen password")
 def setup_page_submit(call: Call):
+    """Sets the password and signs the person in at once, straight to their workspace."""
+    hours = timedelta(hours=call.settings.session_hours)
     try:
         with call.db.transaction() as session:
             account = app.complete_setup(session, call.body.token, call.body.password, call.now)
-            name = account.name
+            cookie, _ = auth.start_session(session, account, call.now, hours)
+            home = workspace_of(account.role)
     except ValidationFailed as exc:
         if exc.field == "password":
-            return Reply(render_page("setup.html", token=call.body.token, name=None, error=exc.message,
-                                     min_length=auth.MIN_PASSWORD_LENGTH), status=422, content_type=HTML)
+            return page(call, "setup.html", status=422, title="Choose your password", token=call.body.token,
+                        name=None, error=exc.message, min_length=auth.MIN_PASSWORD_LENGTH)
         raise ApiError(422, "validation_failed", exc.message, field=exc.field) from None
-    return Reply(render_page("message.html", title="Password set",
-                             message=f"Thank you, {name}. You can now sign in."), content_type=HTML)
+    response = see_other(home, notice="password-set")
+    response.set_cookie(auth.SESSION_COOKIE, cookie, **session_cookie_options(call, int(hours.total_seconds())))
+    return response

@@ -14,6 +14,7 @@ from services.gateway.http import Call, Reply
 from services.gateway.templating import render_page
 from services.gateway.routing import PUBLIC
 
+from . import forms
 from .render import HTML, TAG, action_page, message, page, refused_as_page, upcoming
 
 route = ROUTES.route
@@ -131,9 +132,23 @@ def rsvp_feedback_submit(call: Call):
     return message(call, "Thank you", "Your feedback helps the hosts.")
 
 
+JOIN_LABELS = {"name": "Name", "email": "Work email", "agency": "Agency", "title": "Title", "state": "State",
+               "why": "Why you want to join", "experience": "Experience", "reference_name": "Reference: name",
+               "reference_contact": "Reference: email or phone"}
+JOIN_ALIASES = {"reference.name": "reference_name", "reference.contact": "reference_contact", "reference": "reference_name"}
+
+
+def join_form(call: Call, form: forms.FormState, status: int = 200) -> Reply:
+    return page(call, "join.html", status=status, title="Join the network", form=form)
+
+
+def join_invalid(call: Call, exc: ApiError) -> Reply:
+    return join_form(call, forms.refused(call, exc, JOIN_LABELS, JOIN_ALIASES), status=422)
+
+
 @route("GET", "/join", access=PUBLIC, tag=TAG, content_type=HTML, summary="Page: the join-the-network form")
 def join_page(call: Call):
-    return page(call, "join.html", title="Join the network")
+    return join_form(call, forms.empty(JOIN_LABELS))
 
 
 class JoinForm(BaseModel):
@@ -150,17 +165,21 @@ class JoinForm(BaseModel):
 
 
 @route("POST", "/join", access=PUBLIC, tag=TAG, content_type=HTML, body=JoinForm, form=True,
-       rate_limit="public_form", summary="Page: submit an application")
+       rate_limit="public_form", invalid=join_invalid, summary="Page: submit an application")
 def join_submit(call: Call):
     data = call.body.model_dump()
     data["reference"] = {"name": data.pop("reference_name"), "contact": data.pop("reference_contact")}
     try:
         call.rpc("leaders", "submit_application", data)
     except ApiError as exc:
-        if exc.status in (409, 422):
+        if exc.status == 422:
+            return join_invalid(call, exc)
+        if exc.status == 409:
             return refused_as_page(call, exc, "Please check your application")
         raise
-    return message(call, "Application received", "Thank you. A program manager will be in touch by email.")
+    return message(call, "Application received", "Thank you. A program manager reviews every application and "
+                   "will be in touch by email.", next_steps=[("/screenings", "See upcoming screenings"),
+                                                            ("/", "Go to the home page")])
 
 
 @route("GET", "/mentorship/request", access=PUBLIC, tag=TAG, content_type=HTML,

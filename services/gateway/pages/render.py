@@ -16,9 +16,31 @@ TAG = "Pages"
 HTML = "text/html"
 
 
+# What a page says after a form redirected to it (POST, then 303, then GET): the form
+# names one of these in a short-lived cookie; the next page shows it once.
+NOTICE_COOKIE = "niot_notice"
+NOTICES: dict[str, tuple[str, str]] = {
+    "password-set": ("success", "Your password is set and you are signed in."),
+    "signed-in": ("success", "You are signed in."),
+}
+
+
+def notice(key: str, kind: str, text: str) -> str:
+    """Register what a page says after a redirect; returns the key to redirect with."""
+    NOTICES[key] = (kind, text)
+    return key
+
+
 def page(call: Call, template: str, status: int = 200, **context: Any) -> Reply:
     context = {**layout(call.viewer, call.request.path), **context}
-    return Reply(render_page(template, caller=call.caller, **context), status=status, content_type=HTML)
+    cookies = []
+    shown = NOTICES.get(call.request.cookies.get(NOTICE_COOKIE, ""))
+    if shown is not None and "notice" not in context:
+        context["notice"] = {"kind": shown[0], "text": shown[1]}
+    if NOTICE_COOKIE in call.request.cookies:
+        cookies.append((NOTICE_COOKIE, "", {"max_age": 0, "path": "/", "httponly": True, "samesite": "Lax"}))
+    return Reply(render_page(template, caller=call.caller, **context), status=status, content_type=HTML,
+                 cookies=cookies)
 
 
 def message(call: Call, title: str, text: str, status: int = 200,
@@ -32,8 +54,14 @@ def action_page(call: Call, title: str, forms: list[dict], text: str = "", detai
     return page(call, "action.html", title=title, message=text, forms=forms, details=details or [])
 
 
-def see_other(location: str):
-    return redirect(location, code=303)
+def see_other(location: str, notice: str | None = None):
+    """Redirect after a form, saying on the next page what happened (a key of NOTICES)."""
+    response = redirect(location, code=303)
+    if notice is not None:
+        if notice not in NOTICES:
+            raise KeyError(f"no notice {notice!r}")
+        response.set_cookie(NOTICE_COOKIE, notice, max_age=120, path="/", httponly=True, samesite="Lax")
+    return response
 
 
 def upcoming(call: Call, **filters) -> list[dict]:
