@@ -22,7 +22,9 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 import sqlalchemy as sa  # noqa: E402
 
 from services import contracts  # noqa: E402
-from services.mailer import app  # noqa: E402
+from services.mailer.app import queueing, sending  # noqa: E402
+from services.mailer.repository import MailerUnitOfWork  # noqa: E402
+from services.mailer.settings import from_config  # noqa: E402
 from services.mailer.smtp import SmtpClient  # noqa: E402
 from services.runtime import clock, topology  # noqa: E402
 from services.runtime.db import Transactions, make_engine, session_factory  # noqa: E402
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             upgrade("mailer", uri)
             engine = make_engine(uri)
             unit = Transactions(session_factory(engine))
-            settings = app.settings_from(mailer_config(vhost.uri, uri, port))
+            settings = from_config(mailer_config(vhost.uri, uri, port))
             bodies = events(args.events)
 
             parsed = watch.timed("decode and validate the event",
@@ -74,9 +76,10 @@ def main(argv: list[str] | None = None) -> int:
 
             def store(batch):
                 with unit.transaction() as session:
+                    uow = MailerUnitOfWork(session, "mailer")
                     for event in batch:
                         if claim_event(session, "mailer.rsvp_confirmed", str(event.event_id)):
-                            app.queue_event(session, event, settings, clock.now())
+                            queueing.queue_event(uow, event, settings, clock.now())
 
             for start in range(0, len(parsed), BATCH):
                 watch.timed(f"store (render, compose, insert; {BATCH} per transaction)",
@@ -84,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
             def claim():
                 with unit.transaction() as session:
-                    return app.claim_due(session, "stages", clock.now(), settings.policy, settings.batch_size)[0]
+                    uow = MailerUnitOfWork(session, "mailer")
+                    return sending.claim_due(uow, "stages", clock.now(), settings.policy, settings.batch_size)[0]
 
             smtp = SmtpClient(settings.smtp)
             sent = []
@@ -94,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
 
                     def record():
                         with unit.transaction() as session:
-                            app.record_outcome(session, item, "stages", outcome, clock.now(), settings.policy)
+                            uow = MailerUnitOfWork(session, "mailer")
+                            sending.record_outcome(uow, item, "stages", outcome, clock.now(), settings.policy)
 
                     watch.timed("record the outcome (own transaction, with mail_sent)", record)
                     sent.append(item)
