@@ -1,13 +1,17 @@
 """The mailer service: turns events into stored mail and delivers it (DESIGN.md §4.6, §5).
 
-Each handler stores the mail its event causes in the event's own transaction (so the
-same event delivered again stores nothing more) and wakes the delivery loop after the
-commit. The timer retries due messages and runs the weekly digest; RPC serves the gateway.
+Every event type the registry says the mailer consumes gets a handler (`on_<type>`),
+which stores the mail its event causes in the event's own transaction (so the same event
+delivered again stores nothing more) and wakes the delivery loop after the commit. The
+timer retries due messages and runs the weekly digest; RPC serves the gateway.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from nameko.rpc import rpc
 
+from services import contracts
 from services.runtime import clock, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.health import HealthCheck
@@ -20,6 +24,23 @@ from .repository import MailerUnitOfWork
 from .settings import from_config
 
 
+def _queueing_handler(event_type: str) -> Callable:
+    def handle(self, uow, event):
+        self.queue_mail(uow, event)
+
+    handle.__name__ = handle.__qualname__ = f"on_{event_type}"
+    return handles(event_type)(handle)
+
+
+def handles_consumed_events(cls: type) -> type:
+    """Give the service class a handler, `on_<type>`, for each event type the registry
+    says it consumes (nameko finds entrypoints on the class)."""
+    for spec in contracts.consumed_by(cls.name):
+        setattr(cls, f"on_{spec.type}", _queueing_handler(spec.type))
+    return cls
+
+
+@handles_consumed_events
 class MailerService(HealthCheck):
     name = "mailer"
     db = Database(unit_of_work=MailerUnitOfWork)
@@ -29,144 +50,6 @@ class MailerService(HealthCheck):
     def queue_mail(self, uow, event) -> None:
         queueing.queue_event(uow, event, self.settings, clock.now())
         self.dispatcher.wake_after_commit(uow)
-
-    # -- leaders --------------------------------------------------------------------------
-
-    @handles("application_submitted")
-    def on_application_submitted(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("application_approved")
-    def on_application_approved(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("application_declined")
-    def on_application_declined(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("application_waitlisted")
-    def on_application_waitlisted(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("training_completed")
-    def on_training_completed(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("training_reminder_due")
-    def on_training_reminder_due(self, uow, event):
-        self.queue_mail(uow, event)
-
-    # -- mentorship -----------------------------------------------------------------------
-
-    @handles("mentorship_requested")
-    def on_mentorship_requested(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("mentorship_confirmed")
-    def on_mentorship_confirmed(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("mentorship_offered")
-    def on_mentorship_offered(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("mentorship_offer_reminder_due")
-    def on_mentorship_offer_reminder_due(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("mentorship_offer_expired")
-    def on_mentorship_offer_expired(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("mentorship_rerouted")
-    def on_mentorship_rerouted(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("mentorship_declined")
-    def on_mentorship_declined(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("mentorship_accepted")
-    def on_mentorship_accepted(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("mentorship_completed")
-    def on_mentorship_completed(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("mentorship_cancelled")
-    def on_mentorship_cancelled(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("mentorship_unanswered")
-    def on_mentorship_unanswered(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("mentorship_closed")
-    def on_mentorship_closed(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("mentorship_overdue")
-    def on_mentorship_overdue(self, uow, event):
-        self.queue_mail(uow, event)
-
-    # -- screenings -----------------------------------------------------------------------
-
-    @handles("screening_submitted")
-    def on_screening_submitted(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("screening_approved")
-    def on_screening_approved(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("screening_scheduled")
-    def on_screening_scheduled(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("screening_sent_back")
-    def on_screening_sent_back(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("screening_rescheduled")
-    def on_screening_rescheduled(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("screening_venue_changed")
-    def on_screening_venue_changed(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("screening_cancelled")
-    def on_screening_cancelled(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("rsvp_confirmed")
-    def on_rsvp_confirmed(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("rsvp_waitlisted")
-    def on_rsvp_waitlisted(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("rsvp_promoted")
-    def on_rsvp_promoted(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("rsvp_cancelled")
-    def on_rsvp_cancelled(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("screening_reminder_due")
-    def on_screening_reminder_due(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("screening_report_due")
-    def on_screening_report_due(self, uow, event):
-        self.queue_mail(uow, event)
-
-    @handles("screening_report_filed")
-    def on_screening_report_filed(self, uow, event):
-        self.queue_mail(uow, event)
 
     # -- delivery and the weekly digest ---------------------------------------------------
 
