@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from nameko.rpc import rpc
-
 from services import contracts
 from services.runtime import clock, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.health import HealthCheck
 from services.runtime.messaging import handles
+from services.runtime.rpc import rpc
 
 from . import views
 from .app import account_setup, digest, operators, queueing
