@@ -5,7 +5,7 @@ SMTP server (another process) and broker as `bench.mail`, next to the raw smtpli
 The sum of the stages' CPU time bounds the rate a single mailer process can reach,
 however little its framework costs; `bench.mail` measures the real service.
 
-    python -m bench.mail.stages [--events N] [--db URL]
+    python -m bench.mail.stages [--events N | --quick] [--db URL]
 """
 from __future__ import annotations
 
@@ -56,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.mail.stages", description=__doc__)
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--db", help="PostgreSQL URL for the mailer (default: a fresh SQLite file)")
+    parser.add_argument("--quick", action="store_true", help="200 events (smoke test)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.events = 200
 
     vhost = PrivateVhost("niot-bench-mail-stages")
     server, port = start_smtp_server()
