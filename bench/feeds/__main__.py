@@ -30,7 +30,8 @@ import yaml
 from services.runtime import clock
 from services.runtime.db import make_engine, session_factory
 from services.runtime.migrate import upgrade
-from services.screenings import app, calendar, domain, feeds
+from services.screenings import app, calendar, feeds
+from services.screenings.domain.screening import register_screening
 from services.screenings.models import LeaderRow, ScreeningRow
 
 from ..support import PrivateVhost, free_port, memory_mib
@@ -69,7 +70,7 @@ def populate(uri: str, count: int) -> None:
                 "time_zone": zone, "start": start, "end": start + timedelta(hours=2), "capacity": 80,
                 "audiences": ["general_public"], "description": "Screening followed by a guided discussion.",
             }
-            screening = domain.register_screening(
+            screening = register_screening(
                 raw, host=app.host_record(host), now=now, uid_domain="bench.niot-len.org")
             row = ScreeningRow(id=screening.id, region=host.region, region_grouping=host.region_grouping,
                                chasers_sent=0)

@@ -141,7 +141,7 @@ class Demo:
     # --- screenings --------------------------------------------------------------------
 
     def _details(self, leader: dict, start_local: datetime, *, number: int) -> dict:
-        from services.screenings.domain import STATE_TIME_ZONES
+        from services.screenings.domain.zones import STATE_TIME_ZONES
         from services.screenings.films import FILMS
 
         film = FILMS[number % len(FILMS)].slug if number % 4 else None

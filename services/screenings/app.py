@@ -22,11 +22,13 @@ from services.contracts.screenings import PUBLIC_PATHS
 from services.runtime import outbox, timers
 from services.runtime.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-from . import calendar, domain
-from .domain import (
-    OPEN, AttendeeList, Format, HostRecord, Kind, Rsvp, RsvpStatus, Screening, ScreeningDetails, Status, Venue,
-    Visibility,
-)
+from . import calendar
+from .domain import reports as report_rules, rsvps as rsvp_rules, rules, screening as screening_rules, validation, \
+    zones
+from .domain.details import Format, Kind, ScreeningDetails, Venue, Visibility
+from .domain.rsvps import AttendeeList, Rsvp, RsvpStatus
+from .domain.rules import HostRecord
+from .domain.screening import OPEN, Screening, Status
 from .films import FILMS, Audience, Film, KitItem, KitItemKind, film_from_input
 from .models import (
     FeedbackRow, FeedVersionRow, FilmRow, LeaderRow, ReportAudienceRow, ReportRow, RsvpRow, ScreeningAudienceRow,
@@ -50,7 +52,7 @@ class Settings:
     manager_emails: tuple[str, ...] = ("programs@niot.example.org",)
     link_secret: str = "development-only-link-secret"
     public_base_url: str = "http://127.0.0.1:8000"
-    uid_domain: str = domain.DEFAULT_UID_DOMAIN
+    uid_domain: str = screening_rules.DEFAULT_UID_DOMAIN
     feed_past_days: int = 90
 
     def url(self, path: str) -> str:
@@ -463,8 +465,8 @@ def reminder_times(details: ScreeningDetails) -> dict[str, datetime]:
     """Reminders in the venue's zone: 09:00 the day before, 08:00 on the day (or two hours
     before an earlier start)."""
     day = details.local_start.date()
-    day_before = domain.to_utc(datetime.combine(day - timedelta(days=1), DAY_BEFORE_AT), details.time_zone)
-    day_of = min(domain.to_utc(datetime.combine(day, DAY_OF_AT), details.time_zone), details.start - DAY_OF_LEAD)
+    day_before = zones.to_utc(datetime.combine(day - timedelta(days=1), DAY_BEFORE_AT), details.time_zone)
+    day_of = min(zones.to_utc(datetime.combine(day, DAY_OF_AT), details.time_zone), details.start - DAY_OF_LEAD)
     return {"day_before": day_before, "day_of": day_of}
 
 
@@ -512,10 +514,10 @@ def timer_handlers(settings: Settings) -> dict:
             return
         screening = to_domain(row)
         chaser = row.chasers_sent + 1
-        if domain.next_report_chase(screening, chasers_sent=row.chasers_sent, report_filed=False) is None:
+        if report_rules.next_report_chase(screening, chasers_sent=row.chasers_sent, report_filed=False) is None:
             return
         row.chasers_sent = chaser
-        final = domain.next_report_chase(screening, chasers_sent=chaser, report_filed=False) is None
+        final = report_rules.next_report_chase(screening, chasers_sent=chaser, report_filed=False) is None
         outbox.record(session, SOURCE, events.ScreeningReportDue(
             screening=screening_info(session, screening), chaser=chaser, final=final, due_at=now,
             report_path=PUBLIC_PATHS["report"].format(screening_id=screening.id),
@@ -527,7 +529,7 @@ def timer_handlers(settings: Settings) -> dict:
 
 def _schedule_chaser(session: Session, screening: Screening, row: ScreeningRow, now: datetime) -> None:
     filed = session.get(ReportRow, row.id) is not None
-    due = domain.next_report_chase(screening, chasers_sent=row.chasers_sent, report_filed=filed)
+    due = report_rules.next_report_chase(screening, chasers_sent=row.chasers_sent, report_filed=filed)
     if due is None:
         timers.cancel(session, REPORT_CHASE, screening.id)
     else:
@@ -546,7 +548,7 @@ def register_screening(session: Session, settings: Settings, actor: Actor, host_
     if not isinstance(raw, Mapping):
         raise ValidationFailed("must be an object", field="details")
     host = session.get(LeaderRow, host_id)
-    screening = domain.register_screening(
+    screening = screening_rules.register_screening(
         raw, host=host_record(host), now=now, host_busy=_host_busy(session, host_id, exclude=None, now=now),
         uid_domain=settings.uid_domain, films=load_films(session),
     )
@@ -605,8 +607,8 @@ def resubmit_screening(session: Session, settings: Settings, actor: Actor, scree
 def _optional_message(message: Any) -> str | None:
     if message is None or (isinstance(message, str) and not message.strip()):
         return None
-    if not isinstance(message, str) or len(message) > domain.MAX_TEXT:
-        raise ValidationFailed(f"must be text of at most {domain.MAX_TEXT} characters", field="message")
+    if not isinstance(message, str) or len(message) > validation.MAX_TEXT:
+        raise ValidationFailed(f"must be text of at most {validation.MAX_TEXT} characters", field="message")
     return message.strip()
 
 
@@ -642,7 +644,7 @@ def change_venue(session: Session, settings: Settings, actor: Actor, screening_i
     changed = screening.change_venue(now=now, venue=venue, join_url=join_url, state=state, time_zone=time_zone)
     if not changed:
         return screening_view(session, row, actor)
-    domain.check_schedule(screening.details, now=now,
+    rules.check_schedule(screening.details, now=now,
                           host_busy=_host_busy(session, row.host_id, exclude=row.id, now=now))
     _store(session, screening, row, _host_row(session, row))
     if screening.status is Status.SCHEDULED:
@@ -749,7 +751,7 @@ def _take_place(session: Session, settings: Settings, row: ScreeningRow, name: A
     result = attendees.rsvp(screening, name=name, email=email, now=now, invited=invited)
     seat = result.rsvp
     if result.created:
-        seat.cancel_token_hash = domain.hash_token(link_token(settings, seat.id))
+        seat.cancel_token_hash = rsvp_rules.hash_token(link_token(settings, seat.id))
         _save_rsvps(session, attendees, rows)
         if seat.status is RsvpStatus.CONFIRMED:
             _publish_seat(session, settings, screening, seat, events.RsvpConfirmed, now, confirmed_at=now,
@@ -777,7 +779,7 @@ def _rsvp_view(settings: Settings, attendees: AttendeeList, seat: Rsvp, *, creat
 
 def _rsvp_by_token(session: Session, rsvp_id: Any, token: Any, *, lock: bool) -> tuple[ScreeningRow, RsvpRow]:
     seat = session.get(RsvpRow, rsvp_id) if isinstance(rsvp_id, str) and len(rsvp_id) == 36 else None
-    if seat is None or not domain.verify_cancel_token(token, seat.cancel_token_hash):
+    if seat is None or not rsvp_rules.verify_cancel_token(token, seat.cancel_token_hash):
         raise NotFound("no such RSVP")
     return _load(session, seat.screening_id, lock=lock), seat
 
@@ -885,7 +887,7 @@ def file_report(session: Session, settings: Settings, actor: Actor, screening_id
         raise Forbidden("only the host or a co-host can file the report")
     if not isinstance(raw, Mapping):
         raise ValidationFailed("must be an object", field="report")
-    report = domain.file_report(screening, raw, filed_by=str(actor.leader_id), now=now,
+    report = report_rules.file_report(screening, raw, filed_by=str(actor.leader_id), now=now,
                                 already_filed=session.get(ReportRow, row.id) is not None)
     session.add(ReportRow(
         screening_id=row.id, filed_by=actor.leader_id, filed_at=now, head_count=report.head_count,
@@ -915,7 +917,7 @@ def give_feedback(session: Session, rsvp_id: Any, token: Any, rating: Any, comme
     row, seat = _rsvp_by_token(session, rsvp_id, token, lock=False)
     if session.get(FeedbackRow, seat.id) is not None:
         raise Conflict("feedback for this RSVP has already been given")
-    feedback = domain.give_feedback(to_domain(row), _to_rsvp(seat), rating=rating, comment=comment, now=now)
+    feedback = report_rules.give_feedback(to_domain(row), _to_rsvp(seat), rating=rating, comment=comment, now=now)
     session.add(FeedbackRow(rsvp_id=seat.id, screening_id=row.id, rating=feedback.rating,
                             comment=feedback.comment, submitted_at=now))
     return {"rsvp_id": seat.id, "rating": feedback.rating}
@@ -1083,5 +1085,5 @@ def coverage_screenings(session: Session, window, now: datetime) -> dict:
     return {
         "window_start": window.window_start.isoformat(), "window_end": window.window_end.isoformat(),
         "grouping": window.grouping, "regions": list(regions.values()),
-        "states_with_none": sorted(set(domain.STATE_TIME_ZONES) - states_with_some),
+        "states_with_none": sorted(set(zones.STATE_TIME_ZONES) - states_with_some),
     }
