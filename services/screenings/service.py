@@ -6,12 +6,11 @@ them; the use cases check it per object. Public calls take none.
 """
 from __future__ import annotations
 
-from nameko.rpc import rpc
-
 from services.runtime import clock, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.health import HealthCheck
 from services.runtime.messaging import handles
+from services.runtime.rpc import rpc
 
 from . import coverage, feeds, schemas, views
 from .app import changes, films, leaders, registering, reports, rsvps
