@@ -10,7 +10,7 @@ from services.contracts.screenings import PUBLIC_PATHS
 from services.runtime.errors import Forbidden, ValidationFailed
 
 from ..access import require_manager, require_organiser_or_manager
-from ..domain import screening as screenings
+from ..domain import screening as aggregate
 from ..domain.rules import HostRecord
 from ..domain.screening import Screening, Status
 from ..settings import ScreeningsSettings
@@ -30,7 +30,7 @@ def register_screening(uow, actor: Actor, host_id: Any, raw: Any, *, now: dateti
     if not isinstance(raw, Mapping):
         raise ValidationFailed("must be an object", field="details")
     host = uow.leaders.get(host_id)
-    screening = screenings.register_screening(
+    screening = aggregate.register_screening(
         raw, host=host, now=now, host_busy=uow.screenings.host_busy(host_id, exclude=None, now=now),
         uid_domain=settings.uid_domain, films=uow.films.all(),
     )

@@ -8,7 +8,7 @@ from services.contracts import screenings as events
 from services.contracts.rpc.common import Actor
 from services.runtime.errors import Conflict, Forbidden, ValidationFailed
 
-from ..domain import reports
+from ..domain import reports as report_rules
 from ..settings import ScreeningsSettings
 from .common import host_of, load
 from .payloads import person, screening_info
@@ -24,8 +24,8 @@ def file_report(uow, actor: Actor, screening_id: Any, raw: Any, *, now: datetime
         raise Forbidden("only the host or a co-host can file the report")
     if not isinstance(raw, Mapping):
         raise ValidationFailed("must be an object", field="report")
-    report = reports.file_report(screening, raw, filed_by=str(actor.leader_id), now=now,
-                                 already_filed=uow.reports.filed(screening.id))
+    report = report_rules.file_report(screening, raw, filed_by=str(actor.leader_id), now=now,
+                                      already_filed=uow.reports.filed(screening.id))
     uow.reports.add(report)
     uow.cancel_job(REPORT_CHASE, screening.id)
     confirmed = uow.rsvps.attendee_list(screening.id).confirmed
@@ -46,6 +46,6 @@ def give_feedback(uow, rsvp_id: Any, token: Any, rating: Any, comment: Any, *, n
     screening = load(uow, seat.screening_id, lock=False)
     if uow.reports.feedback_given(seat.id):
         raise Conflict("feedback for this RSVP has already been given")
-    feedback = reports.give_feedback(screening, seat, rating=rating, comment=comment, now=now)
+    feedback = report_rules.give_feedback(screening, seat, rating=rating, comment=comment, now=now)
     uow.reports.add_feedback(feedback)
     return {"rsvp_id": seat.id, "rating": feedback.rating}
