@@ -4,7 +4,7 @@ functions on the same database files, engines made the same way (services.runtim
 
 Each route runs what the gateway and the services run for it, in the same transactions:
 - /api/directory: leaders.app.directory, then the gateway's scrub;
-- /api/screenings: screenings.app.search_screenings (public caller), then scrub;
+- /api/screenings: screenings.views.search_screenings (public caller), then scrub;
 - /api/coverage: the bearer token checked as the gateway checks it
   (gateway.auth.token_principal on the gateway database); then leaders coverage_leaders,
   coverage_mentorship and the overdue list_requests, screenings coverage_screenings,
@@ -32,7 +32,8 @@ from services.leaders import app as leaders_app, mentorship_app
 from services.runtime import clock
 from services.runtime.db import Transactions, make_engine, session_factory
 from services.runtime.errors import DomainError
-from services.screenings import app as screenings_app, schemas as screenings_schemas
+from services.screenings import coverage as screenings_coverage, schemas as screenings_schemas, \
+    views as screenings_views
 
 
 class Floor:
@@ -58,7 +59,7 @@ class Floor:
         filters = screenings_schemas.parse(screenings_schemas.SearchFilters, dict(request.args.items()),
                                            prefix="filters")
         with self.transaction("screenings") as session:
-            return scrub(screenings_app.search_screenings(session, filters, None))
+            return scrub(screenings_views.search_screenings(session, filters, None))
 
     def coverage(self, request: Request):
         now = clock.now()
@@ -95,7 +96,7 @@ class Floor:
         window = screenings_schemas.parse(screenings_schemas.CoverageWindow,
                                           {"window_start": start_at, "window_end": end_at, "grouping": grouping})
         with self.transaction("screenings") as session:
-            screenings = screenings_app.coverage_screenings(session, window, now)
+            screenings = screenings_coverage.coverage_screenings(session, window, now)
         with self.transaction("leaders") as session:
             overdue = mentorship_app.list_requests(session, now=now, overdue=True, grouping=grouping,
                                                    limit=OVERDUE_LISTED)

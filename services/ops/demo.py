@@ -141,7 +141,7 @@ class Demo:
     # --- screenings --------------------------------------------------------------------
 
     def _details(self, leader: dict, start_local: datetime, *, number: int) -> dict:
-        from services.screenings.domain import STATE_TIME_ZONES
+        from services.screenings.domain.zones import STATE_TIME_ZONES
         from services.screenings.films import FILMS
 
         film = FILMS[number % len(FILMS)].slug if number % 4 else None
@@ -186,10 +186,13 @@ class Demo:
                     rpc.screenings.rsvp(screening["id"], name, _email(name, domain="example.com"))
 
     def past_screenings(self, leaders: list[dict]) -> None:
-        from services.screenings import app as screenings_app
-        from services.screenings.schemas import Actor
+        from services.contracts.rpc.common import Actor
+        from services.screenings.app import registering, reports, rsvps
+        from services.screenings.app.timers import COMPLETE, timer_handlers
+        from services.screenings.repository import ScreeningsUnitOfWork
+        from services.screenings.settings import from_config
 
-        settings = screenings_app.Settings()
+        settings = from_config(self.cfg)
         with _history(self.cfg, "screenings") as record:
             for number, leader in enumerate(leaders[10:45]):
                 day = (self.now - timedelta(days=20 + number * 5)).date()
@@ -199,27 +202,27 @@ class Demo:
 
                 def create(session, number=number, leader=leader, start=start, registered_at=registered_at,
                            host=host):
-                    view = screenings_app.register_screening(
-                        session, settings, host, leader["id"], self._details(leader, start, number=number),
-                        registered_at)
+                    uow = ScreeningsUnitOfWork(session)
+                    view = registering.register_screening(
+                        uow, host, leader["id"], self._details(leader, start, number=number), now=registered_at,
+                        settings=settings)
                     if view["status"] == "submitted":
-                        screenings_app.approve_screening(session, settings, Actor(role="manager"), view["id"],
-                                                          registered_at + timedelta(days=1))
+                        registering.approve_screening(uow, Actor(role="manager"), view["id"],
+                                                      now=registered_at + timedelta(days=1), settings=settings)
                     for _ in range(self.random.randint(5, 30)):
                         name = next(self.people)
-                        screenings_app.rsvp(session, settings, view["id"], name, _email(name, domain="example.com"),
-                                            registered_at + timedelta(days=2))
+                        rsvps.rsvp(uow, view["id"], name, _email(name, domain="example.com"),
+                                   now=registered_at + timedelta(days=2), settings=settings)
                     ended = start.replace(tzinfo=timezone.utc) + timedelta(hours=12)
-                    screenings_app.timer_handlers(settings)[screenings_app.COMPLETE](
-                        UnitOfWork(session, "screenings"), {"screening_id": view["id"]}, ended)
+                    timer_handlers(settings)[COMPLETE](uow, {"screening_id": view["id"]}, ended)
                     if number % 5:  # most hosts filed their report; the rest are being chased
-                        screenings_app.file_report(session, settings, host, view["id"], {
+                        reports.file_report(uow, host, view["id"], {
                             "head_count": self.random.randint(12, 90),
                             "partners": ["Interfaith Council"] if number % 2 else [],
                             "audiences": ["general_public", "law_enforcement"] if number % 3 else ["students"],
                             "follow_up_actions": ["Plan a second screening with the school district"],
                             "notes": "Good discussion about reporting bias incidents.",
-                        }, ended + timedelta(days=2))
+                        }, now=ended + timedelta(days=2), settings=settings)
 
                 record(create)
 
