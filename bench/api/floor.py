@@ -3,7 +3,7 @@ broker and no RPC, answering the three benchmarked routes with the services' own
 functions on the same database files, engines made the same way (services.runtime.db).
 
 Each route runs what the gateway and the services run for it, in the same transactions:
-- /api/directory: leaders.app.directory, then the gateway's scrub;
+- /api/directory: leaders.views.directory, then the gateway's scrub;
 - /api/screenings: screenings.views.search_screenings (public caller), then scrub;
 - /api/coverage: the bearer token checked as the gateway checks it
   (gateway.auth.token_principal on the gateway database); then leaders coverage_leaders,
@@ -28,7 +28,8 @@ from services.gateway import auth, coverage
 from services.gateway.api.common import scrub
 from services.gateway.api.coverage import DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK, OVERDUE_LISTED, ReportCache
 from services.gateway.settings import GatewaySettings
-from services.leaders import app as leaders_app, mentorship_app
+from services.leaders import mentorship_app
+from services.leaders import views as leaders_views
 from services.runtime import clock
 from services.runtime.db import Transactions, make_engine, session_factory
 from services.runtime.errors import DomainError
@@ -53,7 +54,7 @@ class Floor:
             if key in request.args:
                 args[key] = int(request.args[key])
         with self.transaction("leaders") as session:
-            return scrub(leaders_app.directory(session, **args))
+            return scrub(leaders_views.directory(session, **args))
 
     def screenings(self, request: Request):
         filters = screenings_schemas.parse(screenings_schemas.SearchFilters, dict(request.args.items()),
@@ -88,7 +89,7 @@ class Floor:
         start_at = datetime.combine(start, time(), tzinfo=timezone.utc).isoformat()
         end_at = datetime.combine(end + timedelta(days=1), time(), tzinfo=timezone.utc).isoformat()
         with self.transaction("leaders") as session:
-            leaders = leaders_app.coverage_leaders(session, grouping=grouping, today=now.date(),
+            leaders = leaders_views.coverage_leaders(session, grouping=grouping, today=now.date(),
                                                    mentee_load=mentorship_app.mentee_load())
         with self.transaction("leaders") as session:
             mentoring = mentorship_app.coverage_mentorship(session, now=now, grouping=grouping,

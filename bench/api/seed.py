@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from services.gateway import app as gateway_app, auth as gateway_auth
-from services.leaders import domain as leaders_domain
+from services.leaders.domain.expertise import EXPERTISE
+from services.leaders.domain.training import MENTORING_MODULES
 from services.leaders.models import LeaderExpertiseRow, LeaderRow, TrainingCompletionRow
 from services.leaders.regions import DEFAULT_GROUPING, STATES, region_of
 from services.runtime.db import Transactions, make_engine, session_factory
@@ -71,8 +72,8 @@ def seed_leaders(leaders_uri: str, screenings_uri: str, count: int, now: datetim
     upgrade("leaders", leaders_uri)
     upgrade("screenings", screenings_uri)
     states = list(STATES)
-    tags = list(leaders_domain.EXPERTISE)
-    modules = sorted(leaders_domain.MENTORING_MODULES)
+    tags = list(EXPERTISE)
+    modules = sorted(MENTORING_MODULES)
     leader_rows, expertise_rows, training_rows, projection_rows, seeded = [], [], [], [], []
     for n in range(1, count + 1):
         state = rng.choice(HEAVY_STATES) if rng.random() < 0.4 else rng.choice(states)

@@ -28,7 +28,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from services.leaders import domain, regions
+from services.leaders import regions
+from services.leaders.domain.expertise import EXPERTISE
+from services.leaders.domain.training import MENTORING_MODULES
 from services.leaders.mentorship import MatchRequest, rank_candidates
 from services.leaders.mentorship_app import gather_candidates, load_candidates, match_candidates
 from services.leaders.models import (
@@ -52,8 +54,8 @@ def _state(rng: random.Random, states: list[str]) -> str:
 
 def seed(uri: str, *, leaders: int, requests: int, seed: int = 7) -> None:
     rng = random.Random(seed)
-    states, tags = list(regions.STATES), list(domain.EXPERTISE)
-    modules = sorted(domain.MENTORING_MODULES) + ["hosting-a-screening"]
+    states, tags = list(regions.STATES), list(EXPERTISE)
+    modules = sorted(MENTORING_MODULES) + ["hosting-a-screening"]
     engine = make_engine(uri)
     with engine.begin() as conn:
         leader_rows, expertise_rows, training_rows = [], [], []
@@ -131,7 +133,7 @@ def seed(uri: str, *, leaders: int, requests: int, seed: int = 7) -> None:
 
 def sample_matches(count: int, leaders: int, seed: int) -> list[MatchRequest]:
     rng = random.Random(seed)
-    states, tags = list(regions.STATES), list(domain.EXPERTISE)
+    states, tags = list(regions.STATES), list(EXPERTISE)
     region_of = {s: r.name for r in regions.regions(GROUPING) for s in r.states}
     matches = []
     for _ in range(count):
@@ -174,13 +176,13 @@ def run(uri: str, matches: list[MatchRequest], runs: int) -> None:
                 everyone = gather_candidates(session, match, today=today, grouping=GROUPING, enough=None)
                 sizes.append(len(everyone))
                 times[labels[0]].append(_time(lambda: rank_candidates(
-                    match, everyone, today=today, limit=10, labels=domain.EXPERTISE)))
+                    match, everyone, today=today, limit=10, labels=EXPERTISE)))
                 for label, limit in ((labels[1], 1), (labels[2], 10)):
                     times[label].append(_time(lambda: match_candidates(
                         session, match, today=today, local_today=today, grouping=GROUPING, limit=limit)))
                 times[labels[3]].append(_time(lambda: rank_candidates(
                     match, load_candidates(session, match, today=today, grouping=GROUPING), today=today,
-                    limit=10, labels=domain.EXPERTISE)))
+                    limit=10, labels=EXPERTISE)))
             session.rollback()
         for label in labels:
             kinds[label].append(times[label])

@@ -38,8 +38,10 @@ from services.contracts.mentorship import (
 from services.runtime import timers
 from services.runtime.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-from . import domain, regions
-from .app import program_settings
+from . import regions
+from .domain.expertise import EXPERTISE
+from .domain.training import MENTORING_MODULES
+from .views import program_settings
 from .settings import LeadersSettings
 from .mentorship import (
     SYSTEM,
@@ -242,7 +244,7 @@ def _first_name(name: str) -> str:
 
 
 def _topic_label(topic: str) -> str:
-    return domain.EXPERTISE.get(topic, topic)
+    return EXPERTISE.get(topic, topic)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -285,7 +287,7 @@ def load_candidates(session: Session, match: MatchRequest, *, today: date, group
     )
     trained = [
         sa.exists().where(TrainingCompletionRow.leader_id == leader.id, TrainingCompletionRow.module == module)
-        for module in sorted(domain.MENTORING_MODULES)
+        for module in sorted(MENTORING_MODULES)
     ]
     topics = sorted(match.topics)
     matching_topics = (
@@ -363,7 +365,7 @@ def match_candidates(session: Session, match: MatchRequest, *, today: date, loca
                      limit: int | None) -> list[RankedCandidate]:
     """The best `limit` leaders for `match` (all eligible ones when None), with reasons."""
     candidates = gather_candidates(session, match, today=today, grouping=grouping, enough=limit)
-    return rank_candidates(match, candidates, today=local_today, limit=limit, labels=domain.EXPERTISE)
+    return rank_candidates(match, candidates, today=local_today, limit=limit, labels=EXPERTISE)
 
 
 def _match_for(session: Session, request: MentorshipRequest) -> tuple[MatchRequest, str]:
@@ -429,7 +431,7 @@ def _route(session: Session, publish: Publish, loaded: _Loaded, *, now: datetime
     match, grouping = _match_for(session, loaded.request)
     candidates = gather_candidates(session, match, today=now.date(), grouping=grouping, enough=1)
     result = route_next(loaded.request, candidates, region=match.region, now=now, policy=settings.policy,
-                        labels=domain.EXPERTISE)
+                        labels=EXPERTISE)
     if result.exhausted:
         request = loaded.request
         entry = AuditEntry("escalate", request.state, request.state, SYSTEM, now,
@@ -464,7 +466,7 @@ def _rerouted_event(session: Session, loaded: _Loaded, previous: Offer, chosen: 
 
 def submit_request(session: Session, publish: Publish, data: Any, *, now: datetime) -> dict[str, Any]:
     """A peer's request, stored unconfirmed; the links travel only in mentorship_requested."""
-    details = validate_request(mapping(data, "request"), topics=domain.EXPERTISE, states=regions.STATES)
+    details = validate_request(mapping(data, "request"), topics=EXPERTISE, states=regions.STATES)
     request = MentorshipRequest.submit(details, now=now)
     confirm_token, confirm = issue_token(TokenPurpose.CONFIRM, now=now)
     status_token, status = issue_token(TokenPurpose.STATUS, now=now)

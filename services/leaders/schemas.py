@@ -12,9 +12,11 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, ValidationError
 
+from services.contracts.rpc.common import Actor
 from services.runtime.errors import ValidationFailed
 
-from .domain import APPLICATION_STATUSES, LEADER_STATUSES
+from .domain.applications import APPLICATION_STATUSES
+from .domain.leader import LEADER_STATUSES
 from .mentorship import RequestState
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -57,13 +59,16 @@ class LeaderRef(_Strict):
 
 
 class ApplicationDecision(_Strict):
+    """A program manager's decision on an application; `actor` is who decides (recorded as
+    `decided_by`, e.g. "manager:7")."""
+
     application_id: RecordId
-    manager_id: ShortText | StrictInt | None = None
+    actor: Actor | None = None
     confirm_over_target: StrictBool = False
 
     @property
     def decided_by(self) -> str | None:
-        return None if self.manager_id is None else str(self.manager_id)
+        return None if self.actor is None else self.actor.audit_name
 
 
 class CoverageQuery(_Strict):

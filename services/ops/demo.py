@@ -45,8 +45,8 @@ EXPERTISE = ["hate-crime-investigation", "prosecution", "community-policing", "s
 MENTORING_MODULES = ("mentoring-peers", "responding-to-requests")
 ALL_MODULES = MENTORING_MODULES + ("hosting-a-screening", "facilitating-discussion", "recognising-hate-crimes")
 MANAGER = {"role": "manager"}
-DEMO_MANAGER = "demo"
 DEMO_MANAGER_ID = 1
+DEMO_MANAGER = {"role": "manager", "account_id": DEMO_MANAGER_ID}  # services.contracts.rpc.common.Actor
 
 
 def load_if_empty(cfg: dict, *, force: bool = False) -> bool:
@@ -101,7 +101,7 @@ class Demo:
     def _approved_leader(self, state: str) -> dict:
         application = self.rpc.leaders.submit_application(self._application(state))
         return self.rpc.leaders.approve_application(application["id"], confirm_over_target=True,
-                                                    manager_id=DEMO_MANAGER)["leader"]
+                                                    actor=DEMO_MANAGER)["leader"]
 
     def _application(self, state: str) -> dict:
         name = next(self.people)
@@ -120,11 +120,11 @@ class Demo:
         rpc = self.rpc
         states = ["OH", "TX", "WA", "GA", "NM", "ME", "IA", "PR"]
         ids = [rpc.leaders.submit_application(self._application(state))["id"] for state in states]
-        rpc.leaders.waitlist_application(ids[2], manager_id=DEMO_MANAGER)
-        rpc.leaders.waitlist_application(ids[3], manager_id=DEMO_MANAGER)
+        rpc.leaders.waitlist_application(ids[2], actor=DEMO_MANAGER)
+        rpc.leaders.waitlist_application(ids[3], actor=DEMO_MANAGER)
         rpc.leaders.decline_application(ids[4], reason="The agency asked us to wait until the new chief starts.",
-                                        manager_id=DEMO_MANAGER)
-        rpc.leaders.decline_application(ids[5], manager_id=DEMO_MANAGER)  # no reason given, none invented
+                                        actor=DEMO_MANAGER)
+        rpc.leaders.decline_application(ids[5], actor=DEMO_MANAGER)  # no reason given, none invented
 
     def wait_for_screenings_to_know(self, leaders: list[dict], timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

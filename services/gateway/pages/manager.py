@@ -97,5 +97,5 @@ def application_decision(call: Call):
     if decision not in methods:
         raise ApiError(404, "not_found", "the decision is approve, waitlist or decline")
     method, options = methods[decision]
-    call.rpc("leaders", method, call.path["application_id"], manager_id=mentorship_api.manager_id(call), **options)
+    call.rpc("leaders", method, call.path["application_id"], actor=actor(call), **options)
     return see_other("/manage/applications")
