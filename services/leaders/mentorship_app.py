@@ -1,4 +1,4 @@
-"""Use cases of mentorship requests: load rows, apply the rules of `mentorship.py`, save, publish.
+"""Use cases of mentorship requests: load rows, apply the rules of `mentorship/domain`, save, publish.
 
 Same conventions as app.py: each function runs in the caller's transaction, records its
 events with `publish(session, payload)` in that transaction, and is handed `now`.
@@ -41,29 +41,10 @@ from services.runtime.errors import Conflict, Forbidden, NotFound, ValidationFai
 from . import domain, regions
 from .app import program_settings
 from .settings import LeadersSettings
-from .mentorship import (
-    SYSTEM,
-    Actor,
-    AuditEntry,
-    Candidate,
-    MatchRequest,
-    MentorshipRequest,
-    Offer,
-    OfferState,
-    RankedCandidate,
-    RequestDetails,
-    RequestState,
-    StoredToken,
-    TokenPurpose,
-    Urgency,
-    consume_token,
-    hash_token,
-    issue_token,
-    rank_candidates,
-    route_next,
-    validate_request,
-    verify_token,
-)
+from .mentorship.domain.details import RequestDetails, Urgency, validate_request
+from .mentorship.domain.lifecycle import SYSTEM, Actor, AuditEntry, MentorshipRequest, Offer, OfferState, RequestState
+from .mentorship.domain.matching import Candidate, MatchRequest, RankedCandidate, rank_candidates, route_next
+from .mentorship.domain.tokens import StoredToken, TokenPurpose, consume_token, hash_token, issue_token, verify_token
 from .models import (
     LeaderExpertiseRow,
     LeaderRow,

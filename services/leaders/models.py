@@ -15,7 +15,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from services.runtime.db import UTCDateTime, service_metadata
 
 from .domain import APPLICATION_STATUSES, LEADER_STATUSES
-from .mentorship import OfferState, RequestState, Urgency
+from .mentorship.domain.details import Urgency
+from .mentorship.domain.lifecycle import OfferState, RequestState
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
@@ -158,7 +159,7 @@ class CoverageTargetRow(Base):
 
 
 # ---------------------------------------------------------------------------------------
-# Mentorship requests (services/leaders/mentorship.py holds the rules)
+# Mentorship requests (services/leaders/mentorship/domain holds the rules)
 
 REQUEST_STATES = tuple(s.value for s in RequestState)
 OFFER_STATES = tuple(s.value for s in OfferState)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, String
 from services.runtime.errors import ValidationFailed
 
 from .domain import APPLICATION_STATUSES, LEADER_STATUSES
-from .mentorship import RequestState
+from .mentorship.domain.lifecycle import RequestState
 
 Model = TypeVar("Model", bound=BaseModel)
 

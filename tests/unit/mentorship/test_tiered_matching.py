@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.leaders import domain, regions
-from services.leaders.mentorship import MatchRequest, rank_candidates
+from services.leaders.mentorship.domain.matching import MatchRequest, rank_candidates
 from services.leaders.mentorship_app import gather_candidates, load_candidates, match_candidates
 from services.leaders.models import (
     Base, LeaderExpertiseRow, LeaderRow, MentorshipOfferRow, MentorshipRequestRow, TrainingCompletionRow,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.leaders.mentorship import RequestDetails, Urgency, validate_request
+from services.leaders.mentorship.domain.details import RequestDetails, Urgency, validate_request
 from services.runtime.errors import ValidationFailed
 
 from .builders import STATES, TOPICS
