@@ -5,8 +5,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from email_validator import EmailNotValidError, validate_email
-
+from services.contracts.email import InvalidEmail, normalise_email
 from services.runtime.errors import ValidationFailed
 
 
@@ -88,8 +87,8 @@ def validate_request(data: Mapping[str, object], *, topics: Collection[str], sta
     email = text("email", max_len=254)
     if email is not None:
         try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError as exc:
+            email = normalise_email(email)
+        except InvalidEmail as exc:
             fail("email", str(exc))
             email = None
 
