@@ -12,7 +12,11 @@ from services.runtime import clock, outbox, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.health import HealthCheck
 
-from . import app, mentorship_app
+from . import app
+from .mentorship import views as mentorship_views
+from .mentorship.app.routing import reroute_if_unavailable
+from .mentorship.repository import MentorshipUnitOfWork
+from .mentorship.service import MentorshipEntrypoints
 from .settings import from_config
 
 
@@ -85,10 +89,9 @@ class RosterEntrypoints:
 
     def _change_leader(self, change, leader_id, *args):
         now = clock.now()
-        with self.db.transaction() as session:
-            leader = change(session, publish, leader_id, *args, now=now)
-            mentorship_app.reroute_if_unavailable(session, publish, leader["id"], now=now,
-                                                  settings=self.settings)
+        with self.db.unit_of_work() as uow:
+            leader = change(uow.session, publish, leader_id, *args, now=now)
+            reroute_if_unavailable(uow, leader["id"], now=now, settings=self.settings)
             return leader
 
     @rpc
@@ -164,7 +167,7 @@ class RegionEntrypoints:
     def coverage_leaders(self, grouping=None, as_of=None):
         with self.db.transaction() as session:
             return app.coverage_leaders(session, grouping=grouping, as_of=as_of, today=clock.now().date(),
-                                        mentee_load=mentorship_app.mentee_load())
+                                        mentee_load=mentorship_views.mentee_load())
 
 
 class TrainingEntrypoints:
@@ -192,100 +195,8 @@ class TrainingEntrypoints:
         timers.run_due(self.db, app.timer_handlers(publish), clock.now())
 
 
-class MentorshipEntrypoints:
-    """Mentorship requests: the public requester (by link token), the leader it is offered
-    to (the gateway passes the signed-in leader's id), program managers, and the deadline
-    sweep. Link paths: mentorship_app.MENTORSHIP_PATHS."""
-
-    db: Database
-
-    @rpc
-    def submit_request(self, request):
-        with self.db.transaction() as session:
-            return mentorship_app.submit_request(session, publish, request, now=clock.now())
-
-    @rpc
-    def confirm_request(self, token):
-        with self.db.transaction() as session:
-            return mentorship_app.confirm_request(session, publish, token, now=clock.now(),
-                                                  settings=self.settings)
-
-    @rpc
-    def request_status(self, token):
-        with self.db.transaction() as session:
-            return mentorship_app.request_status(session, token, now=clock.now())
-
-    @rpc
-    def cancel_request(self, token):
-        with self.db.transaction() as session:
-            return mentorship_app.cancel_request(session, publish, token, now=clock.now())
-
-    @rpc
-    def accept_offer(self, request_id, leader_id, agreed_days=None):
-        with self.db.transaction() as session:
-            return mentorship_app.accept_offer(session, publish, request_id, leader_id, agreed_days,
-                                               now=clock.now(), settings=self.settings)
-
-    @rpc
-    def decline_offer(self, request_id, leader_id, reason=None):
-        with self.db.transaction() as session:
-            return mentorship_app.decline_offer(session, publish, request_id, leader_id, reason,
-                                                now=clock.now(), settings=self.settings)
-
-    @rpc
-    def complete_mentorship(self, request_id, leader_id, outcome_note):
-        with self.db.transaction() as session:
-            return mentorship_app.complete_mentorship(session, publish, request_id, leader_id, outcome_note,
-                                                      now=clock.now(), settings=self.settings)
-
-    @rpc
-    def leader_requests(self, leader_id):
-        with self.db.transaction() as session:
-            return mentorship_app.leader_requests(session, leader_id)
-
-    @rpc
-    def assign(self, request_id, leader_id, manager_id):
-        with self.db.transaction() as session:
-            return mentorship_app.assign(session, publish, request_id, leader_id, manager_id,
-                                         now=clock.now(), settings=self.settings)
-
-    @rpc
-    def close_unanswered(self, request_id, manager_id, note=None):
-        with self.db.transaction() as session:
-            return mentorship_app.close_unanswered(session, publish, request_id, manager_id, note,
-                                                   now=clock.now())
-
-    @rpc
-    def list_requests(self, state=None, region=None, state_code=None, overdue=None, grouping=None, page=1, limit=50):
-        with self.db.transaction() as session:
-            return mentorship_app.list_requests(session, now=clock.now(), state=state, region=region,
-                                                state_code=state_code, overdue=overdue, grouping=grouping,
-                                                page=page, limit=limit)
-
-    @rpc
-    def get_request(self, request_id):
-        with self.db.transaction() as session:
-            return mentorship_app.get_request(session, request_id, now=clock.now())
-
-    @rpc
-    def candidates(self, request_id, limit=10):
-        with self.db.transaction() as session:
-            return mentorship_app.candidates(session, request_id, limit, now=clock.now(),
-                                             settings=self.settings)
-
-    @rpc
-    def coverage_mentorship(self, grouping=None, window_start=None, window_end=None):
-        with self.db.transaction() as session:
-            return mentorship_app.coverage_mentorship(session, now=clock.now(), grouping=grouping,
-                                                      window_start=window_start, window_end=window_end)
-
-    @every_tick
-    def run_mentorship_timers(self):
-        timers.run_due(self.db, mentorship_app.timer_handlers(publish, self.settings), clock.now())
-
-
 class LeadersService(ApplicationEntrypoints, RosterEntrypoints, RegionEntrypoints, TrainingEntrypoints,
                      MentorshipEntrypoints, HealthCheck):
     name = "leaders"
-    db = Database()
+    db = Database(unit_of_work=MentorshipUnitOfWork)
     settings = Settings(from_config)

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from nameko.standalone.rpc import ClusterRpcClient
 
 from services.contracts import parse
-from services.leaders.domain import MENTORING_MODULES, ROSTER_COLUMNS
+from services.leaders.domain import ROSTER_COLUMNS
+from services.leaders.mentorship.roster import MENTORING_MODULES
 from services.leaders.service import LeadersService
 from services.runtime import clock
 from services.runtime.db import make_engine

@@ -170,7 +170,7 @@ def test_every_mentorship_rpc_is_called_by_a_test_in_this_area():
 
     from nameko.rpc import Rpc
 
-    from services.leaders.service import MentorshipEntrypoints
+    from services.leaders.mentorship.service import MentorshipEntrypoints
 
     names = {name for name, member in vars(MentorshipEntrypoints).items()
              if any(isinstance(e, Rpc) for e in getattr(member, "nameko_entrypoints", ()))}

@@ -147,6 +147,14 @@ class MentorshipRequest:
         return next((o for o in reversed(self.offers) if o.state == OfferState.ACCEPTED), None)
 
     @property
+    def holder_id(self) -> int | None:
+        """The leader the request sits with: the pending offer's, else the mentor's."""
+        if self.current_offer is not None:
+            return self.current_offer.leader_id
+        mentor = self.accepted_offer
+        return mentor.leader_id if mentor is not None else None
+
+    @property
     def offered_leader_ids(self) -> frozenset[int]:
         return frozenset(o.leader_id for o in self.offers)
 
