@@ -237,12 +237,14 @@ class Demo:
 
     def mentorship_history(self, leaders: list[dict]) -> None:
         """Requests that ran their course: completed, declined and re-offered, expired, closed."""
+        from services.contracts.rpc.common import Actor
         from services.leaders.mentorship.app import leader, manager, requester
         from services.leaders.mentorship.app.store import OFFER_EXPIRY
         from services.leaders.mentorship.app.timers import timer_handlers
         from services.leaders.settings import from_config
 
         settings = from_config(self.cfg)
+        demo_manager = Actor(role="manager", account_id=DEMO_MANAGER_ID)
         with _history(self.cfg, "leaders") as record:
             for number, (state, topic) in enumerate([("CA", "hate-crime-investigation"), ("NY", "prosecution"),
                                                      ("IL", "community-policing"), ("TX", "school-safety"),
@@ -264,7 +266,7 @@ class Demo:
                             datetime.fromisoformat(offer["deadline"]) + timedelta(minutes=1))
                         return
                     if number == 5:
-                        manager.close_unanswered(uow, request_id, DEMO_MANAGER_ID,
+                        manager.close_unanswered(uow, request_id, demo_manager,
                                                  note="The requester found help locally.",
                                                  now=asked + timedelta(days=3))
                         return

@@ -1,15 +1,19 @@
 """Validation of mentorship RPC arguments that the domain does not already check: ids,
-paging, filters."""
+paging, filters, and the acting manager."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+
+from services.contracts.rpc.common import Actor as Caller
+from services.runtime.errors import Forbidden, ValidationFailed
 
 # The roster's argument checks, shared by the whole service.
 from ..schemas import MAX_PAGE_SIZE, Paging, RecordId, ShortText, mapping, validated
-from .domain.lifecycle import RequestState
+from .domain.lifecycle import Actor, RequestState
 
 MENTORSHIP_STATES = tuple(state.value for state in RequestState)
 
@@ -27,14 +31,6 @@ class LeaderAction(RequestRef):
 
 
 class LeaderRef(_Strict):
-    leader_id: RecordId
-
-
-class ManagerAction(RequestRef):
-    manager_id: RecordId
-
-
-class Assignment(ManagerAction):
     leader_id: RecordId
 
 
@@ -62,5 +58,26 @@ class MentorshipCoverageQuery(_Strict):
     window_end: date | datetime | None = None
 
 
-__all__ = ["AgreedLength", "Assignment", "CandidateQuery", "LeaderAction", "LeaderRef", "ManagerAction",
-           "MentorshipCoverageQuery", "MentorshipQuery", "RequestRef", "mapping", "validated"]
+def acting_manager(raw: Any) -> Actor:
+    """The program manager acting, as the audit trail records them ("manager:<account
+    id>", the caller's `audit_name`). Anyone else is refused."""
+    if raw is None:
+        raise ValidationFailed("is required", field="actor")
+    if not isinstance(raw, (Caller, Mapping)):
+        raise ValidationFailed("must be an object", field="actor")
+    try:
+        caller = Caller.model_validate(raw)
+    except ValidationError as exc:
+        raise ValidationFailed([
+            {"field": ".".join(["actor", *map(str, error["loc"])]), "message": error["msg"]}
+            for error in exc.errors()
+        ]) from None
+    if not caller.manager:
+        raise Forbidden("only a program manager can do this", field="actor")
+    if caller.account_id is None:
+        raise ValidationFailed("is required: the audit trail names the manager", field="actor.account_id")
+    return Actor.parse(caller.audit_name)
+
+
+__all__ = ["AgreedLength", "CandidateQuery", "LeaderAction", "LeaderRef", "MentorshipCoverageQuery", "MentorshipQuery",
+           "RequestRef", "acting_manager", "mapping", "validated"]

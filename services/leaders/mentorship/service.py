@@ -1,7 +1,7 @@
 """Entrypoints of mentorship requests, composed into the leaders service (LeadersService):
 the public requester (by link token), the leader a request is offered to (the gateway
-passes the signed-in leader's id), program managers, and the deadline sweep. Link
-paths: paths.MENTORSHIP_PATHS."""
+passes the signed-in leader's id), program managers (as `actor`), and the deadline
+sweep. Link paths: paths.MENTORSHIP_PATHS."""
 from __future__ import annotations
 
 from nameko.rpc import rpc
@@ -68,14 +68,14 @@ class MentorshipEntrypoints:
     # -- program managers -------------------------------------------------------------
 
     @rpc
-    def assign(self, request_id, leader_id, manager_id):
+    def assign(self, request_id, leader_id, actor):
         with self.db.unit_of_work() as uow:
-            return manager.assign(uow, request_id, leader_id, manager_id, now=clock.now(), settings=self.settings)
+            return manager.assign(uow, request_id, leader_id, actor, now=clock.now(), settings=self.settings)
 
     @rpc
-    def close_unanswered(self, request_id, manager_id, note=None):
+    def close_unanswered(self, request_id, actor, note=None):
         with self.db.unit_of_work() as uow:
-            return manager.close_unanswered(uow, request_id, manager_id, note, now=clock.now())
+            return manager.close_unanswered(uow, request_id, actor, note, now=clock.now())
 
     @rpc
     def list_requests(self, state=None, region=None, state_code=None, overdue=None, grouping=None, page=1, limit=50):

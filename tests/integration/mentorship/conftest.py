@@ -28,6 +28,10 @@ ROSTER = [
 ]
 
 
+# The acting manager, as the gateway passes the signed-in account (services.gateway.api.common.actor).
+MANAGER = {"role": "manager", "account_id": 3}
+
+
 def request_details(**overrides) -> dict:
     return {
         "requester_name": "Dana Reyes", "agency": "Springfield PD", "role": "Patrol sergeant",

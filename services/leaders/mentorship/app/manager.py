@@ -1,5 +1,5 @@
 """Program managers: assign a request by hand, or close one nobody can take. The acting
-manager's id is named in the audit trail."""
+manager arrives as the caller (`actor`) and is named in the audit trail."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,19 +9,19 @@ from services.contracts.mentorship import MentorshipClosed
 from services.runtime.errors import Conflict
 
 from ...settings import LeadersSettings
-from ..domain.lifecycle import Actor, MentorshipRequest
+from ..domain.lifecycle import MentorshipRequest
 from ..records import manager_record
 from ..roster import topic_label
-from ..schemas import Assignment, ManagerAction, validated
+from ..schemas import LeaderAction, RequestRef, acting_manager, validated
 from .routing import offered_event, rerouted_event
 from .store import save
 
 
-def assign(uow, request_id: Any, leader_id: Any, manager_id: Any, *, now: datetime,
+def assign(uow, request_id: Any, leader_id: Any, actor: Any, *, now: datetime,
            settings: LeadersSettings) -> dict[str, Any]:
     """Offer the request by hand to a chosen active leader, taking back a pending offer."""
-    action = validated(Assignment, request_id=request_id, leader_id=leader_id, manager_id=manager_id)
-    manager = Actor.manager(action.manager_id)
+    action = validated(LeaderAction, request_id=request_id, leader_id=leader_id)
+    manager = acting_manager(actor)
     request = uow.requests.get(action.request_id)
     leader = uow.mentors.get(action.leader_id)
     if leader.status != "active":
@@ -40,10 +40,10 @@ def assign(uow, request_id: Any, leader_id: Any, manager_id: Any, *, now: dateti
     return record(uow, offered, now=now)
 
 
-def close_unanswered(uow, request_id: Any, manager_id: Any, note: Any = None, *, now: datetime) -> dict[str, Any]:
-    action = validated(ManagerAction, request_id=request_id, manager_id=manager_id)
-    manager = Actor.manager(action.manager_id)
-    request = uow.requests.get(action.request_id)
+def close_unanswered(uow, request_id: Any, actor: Any, note: Any = None, *, now: datetime) -> dict[str, Any]:
+    ref = validated(RequestRef, request_id=request_id)
+    manager = acting_manager(actor)
+    request = uow.requests.get(ref.request_id)
     closed = save(uow, request, request.close_unanswered(manager, now=now, note=note), now)
     uow.publish(MentorshipClosed(
         request_id=closed.id, topic=closed.details.topic, topic_label=topic_label(closed.details.topic),
