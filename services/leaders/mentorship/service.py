@@ -4,10 +4,9 @@ passes the signed-in leader's id), program managers (as `actor`), and the deadli
 sweep. Link paths: paths.MENTORSHIP_PATHS."""
 from __future__ import annotations
 
-from nameko.rpc import rpc
-
 from services.runtime import clock, timers
 from services.runtime.dependencies import Database, every_tick
+from services.runtime.rpc import rpc
 
 from ..settings import LeadersSettings
 from . import views
