@@ -28,8 +28,8 @@ from services.gateway import auth, coverage
 from services.gateway.api.common import scrub
 from services.gateway.api.coverage import DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK, OVERDUE_LISTED, ReportCache
 from services.gateway.settings import GatewaySettings
-from services.leaders import mentorship_app
 from services.leaders import views as leaders_views
+from services.leaders.mentorship import views as mentorship_views
 from services.runtime import clock
 from services.runtime.db import Transactions, make_engine, session_factory
 from services.runtime.errors import DomainError
@@ -90,16 +90,16 @@ class Floor:
         end_at = datetime.combine(end + timedelta(days=1), time(), tzinfo=timezone.utc).isoformat()
         with self.transaction("leaders") as session:
             leaders = leaders_views.coverage_leaders(session, grouping=grouping, today=now.date(),
-                                                   mentee_load=mentorship_app.mentee_load())
+                                                   mentee_load=mentorship_views.mentee_load())
         with self.transaction("leaders") as session:
-            mentoring = mentorship_app.coverage_mentorship(session, now=now, grouping=grouping,
+            mentoring = mentorship_views.coverage_mentorship(session, now=now, grouping=grouping,
                                                            window_start=start_at, window_end=end_at)
         window = screenings_schemas.parse(screenings_schemas.CoverageWindow,
                                           {"window_start": start_at, "window_end": end_at, "grouping": grouping})
         with self.transaction("screenings") as session:
             screenings = screenings_coverage.coverage_screenings(session, window, now)
         with self.transaction("leaders") as session:
-            overdue = mentorship_app.list_requests(session, now=now, overdue=True, grouping=grouping,
+            overdue = mentorship_views.list_requests(session, now=now, overdue=True, grouping=grouping,
                                                    limit=OVERDUE_LISTED)
         report = coverage.merge(leaders, mentoring, screenings, overdue.get("requests", []),
                                 window_start=start.isoformat(), window_end=end.isoformat())

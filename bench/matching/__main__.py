@@ -5,8 +5,8 @@ expertise, training, 50,000 past requests with their offers, some mentorships st
 running so leaders carry a load). Then, for a sample of requests from random states and
 topics (some already offered to a leader or two, who are excluded):
 
-- ranking alone: mentorship.rank_candidates over every eligible leader, already in memory;
-- full match: mentorship_app.match_candidates, the candidate SQL (loaded place tier by
+- ranking alone: domain.matching.rank_candidates over every eligible leader, already in memory;
+- full match: views.match_candidates, the candidate SQL (loaded place tier by
   place tier until enough are found) and the ranking, as routing does it for every offer
   (best 1) and as the managers' ranking view does (best 10);
 - for comparison, one query loading every eligible leader of the roster, then ranking.
@@ -29,10 +29,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from services.leaders import regions
-from services.leaders.domain.expertise import EXPERTISE
-from services.leaders.domain.training import MENTORING_MODULES
-from services.leaders.mentorship import MatchRequest, rank_candidates
-from services.leaders.mentorship_app import gather_candidates, load_candidates, match_candidates
+from services.leaders.mentorship.domain.matching import MatchRequest, rank_candidates
+from services.leaders.mentorship.repository import gather_candidates, load_candidates
+from services.leaders.mentorship.roster import EXPERTISE, MENTORING_MODULES
+from services.leaders.mentorship.views import match_candidates
 from services.leaders.models import (
     LeaderExpertiseRow,
     LeaderRow,

@@ -16,7 +16,8 @@ from services.runtime.db import UTCDateTime, service_metadata
 
 from .domain.applications import APPLICATION_STATUSES
 from .domain.leader import LEADER_STATUSES
-from .mentorship import OfferState, RequestState, Urgency
+from .mentorship.domain.details import Urgency
+from .mentorship.domain.lifecycle import OfferState, RequestState
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
@@ -160,7 +161,7 @@ class CoverageTargetRow(Base):
 
 
 # ---------------------------------------------------------------------------------------
-# Mentorship requests (services/leaders/mentorship.py holds the rules)
+# Mentorship requests (services/leaders/mentorship/domain holds the rules)
 
 REQUEST_STATES = tuple(s.value for s in RequestState)
 OFFER_STATES = tuple(s.value for s in OfferState)

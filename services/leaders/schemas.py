@@ -7,7 +7,7 @@ each field.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, ValidationError
@@ -17,7 +17,6 @@ from services.runtime.errors import ValidationFailed
 
 from .domain.applications import APPLICATION_STATUSES
 from .domain.leader import LEADER_STATUSES
-from .mentorship import RequestState
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -103,49 +102,3 @@ def text(value: Any, field: str) -> str:
     if not isinstance(value, str):
         raise ValidationFailed("must be text", field=field)
     return value
-
-
-# ---------------------------------------------------------------------------------------
-# Mentorship requests
-
-MENTORSHIP_STATES = tuple(state.value for state in RequestState)
-
-
-class RequestRef(_Strict):
-    request_id: RecordId
-
-
-class LeaderAction(RequestRef):
-    leader_id: RecordId
-
-
-class ManagerAction(RequestRef):
-    manager_id: RecordId
-
-
-class Assignment(ManagerAction):
-    leader_id: RecordId
-
-
-class AgreedLength(_Strict):
-    agreed_days: Annotated[StrictInt, Field(ge=1, le=365)] | None = None
-
-
-class CandidateQuery(RequestRef):
-    limit: Annotated[StrictInt, Field(ge=1, le=MAX_PAGE_SIZE)] = 10
-
-
-class MentorshipQuery(Paging):
-    """`state` is the request's lifecycle state, `state_code` the requester's US state."""
-
-    state: Literal[MENTORSHIP_STATES] | None = None  # type: ignore[valid-type]
-    region: ShortText | None = None
-    state_code: ShortText | None = None
-    overdue: StrictBool | None = None
-    grouping: ShortText | None = None
-
-
-class MentorshipCoverageQuery(_Strict):
-    grouping: ShortText | None = None
-    window_start: date | datetime | None = None
-    window_end: date | datetime | None = None

@@ -7,34 +7,19 @@ declared once on `LeadersService`.
 """
 from __future__ import annotations
 
-from nameko.rpc import rpc as unchecked_rpc
-
 from services.runtime import clock, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.health import HealthCheck
 from services.runtime.rpc import rpc
 
-from . import mentorship_app, views
+from . import views
 from .app import applications, profiles, program, roster_import, training
+from .mentorship import views as mentorship_views
+from .mentorship.app.routing import reroute_if_unavailable
+from .mentorship.repository import MentorshipRepositories
+from .mentorship.service import MentorshipEntrypoints
 from .repository import LeadersUnitOfWork
 from .settings import from_config
-
-
-def _publisher(uow):
-    """mentorship_app's use cases still take a publish(session, payload) callback: this one
-    records their events through the unit of work."""
-    return lambda session, payload: uow.publish(payload)
-
-
-def _mentorship_timer_handlers(settings):
-    """mentorship_app's timer handlers, each publishing through the unit of work of its job."""
-
-    def through_unit_of_work(kind):
-        def handle(uow, payload, now):
-            mentorship_app.timer_handlers(_publisher(uow), settings)[kind](uow, payload, now)
-        return handle
-
-    return {kind: through_unit_of_work(kind) for kind in mentorship_app.timer_handlers(None, settings)}
 
 
 class ApplicationEntrypoints:
@@ -102,8 +87,7 @@ class RosterEntrypoints:
         now = clock.now()
         with self.db.unit_of_work() as uow:
             leader = change(uow, leader_id, *args, now=now)
-            mentorship_app.reroute_if_unavailable(uow.session, _publisher(uow), leader["id"], now=now,
-                                                  settings=self.settings)
+            reroute_if_unavailable(uow, leader["id"], now=now, settings=self.settings)
             return leader
 
     @rpc
@@ -179,7 +163,7 @@ class RegionEntrypoints:
     def coverage_leaders(self, grouping=None, as_of=None):
         with self.db.unit_of_work() as uow:
             return views.coverage_leaders(uow.session, grouping=grouping, as_of=as_of, today=clock.now().date(),
-                                          mentee_load=mentorship_app.mentee_load())
+                                          mentee_load=mentorship_views.mentee_load())
 
 
 class TrainingEntrypoints:
@@ -207,100 +191,13 @@ class TrainingEntrypoints:
         timers.run_due(self.db, training.timer_handlers(), clock.now())
 
 
-class MentorshipEntrypoints:
-    """Mentorship requests: the public requester (by link token), the leader it is offered
-    to (the gateway passes the signed-in leader's id), program managers, and the deadline
-    sweep. Link paths: mentorship_app.MENTORSHIP_PATHS."""
-
-    db: Database
-
-    @unchecked_rpc
-    def submit_request(self, request):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.submit_request(uow.session, _publisher(uow), request, now=clock.now())
-
-    @unchecked_rpc
-    def confirm_request(self, token):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.confirm_request(uow.session, _publisher(uow), token, now=clock.now(),
-                                                  settings=self.settings)
-
-    @unchecked_rpc
-    def request_status(self, token):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.request_status(uow.session, token, now=clock.now())
-
-    @unchecked_rpc
-    def cancel_request(self, token):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.cancel_request(uow.session, _publisher(uow), token, now=clock.now())
-
-    @unchecked_rpc
-    def accept_offer(self, request_id, leader_id, agreed_days=None):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.accept_offer(uow.session, _publisher(uow), request_id, leader_id, agreed_days,
-                                               now=clock.now(), settings=self.settings)
-
-    @unchecked_rpc
-    def decline_offer(self, request_id, leader_id, reason=None):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.decline_offer(uow.session, _publisher(uow), request_id, leader_id, reason,
-                                                now=clock.now(), settings=self.settings)
-
-    @unchecked_rpc
-    def complete_mentorship(self, request_id, leader_id, outcome_note):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.complete_mentorship(uow.session, _publisher(uow), request_id, leader_id,
-                                                      outcome_note, now=clock.now(), settings=self.settings)
-
-    @unchecked_rpc
-    def leader_requests(self, leader_id):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.leader_requests(uow.session, leader_id)
-
-    @unchecked_rpc
-    def assign(self, request_id, leader_id, manager_id):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.assign(uow.session, _publisher(uow), request_id, leader_id, manager_id,
-                                         now=clock.now(), settings=self.settings)
-
-    @unchecked_rpc
-    def close_unanswered(self, request_id, manager_id, note=None):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.close_unanswered(uow.session, _publisher(uow), request_id, manager_id, note,
-                                                   now=clock.now())
-
-    @unchecked_rpc
-    def list_requests(self, state=None, region=None, state_code=None, overdue=None, grouping=None, page=1, limit=50):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.list_requests(uow.session, now=clock.now(), state=state, region=region,
-                                                state_code=state_code, overdue=overdue, grouping=grouping,
-                                                page=page, limit=limit)
-
-    @unchecked_rpc
-    def get_request(self, request_id):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.get_request(uow.session, request_id, now=clock.now())
-
-    @unchecked_rpc
-    def candidates(self, request_id, limit=10):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.candidates(uow.session, request_id, limit, now=clock.now(),
-                                             settings=self.settings)
-
-    @unchecked_rpc
-    def coverage_mentorship(self, grouping=None, window_start=None, window_end=None):
-        with self.db.unit_of_work() as uow:
-            return mentorship_app.coverage_mentorship(uow.session, now=clock.now(), grouping=grouping,
-                                                      window_start=window_start, window_end=window_end)
-
-    @every_tick
-    def run_mentorship_timers(self):
-        timers.run_due(self.db, _mentorship_timer_handlers(self.settings), clock.now())
+class ServiceUnitOfWork(MentorshipRepositories, LeadersUnitOfWork):
+    """The roster's repositories and the mentorship room's, in one transaction: a leader
+    who goes away has their offers re-routed in the same unit of work."""
 
 
 class LeadersService(ApplicationEntrypoints, RosterEntrypoints, RegionEntrypoints, TrainingEntrypoints,
                      MentorshipEntrypoints, HealthCheck):
     name = "leaders"
-    db = Database(unit_of_work=LeadersUnitOfWork)
+    db = Database(unit_of_work=ServiceUnitOfWork)
     settings = Settings(from_config)

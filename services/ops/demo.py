@@ -25,7 +25,6 @@ from nameko.standalone.rpc import ClusterRpcClient
 
 from services.runtime.config import db_uri
 from services.runtime.db import OUTBOX, Transactions, make_engine, session_factory
-from services.runtime.uow import UnitOfWork
 
 FIRST_NAMES = [
     "Maria", "James", "Aisha", "Robert", "Mei", "Daniel", "Priya", "Carlos", "Grace", "Samuel",
@@ -240,56 +239,59 @@ class Demo:
 
     def mentorship_history(self, leaders: list[dict]) -> None:
         """Requests that ran their course: completed, declined and re-offered, expired, closed."""
-        from services.leaders import mentorship_app
+        from services.contracts.rpc.common import Actor
+        from services.leaders.mentorship.app import leader, manager, requester
+        from services.leaders.mentorship.app.store import OFFER_EXPIRY
+        from services.leaders.mentorship.app.timers import timer_handlers
         from services.leaders.settings import from_config
 
         settings = from_config(self.cfg)
+        demo_manager = Actor(role="manager", account_id=DEMO_MANAGER_ID)
         with _history(self.cfg, "leaders") as record:
             for number, (state, topic) in enumerate([("CA", "hate-crime-investigation"), ("NY", "prosecution"),
                                                      ("IL", "community-policing"), ("TX", "school-safety"),
                                                      ("FL", "victim-services"), ("WA", "lgbtq-liaison")]):
                 asked = self.now - timedelta(days=120 - number * 12)
 
-                def run(session, publish, state=state, topic=topic, asked=asked, number=number):
+                def run(session, state=state, topic=topic, asked=asked, number=number):
                     links: dict = {}
-                    request_id = mentorship_app.submit_request(
-                        session, _capturing(publish, links), self._request(state, topic), now=asked)["id"]
-                    mentorship_app.confirm_request(session, publish, links["confirm"],
-                                                   now=asked + timedelta(hours=1), settings=settings)
+                    uow = _mentorship_uow(session, links)
+                    request_id = requester.submit_request(uow, self._request(state, topic), now=asked)["id"]
+                    requester.confirm_request(uow, links["confirm"], now=asked + timedelta(hours=1),
+                                              settings=settings)
                     offer = self._pending_offer(session, request_id)
                     if offer is None:
                         return
                     if number == 4:  # nobody answered in time: it expired and moved on
-                        expire = mentorship_app.timer_handlers(publish, settings)[mentorship_app.OFFER_EXPIRY]
-                        expire(UnitOfWork(session, "leaders"), {"request_id": request_id, "attempt": offer["attempt"]},
-                               datetime.fromisoformat(offer["deadline"]) + timedelta(minutes=1))
+                        timer_handlers(settings)[OFFER_EXPIRY](
+                            uow, {"request_id": request_id, "attempt": offer["attempt"]},
+                            datetime.fromisoformat(offer["deadline"]) + timedelta(minutes=1))
                         return
                     if number == 5:
-                        mentorship_app.close_unanswered(session, publish, request_id, DEMO_MANAGER_ID,
-                                                        note="The requester found help locally.",
-                                                        now=asked + timedelta(days=3))
+                        manager.close_unanswered(uow, request_id, demo_manager,
+                                                 note="The requester found help locally.",
+                                                 now=asked + timedelta(days=3))
                         return
                     if number == 3:
-                        mentorship_app.decline_offer(session, publish, request_id, offer["leader_id"],
-                                                     reason="On leave this month.",
-                                                     now=asked + timedelta(hours=5), settings=settings)
+                        leader.decline_offer(uow, request_id, offer["leader_id"], reason="On leave this month.",
+                                             now=asked + timedelta(hours=5), settings=settings)
                         offer = self._pending_offer(session, request_id)
                         if offer is None:
                             return
-                    mentorship_app.accept_offer(session, publish, request_id, offer["leader_id"],
-                                                now=asked + timedelta(hours=20), settings=settings)
+                    leader.accept_offer(uow, request_id, offer["leader_id"], now=asked + timedelta(hours=20),
+                                        settings=settings)
                     if number < 3:
-                        mentorship_app.complete_mentorship(
-                            session, publish, request_id, offer["leader_id"],
+                        leader.complete_mentorship(
+                            uow, request_id, offer["leader_id"],
                             "Walked through the reporting checklist and joined a community meeting together.",
                             now=asked + timedelta(days=30), settings=settings)
 
-                record(run, with_publish=True)
+                record(run)
 
     def _pending_offer(self, session, request_id: int) -> dict | None:
-        from services.leaders import mentorship_app
+        from services.leaders.mentorship import views
 
-        offers = mentorship_app.get_request(session, request_id, now=self.now)["offers"]
+        offers = views.get_request(session, request_id, now=self.now)["offers"]
         pending = [offer for offer in offers if offer["state"] == "pending"]
         return pending[-1] if pending else None
 
@@ -297,18 +299,18 @@ class Demo:
         """Live requests: one waiting for its requester to confirm, others offered now."""
         rpc = self.rpc
         rpc.leaders.submit_request(self._request("OR", "bias-incident-reporting"))
-        from services.leaders import mentorship_app
+        from services.leaders.mentorship.app import requester
 
         for state, topic, urgent in [("MI", "immigrant-communities", False), ("GA", "faith-communities", True)]:
             links: dict = {}
             # The confirmation link travels only in the requester's mail; a demo requester
             # "clicks" it through the same code path, capturing the token on the way.
             with _history(self.cfg, "leaders", announce=True) as record:
-                def submit(session, publish, state=state, topic=topic, urgent=urgent):
-                    mentorship_app.submit_request(session, _capturing(publish, links),
-                                                  self._request(state, topic, urgent=urgent), now=self.now)
+                def submit(session, state=state, topic=topic, urgent=urgent):
+                    requester.submit_request(_mentorship_uow(session, links),
+                                             self._request(state, topic, urgent=urgent), now=self.now)
 
-                record(submit, with_publish=True)
+                record(submit)
             rpc.leaders.confirm_request(links["confirm"])
 
 
@@ -330,29 +332,29 @@ class _history:
     def __exit__(self, *exc):
         self.engine.dispose()
 
-    def record(self, work: Callable, *, with_publish: bool = False) -> None:
-        from services.runtime import outbox
-
+    def record(self, work: Callable) -> None:
         unit = Transactions(session_factory(self.engine))
         with unit.transaction() as session:
             newest = session.execute(sa.select(sa.func.max(OUTBOX.c.id))).scalar() or 0
-            if with_publish:
-                work(session, lambda s, payload: outbox.record(s, self.source, payload))
-            else:
-                work(session)
+            work(session)
             if not self.announce:
                 session.execute(sa.delete(OUTBOX).where(OUTBOX.c.id > newest))
         unit.close()
 
 
-def _capturing(publish: Callable, links: dict) -> Callable:
-    def capture(session, payload) -> None:
-        path = getattr(payload, "confirm_path", None)
-        if path:
-            links["confirm"] = path.rstrip("/").rsplit("/", 1)[-1]
-        publish(session, payload)
+def _mentorship_uow(session, links: dict):
+    """The leaders service's unit of work on `session`, noting on the way the confirmation
+    token that a requester's mail would carry."""
+    from services.leaders.mentorship.repository import MentorshipUnitOfWork
 
-    return capture
+    class Capturing(MentorshipUnitOfWork):
+        def publish(self, payload) -> None:
+            path = getattr(payload, "confirm_path", None)
+            if path:
+                links["confirm"] = path.rstrip("/").rsplit("/", 1)[-1]
+            super().publish(payload)
+
+    return Capturing(session, "leaders")
 
 
 def _people(rng: random.Random):

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.leaders import regions
-from services.leaders.domain.expertise import EXPERTISE
-from services.leaders.domain.training import MENTORING_MODULES
-from services.leaders.mentorship import MatchRequest, rank_candidates
-from services.leaders.mentorship_app import gather_candidates, load_candidates, match_candidates
+from services.leaders.mentorship.domain.matching import MatchRequest, rank_candidates
+from services.leaders.mentorship.repository import gather_candidates, load_candidates
+from services.leaders.mentorship.roster import EXPERTISE, MENTORING_MODULES
+from services.leaders.mentorship.views import match_candidates
 from services.leaders.models import (
     Base, LeaderExpertiseRow, LeaderRow, MentorshipOfferRow, MentorshipRequestRow, TrainingCompletionRow,
 )
