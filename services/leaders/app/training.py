@@ -6,13 +6,12 @@ from CSV brings leaders whose training the program already knows about.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from services.contracts.leaders import TrainingCompleted, TrainingModuleDue, TrainingReminderDue
-from services.runtime.timers import JobHandler
 
 from .. import records
 from ..domain import training as rules
@@ -110,6 +109,6 @@ def _remind(uow, payload: dict[str, Any], now: datetime) -> None:
     send_training_reminder(uow, payload["leader_id"], now=now)
 
 
-def timer_handlers() -> dict[str, JobHandler]:
+def timer_handlers() -> dict[str, Callable[[Any, dict[str, Any], datetime], None]]:
     """Handlers for services.runtime.timers.run_due, each given the job's unit of work."""
     return {TRAINING_REMINDER: _remind}
