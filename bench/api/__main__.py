@@ -45,7 +45,7 @@ from urllib.parse import urlencode
 
 import yaml
 
-from services.leaders.domain import EXPERTISE
+from services.leaders.domain.expertise import EXPERTISE
 from services.leaders.regions import DEFAULT_GROUPING, regions
 from services.runtime import clock, topology
 

@@ -3,8 +3,8 @@ broker and no RPC, answering the three benchmarked routes with the services' own
 functions on the same database files, engines made the same way (services.runtime.db).
 
 Each route runs what the gateway and the services run for it, in the same transactions:
-- /api/directory: leaders.app.directory, then the gateway's scrub;
-- /api/screenings: screenings.app.search_screenings (public caller), then scrub;
+- /api/directory: leaders.views.directory, then the gateway's scrub;
+- /api/screenings: screenings.views.search_screenings (public caller), then scrub;
 - /api/coverage: the bearer token checked as the gateway checks it
   (gateway.auth.token_principal on the gateway database); then leaders coverage_leaders,
   coverage_mentorship and the overdue list_requests, screenings coverage_screenings,
@@ -28,11 +28,13 @@ from services.gateway import auth, coverage
 from services.gateway.api.common import scrub
 from services.gateway.api.coverage import DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK, OVERDUE_LISTED, ReportCache
 from services.gateway.settings import GatewaySettings
-from services.leaders import app as leaders_app, mentorship_app
+from services.leaders import views as leaders_views
+from services.leaders.mentorship import views as mentorship_views
 from services.runtime import clock
 from services.runtime.db import Transactions, make_engine, session_factory
 from services.runtime.errors import DomainError
-from services.screenings import app as screenings_app, schemas as screenings_schemas
+from services.screenings import coverage as screenings_coverage, schemas as screenings_schemas, \
+    views as screenings_views
 
 
 class Floor:
@@ -52,13 +54,13 @@ class Floor:
             if key in request.args:
                 args[key] = int(request.args[key])
         with self.transaction("leaders") as session:
-            return scrub(leaders_app.directory(session, **args))
+            return scrub(leaders_views.directory(session, **args))
 
     def screenings(self, request: Request):
         filters = screenings_schemas.parse(screenings_schemas.SearchFilters, dict(request.args.items()),
                                            prefix="filters")
         with self.transaction("screenings") as session:
-            return scrub(screenings_app.search_screenings(session, filters, None))
+            return scrub(screenings_views.search_screenings(session, filters, None))
 
     def coverage(self, request: Request):
         now = clock.now()
@@ -87,17 +89,17 @@ class Floor:
         start_at = datetime.combine(start, time(), tzinfo=timezone.utc).isoformat()
         end_at = datetime.combine(end + timedelta(days=1), time(), tzinfo=timezone.utc).isoformat()
         with self.transaction("leaders") as session:
-            leaders = leaders_app.coverage_leaders(session, grouping=grouping, today=now.date(),
-                                                   mentee_load=mentorship_app.mentee_load())
+            leaders = leaders_views.coverage_leaders(session, grouping=grouping, today=now.date(),
+                                                   mentee_load=mentorship_views.mentee_load())
         with self.transaction("leaders") as session:
-            mentoring = mentorship_app.coverage_mentorship(session, now=now, grouping=grouping,
+            mentoring = mentorship_views.coverage_mentorship(session, now=now, grouping=grouping,
                                                            window_start=start_at, window_end=end_at)
         window = screenings_schemas.parse(screenings_schemas.CoverageWindow,
                                           {"window_start": start_at, "window_end": end_at, "grouping": grouping})
         with self.transaction("screenings") as session:
-            screenings = screenings_app.coverage_screenings(session, window, now)
+            screenings = screenings_coverage.coverage_screenings(session, window, now)
         with self.transaction("leaders") as session:
-            overdue = mentorship_app.list_requests(session, now=now, overdue=True, grouping=grouping,
+            overdue = mentorship_views.list_requests(session, now=now, overdue=True, grouping=grouping,
                                                    limit=OVERDUE_LISTED)
         report = coverage.merge(leaders, mentoring, screenings, overdue.get("requests", []),
                                 window_start=start.isoformat(), window_end=end.isoformat())

@@ -4,7 +4,7 @@ Rows go in with executemany inserts built from the services' own models (no per-
 domain calls, no outbox events), so 100,000 screenings take seconds. The values are the
 ones the services themselves would store: regions come from the leaders service's region
 table, the screenings service's leader projection mirrors the seeded leaders, and every
-screening round-trips through screenings.app.to_domain (checked on a sample).
+screening round-trips through screenings.repository.screening_from_row (checked on a sample).
 """
 from __future__ import annotations
 
@@ -18,14 +18,15 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from services.gateway import app as gateway_app, auth as gateway_auth
-from services.leaders import domain as leaders_domain
+from services.leaders.domain.expertise import EXPERTISE
+from services.leaders.domain.training import MENTORING_MODULES
 from services.leaders.models import LeaderExpertiseRow, LeaderRow, TrainingCompletionRow
 from services.leaders.regions import DEFAULT_GROUPING, STATES, region_of
 from services.runtime.db import Transactions, make_engine, session_factory
 from services.runtime.migrate import upgrade
-from services.screenings import app as screenings_app
 from services.screenings import models as sm
 from services.screenings.films import Audience
+from services.screenings.repository import screening_from_row
 
 CHUNK = 5_000
 # Roughly how a national roster spreads: big states carry more leaders.
@@ -71,8 +72,8 @@ def seed_leaders(leaders_uri: str, screenings_uri: str, count: int, now: datetim
     upgrade("leaders", leaders_uri)
     upgrade("screenings", screenings_uri)
     states = list(STATES)
-    tags = list(leaders_domain.EXPERTISE)
-    modules = sorted(leaders_domain.MENTORING_MODULES)
+    tags = list(EXPERTISE)
+    modules = sorted(MENTORING_MODULES)
     leader_rows, expertise_rows, training_rows, projection_rows, seeded = [], [], [], [], []
     for n in range(1, count + 1):
         state = rng.choice(HEAVY_STATES) if rng.random() < 0.4 else rng.choice(states)
@@ -195,7 +196,7 @@ def seed_screenings(uri: str, hosts: list[SeededLeader], count: int, now: dateti
         with session_factory(engine)() as session:
             sample = session.execute(sa.select(sm.ScreeningRow).order_by(sa.func.random()).limit(200)).scalars()
             for row in sample:
-                screenings_app.to_domain(row)  # raises on any value the service could not read back
+                screening_from_row(row)  # raises on any value the service could not read back
     finally:
         engine.dispose()
     return {"screenings": len(screenings), "reports": len(reports), "rsvps": len(rsvps)}

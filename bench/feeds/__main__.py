@@ -30,8 +30,12 @@ import yaml
 from services.runtime import clock
 from services.runtime.db import make_engine, session_factory
 from services.runtime.migrate import upgrade
-from services.screenings import app, calendar, domain, feeds
+from services.screenings import calendar, feeds
+from services.screenings.domain.screening import register_screening
 from services.screenings.models import LeaderRow, ScreeningRow
+from services.screenings.repository import FeedVersionRepository, ScreeningsUnitOfWork, host_from_row, \
+    screening_from_row
+from services.screenings.settings import ScreeningsSettings
 
 from ..support import PrivateVhost, free_port, memory_mib
 
@@ -47,6 +51,7 @@ def populate(uri: str, count: int) -> None:
     now = clock.now()
     rng = random.Random(20260715)
     with factory.begin() as session:
+        uow = ScreeningsUnitOfWork(session)
         leaders = []
         for n in range(1, 201):
             state, _ = ZONES[n % len(ZONES)]
@@ -69,12 +74,9 @@ def populate(uri: str, count: int) -> None:
                 "time_zone": zone, "start": start, "end": start + timedelta(hours=2), "capacity": 80,
                 "audiences": ["general_public"], "description": "Screening followed by a guided discussion.",
             }
-            screening = domain.register_screening(
-                raw, host=app.host_record(host), now=now, uid_domain="bench.niot-len.org")
-            row = ScreeningRow(id=screening.id, region=host.region, region_grouping=host.region_grouping,
-                               chasers_sent=0)
-            session.add(row)
-            app._store(session, screening, row, host)
+            screening = register_screening(
+                raw, host=host_from_row(host), now=now, uid_domain="bench.niot-len.org")
+            uow.screenings.add(screening)
             if i % 1000 == 999:
                 session.flush()
     engine.dispose()
@@ -93,7 +95,7 @@ def in_process(uri: str, runs: int) -> dict:
     engine = make_engine(uri)
     factory = session_factory(engine)
     cache = feeds.FeedCache()
-    settings = app.Settings()
+    settings = ScreeningsSettings()
 
     def serve(**conditions):
         with factory.begin() as session:
@@ -111,7 +113,7 @@ def in_process(uri: str, runs: int) -> dict:
         with factory.begin() as session:
             row = session.query(ScreeningRow).filter(ScreeningRow.in_feeds.is_(True)).first()
             row.updated_at = clock.now() + timedelta(microseconds=random.randrange(1, 10**6))
-            app.bump_feed_version(session)
+            FeedVersionRepository(session).bump()
         started = time.perf_counter()
         serve()
         return (time.perf_counter() - started) * 1000
@@ -123,7 +125,7 @@ def in_process(uri: str, runs: int) -> dict:
         rows = session.query(ScreeningRow).filter(ScreeningRow.in_feeds.is_(True)).order_by(
             ScreeningRow.start_at, ScreeningRow.id).all()
         events = [calendar.CalendarEvent.from_screening(
-            app.to_domain(r), url=settings.url(f"/screenings/{r.id}")) for r in rows]
+            screening_from_row(r), url=settings.url(f"/screenings/{r.id}")) for r in rows]
     name, description = "NIOT Law Enforcement Network screenings", \
         "Public film screenings and guided discussions across the network"
     naive_samples = []

@@ -5,7 +5,7 @@ SMTP server (another process) and broker as `bench.mail`, next to the raw smtpli
 The sum of the stages' CPU time bounds the rate a single mailer process can reach,
 however little its framework costs; `bench.mail` measures the real service.
 
-    python -m bench.mail.stages [--events N] [--db URL]
+    python -m bench.mail.stages [--events N | --quick] [--db URL]
 """
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 import sqlalchemy as sa  # noqa: E402
 
 from services import contracts  # noqa: E402
-from services.mailer import app  # noqa: E402
+from services.mailer.app import queueing, sending  # noqa: E402
+from services.mailer.repository import MailerUnitOfWork  # noqa: E402
+from services.mailer.settings import from_config  # noqa: E402
 from services.mailer.smtp import SmtpClient  # noqa: E402
 from services.runtime import clock, topology  # noqa: E402
 from services.runtime.db import Transactions, make_engine, session_factory  # noqa: E402
@@ -54,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.mail.stages", description=__doc__)
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--db", help="PostgreSQL URL for the mailer (default: a fresh SQLite file)")
+    parser.add_argument("--quick", action="store_true", help="200 events (smoke test)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.events = 200
 
     vhost = PrivateVhost("niot-bench-mail-stages")
     server, port = start_smtp_server()
@@ -66,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             upgrade("mailer", uri)
             engine = make_engine(uri)
             unit = Transactions(session_factory(engine))
-            settings = app.settings_from(mailer_config(vhost.uri, uri, port))
+            settings = from_config(mailer_config(vhost.uri, uri, port))
             bodies = events(args.events)
 
             parsed = watch.timed("decode and validate the event",
@@ -74,9 +79,10 @@ def main(argv: list[str] | None = None) -> int:
 
             def store(batch):
                 with unit.transaction() as session:
+                    uow = MailerUnitOfWork(session, "mailer")
                     for event in batch:
                         if claim_event(session, "mailer.rsvp_confirmed", str(event.event_id)):
-                            app.queue_event(session, event, settings, clock.now())
+                            queueing.queue_event(uow, event, settings, clock.now())
 
             for start in range(0, len(parsed), BATCH):
                 watch.timed(f"store (render, compose, insert; {BATCH} per transaction)",
@@ -84,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
 
             def claim():
                 with unit.transaction() as session:
-                    return app.claim_due(session, "stages", clock.now(), settings.policy, settings.batch_size)[0]
+                    uow = MailerUnitOfWork(session, "mailer")
+                    return sending.claim_due(uow, "stages", clock.now(), settings.policy, settings.batch_size)[0]
 
             smtp = SmtpClient(settings.smtp)
             sent = []
@@ -94,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
 
                     def record():
                         with unit.transaction() as session:
-                            app.record_outcome(session, item, "stages", outcome, clock.now(), settings.policy)
+                            uow = MailerUnitOfWork(session, "mailer")
+                            sending.record_outcome(uow, item, "stages", outcome, clock.now(), settings.policy)
 
                     watch.timed("record the outcome (own transaction, with mail_sent)", record)
                     sent.append(item)

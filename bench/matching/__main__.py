@@ -5,8 +5,8 @@ expertise, training, 50,000 past requests with their offers, some mentorships st
 running so leaders carry a load). Then, for a sample of requests from random states and
 topics (some already offered to a leader or two, who are excluded):
 
-- ranking alone: mentorship.rank_candidates over every eligible leader, already in memory;
-- full match: mentorship_app.match_candidates, the candidate SQL (loaded place tier by
+- ranking alone: domain.matching.rank_candidates over every eligible leader, already in memory;
+- full match: views.match_candidates, the candidate SQL (loaded place tier by
   place tier until enough are found) and the ranking, as routing does it for every offer
   (best 1) and as the managers' ranking view does (best 10);
 - for comparison, one query loading every eligible leader of the roster, then ranking.
@@ -28,9 +28,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from services.leaders import domain, regions
-from services.leaders.mentorship import MatchRequest, rank_candidates
-from services.leaders.mentorship_app import gather_candidates, load_candidates, match_candidates
+from services.leaders import regions
+from services.leaders.mentorship.domain.matching import MatchRequest, rank_candidates
+from services.leaders.mentorship.repository import gather_candidates, load_candidates
+from services.leaders.mentorship.roster import EXPERTISE, MENTORING_MODULES
+from services.leaders.mentorship.views import match_candidates
 from services.leaders.models import (
     LeaderExpertiseRow,
     LeaderRow,
@@ -52,8 +54,8 @@ def _state(rng: random.Random, states: list[str]) -> str:
 
 def seed(uri: str, *, leaders: int, requests: int, seed: int = 7) -> None:
     rng = random.Random(seed)
-    states, tags = list(regions.STATES), list(domain.EXPERTISE)
-    modules = sorted(domain.MENTORING_MODULES) + ["hosting-a-screening"]
+    states, tags = list(regions.STATES), list(EXPERTISE)
+    modules = sorted(MENTORING_MODULES) + ["hosting-a-screening"]
     engine = make_engine(uri)
     with engine.begin() as conn:
         leader_rows, expertise_rows, training_rows = [], [], []
@@ -131,7 +133,7 @@ def seed(uri: str, *, leaders: int, requests: int, seed: int = 7) -> None:
 
 def sample_matches(count: int, leaders: int, seed: int) -> list[MatchRequest]:
     rng = random.Random(seed)
-    states, tags = list(regions.STATES), list(domain.EXPERTISE)
+    states, tags = list(regions.STATES), list(EXPERTISE)
     region_of = {s: r.name for r in regions.regions(GROUPING) for s in r.states}
     matches = []
     for _ in range(count):
@@ -174,13 +176,13 @@ def run(uri: str, matches: list[MatchRequest], runs: int) -> None:
                 everyone = gather_candidates(session, match, today=today, grouping=GROUPING, enough=None)
                 sizes.append(len(everyone))
                 times[labels[0]].append(_time(lambda: rank_candidates(
-                    match, everyone, today=today, limit=10, labels=domain.EXPERTISE)))
+                    match, everyone, today=today, limit=10, labels=EXPERTISE)))
                 for label, limit in ((labels[1], 1), (labels[2], 10)):
                     times[label].append(_time(lambda: match_candidates(
                         session, match, today=today, local_today=today, grouping=GROUPING, limit=limit)))
                 times[labels[3]].append(_time(lambda: rank_candidates(
                     match, load_candidates(session, match, today=today, grouping=GROUPING), today=today,
-                    limit=10, labels=domain.EXPERTISE)))
+                    limit=10, labels=EXPERTISE)))
             session.rollback()
         for label in labels:
             kinds[label].append(times[label])

@@ -1,7 +1,7 @@
 """Directory queries on a roster of 5,000 leaders (100x the program's target) and CSV
 import of 5,000 rows, with the peak memory of the leaders service process.
 
-- CSV import: app.import_roster_csv in this process, each run into a fresh SQLite file
+- CSV import: app.roster_import.import_roster_csv in this process, each run into a fresh SQLite file
   (the same transaction the RPC runs: parse, validate, insert, outbox events).
 - Directory: the real service started with `nameko run` against the real broker (a
   private vhost, removed afterwards) over a SQLite file seeded with the leaders; each
@@ -37,10 +37,12 @@ import sqlalchemy as sa  # noqa: E402
 import yaml  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 
-from services.leaders import app  # noqa: E402
-from services.leaders.domain import EXPERTISE, ROSTER_COLUMNS  # noqa: E402
+from services.leaders.app.roster_import import import_roster_csv  # noqa: E402
+from services.leaders.domain.expertise import EXPERTISE  # noqa: E402
+from services.leaders.domain.roster_csv import ROSTER_COLUMNS  # noqa: E402
 from services.leaders.regions import STATES  # noqa: E402
-from services.runtime import clock, outbox, topology  # noqa: E402
+from services.leaders.repository import LeadersUnitOfWork  # noqa: E402
+from services.runtime import clock, topology  # noqa: E402
 from services.runtime.db import make_engine, session_factory  # noqa: E402
 from services.runtime.migrate import upgrade  # noqa: E402
 
@@ -82,17 +84,13 @@ def roster_csv(count: int, *, seed: int, domain: str) -> str:
     return out.getvalue()
 
 
-def publish_to_outbox(session, payload) -> None:
-    outbox.record(session, "leaders", payload)
-
-
 def import_into(uri: str, csv_text: str) -> tuple[float, dict]:
     engine = make_engine(uri)
     try:
         with session_factory(engine)() as session:
             started = time.perf_counter()
             with session.begin():
-                report = app.import_roster_csv(session, publish_to_outbox, csv_text, now=clock.now())
+                report = import_roster_csv(LeadersUnitOfWork(session, "leaders"), csv_text, now=clock.now())
             return time.perf_counter() - started, report
     finally:
         engine.dispose()

@@ -27,6 +27,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, Req
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
+from services.contracts import rpc as rpc_contracts
 from services.runtime import clock
 from services.runtime.errors import DomainError
 
@@ -73,7 +74,10 @@ class Call:
         return self.service.db
 
     def rpc(self, service: str, method: str, *args, **kwargs) -> Any:
-        """Call a service; its refusals become HTTP errors, its absence a 503."""
+        """Call a service; its refusals become HTTP errors, its absence a 503. The call is
+        bound to the method's contract first: a method or parameter it does not have is a
+        bug here, refused before anything is sent."""
+        rpc_contracts.bind(service, method, args, kwargs, check_types=self.settings.check_rpc)
         timeout = self.settings.rpc_timeout_seconds
         try:
             with eventlet.Timeout(timeout, RpcTimeout(f"{service}.{method}")):
@@ -84,6 +88,8 @@ class Call:
     def rpc_many(self, *calls: tuple[str, str, tuple, dict]) -> list[Any]:
         """Several service calls at once (each `(service, method, args, kwargs)`): all are
         sent before any reply is awaited, so the latency is that of the slowest."""
+        for service, method, args, kwargs in calls:
+            rpc_contracts.bind(service, method, args, kwargs, check_types=self.settings.check_rpc)
         timeout = self.settings.rpc_timeout_seconds
         with eventlet.Timeout(timeout, RpcTimeout("several services")):
             pending = []

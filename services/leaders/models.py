@@ -14,8 +14,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.runtime.db import UTCDateTime, service_metadata
 
-from .domain import APPLICATION_STATUSES, LEADER_STATUSES
-from .mentorship import OfferState, RequestState, Urgency
+from .domain.applications import APPLICATION_STATUSES
+from .domain.leader import LEADER_STATUSES
+from .mentorship.domain.details import Urgency
+from .mentorship.domain.lifecycle import OfferState, RequestState
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
@@ -33,7 +35,8 @@ class LeaderRow(Base):
     agency: Mapped[str] = mapped_column(sa.String(200))
     title: Mapped[str] = mapped_column(sa.String(120))
     email: Mapped[str] = mapped_column(sa.String(254))
-    # The comparison form of `email` (domain.email_key): one leader per address, any case.
+    # The address as compared (normalise_email), unique: one leader per address. New rows
+    # store `email` in that same form; older rows may keep the case their owner typed.
     email_key: Mapped[str] = mapped_column(sa.String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     state: Mapped[str] = mapped_column(sa.String(2))
@@ -75,7 +78,7 @@ class ApplicationRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     email: Mapped[str] = mapped_column(sa.String(254))
-    email_key: Mapped[str] = mapped_column(sa.String(254), index=True)
+    email_key: Mapped[str] = mapped_column(sa.String(254), index=True)  # as LeaderRow.email_key
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     agency: Mapped[str] = mapped_column(sa.String(200))
     title: Mapped[str] = mapped_column(sa.String(120))
@@ -158,7 +161,7 @@ class CoverageTargetRow(Base):
 
 
 # ---------------------------------------------------------------------------------------
-# Mentorship requests (services/leaders/mentorship.py holds the rules)
+# Mentorship requests (services/leaders/mentorship/domain holds the rules)
 
 REQUEST_STATES = tuple(s.value for s in RequestState)
 OFFER_STATES = tuple(s.value for s in OfferState)

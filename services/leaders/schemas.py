@@ -7,15 +7,16 @@ each field.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, ValidationError
 
+from services.contracts.rpc.common import Actor
 from services.runtime.errors import ValidationFailed
 
-from .domain import APPLICATION_STATUSES, LEADER_STATUSES
-from .mentorship import RequestState
+from .domain.applications import APPLICATION_STATUSES
+from .domain.leader import LEADER_STATUSES
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -57,13 +58,16 @@ class LeaderRef(_Strict):
 
 
 class ApplicationDecision(_Strict):
+    """A program manager's decision on an application; `actor` is who decides (recorded as
+    `decided_by`, e.g. "manager:7")."""
+
     application_id: RecordId
-    manager_id: ShortText | StrictInt | None = None
+    actor: Actor | None = None
     confirm_over_target: StrictBool = False
 
     @property
     def decided_by(self) -> str | None:
-        return None if self.manager_id is None else str(self.manager_id)
+        return None if self.actor is None else self.actor.audit_name
 
 
 class CoverageQuery(_Strict):
@@ -98,49 +102,3 @@ def text(value: Any, field: str) -> str:
     if not isinstance(value, str):
         raise ValidationFailed("must be text", field=field)
     return value
-
-
-# ---------------------------------------------------------------------------------------
-# Mentorship requests
-
-MENTORSHIP_STATES = tuple(state.value for state in RequestState)
-
-
-class RequestRef(_Strict):
-    request_id: RecordId
-
-
-class LeaderAction(RequestRef):
-    leader_id: RecordId
-
-
-class ManagerAction(RequestRef):
-    manager_id: RecordId
-
-
-class Assignment(ManagerAction):
-    leader_id: RecordId
-
-
-class AgreedLength(_Strict):
-    agreed_days: Annotated[StrictInt, Field(ge=1, le=365)] | None = None
-
-
-class CandidateQuery(RequestRef):
-    limit: Annotated[StrictInt, Field(ge=1, le=MAX_PAGE_SIZE)] = 10
-
-
-class MentorshipQuery(Paging):
-    """`state` is the request's lifecycle state, `state_code` the requester's US state."""
-
-    state: Literal[MENTORSHIP_STATES] | None = None  # type: ignore[valid-type]
-    region: ShortText | None = None
-    state_code: ShortText | None = None
-    overdue: StrictBool | None = None
-    grouping: ShortText | None = None
-
-
-class MentorshipCoverageQuery(_Strict):
-    grouping: ShortText | None = None
-    window_start: date | datetime | None = None
-    window_end: date | datetime | None = None

@@ -1,23 +1,25 @@
-"""The `leaders` nameko service: RPC entrypoints only, each a transaction around a use case.
+"""The `leaders` nameko service: entrypoints only, each a unit of work around a use case
+(`app`) or a query (`views`).
 
-The service is composed of one entrypoint class per area; a new area (e.g. mentorship
-requests) adds its own class to `LeadersService`'s bases. Every class relies on the
-`db` dependency declared once on `LeadersService`.
+The service is composed of one entrypoint class per area; a new area adds its own class
+to `LeadersService`'s bases. Every class relies on the `db` and `settings` dependencies
+declared once on `LeadersService`.
 """
 from __future__ import annotations
 
-from nameko.rpc import rpc
-
-from services.runtime import clock, outbox, timers
+from services.runtime import clock, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.health import HealthCheck
+from services.runtime.rpc import rpc
 
-from . import app, mentorship_app
+from . import views
+from .app import applications, profiles, program, roster_import, training
+from .mentorship import views as mentorship_views
+from .mentorship.app.routing import reroute_if_unavailable
+from .mentorship.repository import MentorshipRepositories
+from .mentorship.service import MentorshipEntrypoints
+from .repository import LeadersUnitOfWork
 from .settings import from_config
-
-
-def publish(session, payload) -> None:
-    outbox.record(session, LeadersService.name, payload)
 
 
 class ApplicationEntrypoints:
@@ -27,37 +29,35 @@ class ApplicationEntrypoints:
 
     @rpc
     def submit_application(self, application):
-        with self.db.transaction() as session:
-            return app.submit_application(session, publish, application, now=clock.now())
+        with self.db.unit_of_work() as uow:
+            return applications.submit_application(uow, application, now=clock.now())
 
     @rpc
     def list_applications(self, status=None, page=1, limit=50):
-        with self.db.transaction() as session:
-            return app.list_applications(session, status=status, page=page, limit=limit)
+        with self.db.unit_of_work() as uow:
+            return views.list_applications(uow.session, status=status, page=page, limit=limit)
 
     @rpc
     def get_application(self, application_id):
-        with self.db.transaction() as session:
-            return app.get_application(session, application_id)
+        with self.db.unit_of_work() as uow:
+            return views.get_application(uow.session, application_id)
 
     @rpc
-    def approve_application(self, application_id, confirm_over_target=False, manager_id=None):
-        with self.db.transaction() as session:
-            return app.approve_application(session, publish, application_id,
-                                           confirm_over_target=confirm_over_target,
-                                           manager_id=manager_id, now=clock.now())
+    def approve_application(self, application_id, confirm_over_target=False, actor=None):
+        with self.db.unit_of_work() as uow:
+            return applications.approve_application(uow, application_id, confirm_over_target=confirm_over_target,
+                                                    actor=actor, now=clock.now())
 
     @rpc
-    def decline_application(self, application_id, reason=None, manager_id=None):
-        with self.db.transaction() as session:
-            return app.decline_application(session, publish, application_id,
-                                           reason=reason, manager_id=manager_id, now=clock.now())
+    def decline_application(self, application_id, reason=None, actor=None):
+        with self.db.unit_of_work() as uow:
+            return applications.decline_application(uow, application_id, reason=reason, actor=actor,
+                                                    now=clock.now())
 
     @rpc
-    def waitlist_application(self, application_id, manager_id=None):
-        with self.db.transaction() as session:
-            return app.waitlist_application(session, publish, application_id,
-                                            manager_id=manager_id, now=clock.now())
+    def waitlist_application(self, application_id, actor=None):
+        with self.db.unit_of_work() as uow:
+            return applications.waitlist_application(uow, application_id, actor=actor, now=clock.now())
 
 
 class RosterEntrypoints:
@@ -67,67 +67,66 @@ class RosterEntrypoints:
 
     @rpc
     def get_leader(self, leader_id):
-        with self.db.transaction() as session:
-            return app.get_leader(session, leader_id, today=clock.now().date())
+        with self.db.unit_of_work() as uow:
+            return views.get_leader(uow.session, leader_id, today=clock.now().date())
 
     @rpc
     def find_leader_by_email(self, email):
-        with self.db.transaction() as session:
-            return app.find_leader_by_email(session, email, today=clock.now().date())
+        with self.db.unit_of_work() as uow:
+            return views.find_leader_by_email(uow.session, email, today=clock.now().date())
 
     @rpc
     def public_leader(self, leader_id):
-        with self.db.transaction() as session:
-            return app.public_leader(session, leader_id)
+        with self.db.unit_of_work() as uow:
+            return views.public_leader(uow.session, leader_id)
 
     # A leader who goes away or stops being active has their pending mentorship offers
     # re-routed in the same transaction as the change.
 
     def _change_leader(self, change, leader_id, *args):
         now = clock.now()
-        with self.db.transaction() as session:
-            leader = change(session, publish, leader_id, *args, now=now)
-            mentorship_app.reroute_if_unavailable(session, publish, leader["id"], now=now,
-                                                  settings=self.settings)
+        with self.db.unit_of_work() as uow:
+            leader = change(uow, leader_id, *args, now=now)
+            reroute_if_unavailable(uow, leader["id"], now=now, settings=self.settings)
             return leader
 
     @rpc
     def update_leader(self, leader_id, changes):
-        return self._change_leader(app.update_leader, leader_id, changes)
+        return self._change_leader(profiles.update_leader, leader_id, changes)
 
     @rpc
     def set_availability(self, leader_id, away_until=None):
-        return self._change_leader(app.set_availability, leader_id, away_until)
+        return self._change_leader(profiles.set_availability, leader_id, away_until)
 
     @rpc
     def set_status(self, leader_id, status):
-        return self._change_leader(app.set_status, leader_id, status)
+        return self._change_leader(profiles.set_status, leader_id, status)
 
     @rpc
     def directory(self, region=None, state=None, expertise=None, grouping=None, page=1, limit=50):
-        with self.db.transaction() as session:
-            return app.directory(session, region=region, state=state, expertise=expertise,
-                                 grouping=grouping, page=page, limit=limit)
+        with self.db.unit_of_work() as uow:
+            return views.directory(uow.session, region=region, state=state, expertise=expertise,
+                                   grouping=grouping, page=page, limit=limit)
 
     @rpc
     def roster(self, status=None, region=None, state=None, expertise=None, grouping=None, page=1, limit=50):
-        with self.db.transaction() as session:
-            return app.roster(session, today=clock.now().date(), status=status, region=region,
-                              state=state, expertise=expertise, grouping=grouping, page=page, limit=limit)
+        with self.db.unit_of_work() as uow:
+            return views.roster(uow.session, today=clock.now().date(), status=status, region=region,
+                                state=state, expertise=expertise, grouping=grouping, page=page, limit=limit)
 
     @rpc
     def expertise_tags(self):
-        return app.expertise_tags()
+        return views.expertise_tags()
 
     @rpc
     def import_roster_csv(self, csv_text):
-        with self.db.transaction() as session:
-            return app.import_roster_csv(session, publish, csv_text, now=clock.now())
+        with self.db.unit_of_work() as uow:
+            return roster_import.import_roster_csv(uow, csv_text, now=clock.now())
 
     @rpc
     def export_roster_csv(self):
-        with self.db.transaction() as session:
-            return app.export_roster_csv(session, today=clock.now().date())
+        with self.db.unit_of_work() as uow:
+            return views.export_roster_csv(uow.session, today=clock.now().date())
 
 
 class RegionEntrypoints:
@@ -137,155 +136,68 @@ class RegionEntrypoints:
 
     @rpc
     def regions(self, grouping=None):
-        with self.db.transaction() as session:
-            return app.list_regions(session, grouping)
+        with self.db.unit_of_work() as uow:
+            return views.list_regions(uow.session, grouping)
 
     @rpc
     def program_settings(self):
-        with self.db.transaction() as session:
-            return app.get_settings(session)
+        with self.db.unit_of_work() as uow:
+            return views.settings(uow.session)
 
     @rpc
     def set_region_grouping(self, grouping):
-        with self.db.transaction() as session:
-            return app.set_region_grouping(session, publish, grouping, now=clock.now())
+        with self.db.unit_of_work() as uow:
+            return program.set_region_grouping(uow, grouping, now=clock.now())
 
     @rpc
     def set_roster_target(self, target):
-        with self.db.transaction() as session:
-            return app.set_roster_target(session, target, now=clock.now())
+        with self.db.unit_of_work() as uow:
+            return program.set_roster_target(uow, target, now=clock.now())
 
     @rpc
     def set_coverage_target(self, region, target, grouping=None):
-        with self.db.transaction() as session:
-            return app.set_coverage_target(session, region, target, grouping=grouping)
+        with self.db.unit_of_work() as uow:
+            return program.set_coverage_target(uow, region, target, grouping=grouping)
 
     @rpc
     def coverage_leaders(self, grouping=None, as_of=None):
-        with self.db.transaction() as session:
-            return app.coverage_leaders(session, grouping=grouping, as_of=as_of, today=clock.now().date(),
-                                        mentee_load=mentorship_app.mentee_load())
+        with self.db.unit_of_work() as uow:
+            return views.coverage_leaders(uow.session, grouping=grouping, as_of=as_of, today=clock.now().date(),
+                                          mentee_load=mentorship_views.mentee_load())
 
 
 class TrainingEntrypoints:
     """Distance learning: the modules, each leader's completions, and the reminders to
-    leaders who have not finished the mentoring modules (app.LEADER_PATHS)."""
+    leaders who have not finished the mentoring modules (app.training.LEADER_PATHS)."""
 
     db: Database
 
     @rpc
     def training_modules(self):
-        return app.training_modules()
+        return views.training_modules()
 
     @rpc
     def leader_training(self, leader_id):
-        with self.db.transaction() as session:
-            return app.leader_training(session, leader_id)
+        with self.db.unit_of_work() as uow:
+            return views.leader_training(uow.session, leader_id)
 
     @rpc
     def complete_training(self, leader_id, module):
-        with self.db.transaction() as session:
-            return app.complete_training(session, publish, leader_id, module, now=clock.now())
+        with self.db.unit_of_work() as uow:
+            return training.complete_training(uow, leader_id, module, now=clock.now())
 
     @every_tick
     def run_training_timers(self):
-        timers.run_due(self.db, app.timer_handlers(publish), clock.now())
+        timers.run_due(self.db, training.timer_handlers(), clock.now())
 
 
-class MentorshipEntrypoints:
-    """Mentorship requests: the public requester (by link token), the leader it is offered
-    to (the gateway passes the signed-in leader's id), program managers, and the deadline
-    sweep. Link paths: mentorship_app.MENTORSHIP_PATHS."""
-
-    db: Database
-
-    @rpc
-    def submit_request(self, request):
-        with self.db.transaction() as session:
-            return mentorship_app.submit_request(session, publish, request, now=clock.now())
-
-    @rpc
-    def confirm_request(self, token):
-        with self.db.transaction() as session:
-            return mentorship_app.confirm_request(session, publish, token, now=clock.now(),
-                                                  settings=self.settings)
-
-    @rpc
-    def request_status(self, token):
-        with self.db.transaction() as session:
-            return mentorship_app.request_status(session, token, now=clock.now())
-
-    @rpc
-    def cancel_request(self, token):
-        with self.db.transaction() as session:
-            return mentorship_app.cancel_request(session, publish, token, now=clock.now())
-
-    @rpc
-    def accept_offer(self, request_id, leader_id, agreed_days=None):
-        with self.db.transaction() as session:
-            return mentorship_app.accept_offer(session, publish, request_id, leader_id, agreed_days,
-                                               now=clock.now(), settings=self.settings)
-
-    @rpc
-    def decline_offer(self, request_id, leader_id, reason=None):
-        with self.db.transaction() as session:
-            return mentorship_app.decline_offer(session, publish, request_id, leader_id, reason,
-                                                now=clock.now(), settings=self.settings)
-
-    @rpc
-    def complete_mentorship(self, request_id, leader_id, outcome_note):
-        with self.db.transaction() as session:
-            return mentorship_app.complete_mentorship(session, publish, request_id, leader_id, outcome_note,
-                                                      now=clock.now(), settings=self.settings)
-
-    @rpc
-    def leader_requests(self, leader_id):
-        with self.db.transaction() as session:
-            return mentorship_app.leader_requests(session, leader_id)
-
-    @rpc
-    def assign(self, request_id, leader_id, manager_id):
-        with self.db.transaction() as session:
-            return mentorship_app.assign(session, publish, request_id, leader_id, manager_id,
-                                         now=clock.now(), settings=self.settings)
-
-    @rpc
-    def close_unanswered(self, request_id, manager_id, note=None):
-        with self.db.transaction() as session:
-            return mentorship_app.close_unanswered(session, publish, request_id, manager_id, note,
-                                                   now=clock.now())
-
-    @rpc
-    def list_requests(self, state=None, region=None, state_code=None, overdue=None, grouping=None, page=1, limit=50):
-        with self.db.transaction() as session:
-            return mentorship_app.list_requests(session, now=clock.now(), state=state, region=region,
-                                                state_code=state_code, overdue=overdue, grouping=grouping,
-                                                page=page, limit=limit)
-
-    @rpc
-    def get_request(self, request_id):
-        with self.db.transaction() as session:
-            return mentorship_app.get_request(session, request_id, now=clock.now())
-
-    @rpc
-    def candidates(self, request_id, limit=10):
-        with self.db.transaction() as session:
-            return mentorship_app.candidates(session, request_id, limit, now=clock.now(),
-                                             settings=self.settings)
-
-    @rpc
-    def coverage_mentorship(self, grouping=None, window_start=None, window_end=None):
-        with self.db.transaction() as session:
-            return mentorship_app.coverage_mentorship(session, now=clock.now(), grouping=grouping,
-                                                      window_start=window_start, window_end=window_end)
-
-    @every_tick
-    def run_mentorship_timers(self):
-        timers.run_due(self.db, mentorship_app.timer_handlers(publish, self.settings), clock.now())
+class ServiceUnitOfWork(MentorshipRepositories, LeadersUnitOfWork):
+    """The roster's repositories and the mentorship room's, in one transaction: a leader
+    who goes away has their offers re-routed in the same unit of work."""
 
 
 class LeadersService(ApplicationEntrypoints, RosterEntrypoints, RegionEntrypoints, TrainingEntrypoints,
                      MentorshipEntrypoints, HealthCheck):
     name = "leaders"
-    db = Database()
+    db = Database(unit_of_work=ServiceUnitOfWork)
     settings = Settings(from_config)

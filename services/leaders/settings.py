@@ -8,7 +8,8 @@ from typing import Any, Mapping
 
 from services.runtime.settings import DEFAULT_MANAGER_EMAILS, manager_emails, section
 
-from .mentorship import DEFAULT_AGREED_DAYS, DEFAULT_POLICY, DeadlinePolicy
+from .mentorship.domain.deadlines import DEFAULT_POLICY, DeadlinePolicy
+from .mentorship.domain.lifecycle import DEFAULT_AGREED_DAYS
 
 
 @dataclass(frozen=True)

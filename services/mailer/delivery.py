@@ -27,6 +27,7 @@ from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
+from services.contracts.email import InvalidEmail, normalise_email
 from services.runtime.errors import Conflict, ValidationFailed
 
 
@@ -323,10 +324,14 @@ def _ascii_address(address: str) -> tuple[str, str | None]:
 def normalise_recipient(raw: str) -> str:
     """The form of an address used for dedupe and suppression: one mailbox, one key.
 
-    Local parts are case-sensitive in theory but not at any real provider, so the whole
-    address is lower-cased.
+    The system's one normalisation (contracts.email.normalise_email: lower-cased, domain
+    in normal form), then written in ASCII as the mail path needs (checked_address).
     """
-    return checked_address(raw).lower()
+    try:
+        address = normalise_email(raw)
+    except InvalidEmail as error:
+        raise ValidationFailed(str(error), field="recipient") from None
+    return checked_address(address)
 
 
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")

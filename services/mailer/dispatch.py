@@ -1,8 +1,8 @@
 """The delivery loop as a nameko dependency: one SMTP connection per instance, woken
 right after a handler commits new mail and driven by the service's timer otherwise.
 
-Claims are leases in the database (app.claim_due), so several instances share the queue
-without sending any message twice.
+Claims are leases in the database (app.sending.claim_due), so several instances share
+the queue without sending any message twice.
 """
 from __future__ import annotations
 
@@ -13,40 +13,47 @@ import uuid
 
 import sqlalchemy as sa
 from eventlet.semaphore import Semaphore
-from nameko import config
 from nameko.extensions import DependencyProvider
 
 from services.runtime import clock
-from services.runtime.dependencies import Database
+from services.runtime.dependencies import Database, Settings
 from services.runtime.wake import Waker
 
-from . import app
+from .app import sending
+from .settings import MailerSettings
 from .smtp import SmtpClient
 
 log = logging.getLogger(__name__)
 
 
 class Dispatcher(DependencyProvider):
+    """Uses the service's `Database` and its `Settings` (settings.from_config)."""
+
     def setup(self):
-        self.settings = app.settings_from(dict(config))
-        # After a wake-up, let the commits of a burst gather so one claim takes them all;
-        # one linger is enough, since a claim takes every message due.
-        self.waker = Waker(float((config.get("MAILER") or {}).get("linger_ms", 5)) / 1000, max_lingers=1)
         self.owner = f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self.smtp = SmtpClient(self.settings.smtp)
+        # Handlers may wake the loop before it starts; the kick is kept until it waits.
+        self.waker = Waker(0, max_lingers=1)
+        self.smtp: SmtpClient | None = None
         self._pass = Semaphore(1)
         self._again = False
         self._running = False
 
     def start(self):
+        # Every dependency has been set up by now, the settings read from config included.
+        self.settings: MailerSettings = self._dependency(Settings).value
+        self._database = self._dependency(Database)
+        # After a wake-up, let the commits of a burst gather so one claim takes them all;
+        # one linger is enough, since a claim takes every message due.
+        self.waker.linger_seconds = self.settings.linger_seconds
+        self.smtp = SmtpClient(self.settings.smtp)
         self._running = True
-        self._database = next(d for d in self.container.dependencies if isinstance(d, Database))
         self.container.spawn_managed_thread(self._loop, identifier="mailer delivery loop")
 
     def stop(self):
         self._running = False
         self.wake()
-        self.smtp.close()
+        if self.smtp is not None:
+            self.smtp.close()
 
     def kill(self):
         self._running = False
@@ -55,15 +62,19 @@ class Dispatcher(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return self
 
+    def _dependency(self, kind: type):
+        return next(d for d in self.container.dependencies if isinstance(d, kind))
+
     # -- used by the service ------------------------------------------------------------
 
     def wake(self) -> None:
         self.waker.kick()
 
-    def wake_after_commit(self, session) -> None:
-        """Start delivering as soon as the caller's transaction has committed new mail."""
-        if session.info.pop("mail_queued", False):
-            sa.event.listen(session, "after_commit", lambda _session: self.wake(), once=True)
+    def wake_after_commit(self, uow) -> None:
+        """Start delivering as soon as the unit of work has committed the mail it queued."""
+        if uow.messages.queued:
+            uow.messages.queued = False
+            sa.event.listen(uow.session, "after_commit", lambda _session: self.wake(), once=True)
 
     def deliver_due(self, db) -> int:
         """Send everything due now. If a pass is already running in this instance, it is
@@ -75,7 +86,7 @@ class Dispatcher(DependencyProvider):
         try:
             while True:
                 self._again = False
-                handled = app.deliver_batch(db, self.smtp.send, self.settings, self.owner, clock.now)
+                handled = sending.deliver_batch(db, self.smtp.send, self.settings, self.owner, clock.now)
                 total += handled
                 if not handled and not self._again:
                     return total

@@ -84,7 +84,7 @@ class UnsubscribeToken(Base):
 
 class Activity(Base):
     """What the mailer saw happen: one row per consumed event, with the region and state
-    when the event names them. The weekly digest counts these rows (see app.coverage_digest)."""
+    when the event names them. The weekly digest counts these rows (app/digest.py)."""
 
     __tablename__ = "activity"
     __table_args__ = (sa.Index("ix_activity_occurred", "occurred_at"),)

@@ -25,7 +25,6 @@ from nameko.standalone.rpc import ClusterRpcClient
 
 from services.runtime.config import db_uri
 from services.runtime.db import OUTBOX, Transactions, make_engine, session_factory
-from services.runtime.uow import UnitOfWork
 
 FIRST_NAMES = [
     "Maria", "James", "Aisha", "Robert", "Mei", "Daniel", "Priya", "Carlos", "Grace", "Samuel",
@@ -45,8 +44,8 @@ EXPERTISE = ["hate-crime-investigation", "prosecution", "community-policing", "s
 MENTORING_MODULES = ("mentoring-peers", "responding-to-requests")
 ALL_MODULES = MENTORING_MODULES + ("hosting-a-screening", "facilitating-discussion", "recognising-hate-crimes")
 MANAGER = {"role": "manager"}
-DEMO_MANAGER = "demo"
 DEMO_MANAGER_ID = 1
+DEMO_MANAGER = {"role": "manager", "account_id": DEMO_MANAGER_ID}  # services.contracts.rpc.common.Actor
 
 
 def load_if_empty(cfg: dict, *, force: bool = False) -> bool:
@@ -101,7 +100,7 @@ class Demo:
     def _approved_leader(self, state: str) -> dict:
         application = self.rpc.leaders.submit_application(self._application(state))
         return self.rpc.leaders.approve_application(application["id"], confirm_over_target=True,
-                                                    manager_id=DEMO_MANAGER)["leader"]
+                                                    actor=DEMO_MANAGER)["leader"]
 
     def _application(self, state: str) -> dict:
         name = next(self.people)
@@ -120,11 +119,11 @@ class Demo:
         rpc = self.rpc
         states = ["OH", "TX", "WA", "GA", "NM", "ME", "IA", "PR"]
         ids = [rpc.leaders.submit_application(self._application(state))["id"] for state in states]
-        rpc.leaders.waitlist_application(ids[2], manager_id=DEMO_MANAGER)
-        rpc.leaders.waitlist_application(ids[3], manager_id=DEMO_MANAGER)
+        rpc.leaders.waitlist_application(ids[2], actor=DEMO_MANAGER)
+        rpc.leaders.waitlist_application(ids[3], actor=DEMO_MANAGER)
         rpc.leaders.decline_application(ids[4], reason="The agency asked us to wait until the new chief starts.",
-                                        manager_id=DEMO_MANAGER)
-        rpc.leaders.decline_application(ids[5], manager_id=DEMO_MANAGER)  # no reason given, none invented
+                                        actor=DEMO_MANAGER)
+        rpc.leaders.decline_application(ids[5], actor=DEMO_MANAGER)  # no reason given, none invented
 
     def wait_for_screenings_to_know(self, leaders: list[dict], timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -141,7 +140,7 @@ class Demo:
     # --- screenings --------------------------------------------------------------------
 
     def _details(self, leader: dict, start_local: datetime, *, number: int) -> dict:
-        from services.screenings.domain import STATE_TIME_ZONES
+        from services.screenings.domain.zones import STATE_TIME_ZONES
         from services.screenings.films import FILMS
 
         film = FILMS[number % len(FILMS)].slug if number % 4 else None
@@ -186,10 +185,13 @@ class Demo:
                     rpc.screenings.rsvp(screening["id"], name, _email(name, domain="example.com"))
 
     def past_screenings(self, leaders: list[dict]) -> None:
-        from services.screenings import app as screenings_app
-        from services.screenings.schemas import Actor
+        from services.contracts.rpc.common import Actor
+        from services.screenings.app import registering, reports, rsvps
+        from services.screenings.app.timers import COMPLETE, timer_handlers
+        from services.screenings.repository import ScreeningsUnitOfWork
+        from services.screenings.settings import from_config
 
-        settings = screenings_app.Settings()
+        settings = from_config(self.cfg)
         with _history(self.cfg, "screenings") as record:
             for number, leader in enumerate(leaders[10:45]):
                 day = (self.now - timedelta(days=20 + number * 5)).date()
@@ -199,27 +201,27 @@ class Demo:
 
                 def create(session, number=number, leader=leader, start=start, registered_at=registered_at,
                            host=host):
-                    view = screenings_app.register_screening(
-                        session, settings, host, leader["id"], self._details(leader, start, number=number),
-                        registered_at)
+                    uow = ScreeningsUnitOfWork(session)
+                    view = registering.register_screening(
+                        uow, host, leader["id"], self._details(leader, start, number=number), now=registered_at,
+                        settings=settings)
                     if view["status"] == "submitted":
-                        screenings_app.approve_screening(session, settings, Actor(role="manager"), view["id"],
-                                                          registered_at + timedelta(days=1))
+                        registering.approve_screening(uow, Actor(role="manager"), view["id"],
+                                                      now=registered_at + timedelta(days=1), settings=settings)
                     for _ in range(self.random.randint(5, 30)):
                         name = next(self.people)
-                        screenings_app.rsvp(session, settings, view["id"], name, _email(name, domain="example.com"),
-                                            registered_at + timedelta(days=2))
+                        rsvps.rsvp(uow, view["id"], name, _email(name, domain="example.com"),
+                                   now=registered_at + timedelta(days=2), settings=settings)
                     ended = start.replace(tzinfo=timezone.utc) + timedelta(hours=12)
-                    screenings_app.timer_handlers(settings)[screenings_app.COMPLETE](
-                        UnitOfWork(session, "screenings"), {"screening_id": view["id"]}, ended)
+                    timer_handlers(settings)[COMPLETE](uow, {"screening_id": view["id"]}, ended)
                     if number % 5:  # most hosts filed their report; the rest are being chased
-                        screenings_app.file_report(session, settings, host, view["id"], {
+                        reports.file_report(uow, host, view["id"], {
                             "head_count": self.random.randint(12, 90),
                             "partners": ["Interfaith Council"] if number % 2 else [],
                             "audiences": ["general_public", "law_enforcement"] if number % 3 else ["students"],
                             "follow_up_actions": ["Plan a second screening with the school district"],
                             "notes": "Good discussion about reporting bias incidents.",
-                        }, ended + timedelta(days=2))
+                        }, now=ended + timedelta(days=2), settings=settings)
 
                 record(create)
 
@@ -237,56 +239,59 @@ class Demo:
 
     def mentorship_history(self, leaders: list[dict]) -> None:
         """Requests that ran their course: completed, declined and re-offered, expired, closed."""
-        from services.leaders import mentorship_app
+        from services.contracts.rpc.common import Actor
+        from services.leaders.mentorship.app import leader, manager, requester
+        from services.leaders.mentorship.app.store import OFFER_EXPIRY
+        from services.leaders.mentorship.app.timers import timer_handlers
         from services.leaders.settings import from_config
 
         settings = from_config(self.cfg)
+        demo_manager = Actor(role="manager", account_id=DEMO_MANAGER_ID)
         with _history(self.cfg, "leaders") as record:
             for number, (state, topic) in enumerate([("CA", "hate-crime-investigation"), ("NY", "prosecution"),
                                                      ("IL", "community-policing"), ("TX", "school-safety"),
                                                      ("FL", "victim-services"), ("WA", "lgbtq-liaison")]):
                 asked = self.now - timedelta(days=120 - number * 12)
 
-                def run(session, publish, state=state, topic=topic, asked=asked, number=number):
+                def run(session, state=state, topic=topic, asked=asked, number=number):
                     links: dict = {}
-                    request_id = mentorship_app.submit_request(
-                        session, _capturing(publish, links), self._request(state, topic), now=asked)["id"]
-                    mentorship_app.confirm_request(session, publish, links["confirm"],
-                                                   now=asked + timedelta(hours=1), settings=settings)
+                    uow = _mentorship_uow(session, links)
+                    request_id = requester.submit_request(uow, self._request(state, topic), now=asked)["id"]
+                    requester.confirm_request(uow, links["confirm"], now=asked + timedelta(hours=1),
+                                              settings=settings)
                     offer = self._pending_offer(session, request_id)
                     if offer is None:
                         return
                     if number == 4:  # nobody answered in time: it expired and moved on
-                        expire = mentorship_app.timer_handlers(publish, settings)[mentorship_app.OFFER_EXPIRY]
-                        expire(UnitOfWork(session, "leaders"), {"request_id": request_id, "attempt": offer["attempt"]},
-                               datetime.fromisoformat(offer["deadline"]) + timedelta(minutes=1))
+                        timer_handlers(settings)[OFFER_EXPIRY](
+                            uow, {"request_id": request_id, "attempt": offer["attempt"]},
+                            datetime.fromisoformat(offer["deadline"]) + timedelta(minutes=1))
                         return
                     if number == 5:
-                        mentorship_app.close_unanswered(session, publish, request_id, DEMO_MANAGER_ID,
-                                                        note="The requester found help locally.",
-                                                        now=asked + timedelta(days=3))
+                        manager.close_unanswered(uow, request_id, demo_manager,
+                                                 note="The requester found help locally.",
+                                                 now=asked + timedelta(days=3))
                         return
                     if number == 3:
-                        mentorship_app.decline_offer(session, publish, request_id, offer["leader_id"],
-                                                     reason="On leave this month.",
-                                                     now=asked + timedelta(hours=5), settings=settings)
+                        leader.decline_offer(uow, request_id, offer["leader_id"], reason="On leave this month.",
+                                             now=asked + timedelta(hours=5), settings=settings)
                         offer = self._pending_offer(session, request_id)
                         if offer is None:
                             return
-                    mentorship_app.accept_offer(session, publish, request_id, offer["leader_id"],
-                                                now=asked + timedelta(hours=20), settings=settings)
+                    leader.accept_offer(uow, request_id, offer["leader_id"], now=asked + timedelta(hours=20),
+                                        settings=settings)
                     if number < 3:
-                        mentorship_app.complete_mentorship(
-                            session, publish, request_id, offer["leader_id"],
+                        leader.complete_mentorship(
+                            uow, request_id, offer["leader_id"],
                             "Walked through the reporting checklist and joined a community meeting together.",
                             now=asked + timedelta(days=30), settings=settings)
 
-                record(run, with_publish=True)
+                record(run)
 
     def _pending_offer(self, session, request_id: int) -> dict | None:
-        from services.leaders import mentorship_app
+        from services.leaders.mentorship import views
 
-        offers = mentorship_app.get_request(session, request_id, now=self.now)["offers"]
+        offers = views.get_request(session, request_id, now=self.now)["offers"]
         pending = [offer for offer in offers if offer["state"] == "pending"]
         return pending[-1] if pending else None
 
@@ -294,18 +299,18 @@ class Demo:
         """Live requests: one waiting for its requester to confirm, others offered now."""
         rpc = self.rpc
         rpc.leaders.submit_request(self._request("OR", "bias-incident-reporting"))
-        from services.leaders import mentorship_app
+        from services.leaders.mentorship.app import requester
 
         for state, topic, urgent in [("MI", "immigrant-communities", False), ("GA", "faith-communities", True)]:
             links: dict = {}
             # The confirmation link travels only in the requester's mail; a demo requester
             # "clicks" it through the same code path, capturing the token on the way.
             with _history(self.cfg, "leaders", announce=True) as record:
-                def submit(session, publish, state=state, topic=topic, urgent=urgent):
-                    mentorship_app.submit_request(session, _capturing(publish, links),
-                                                  self._request(state, topic, urgent=urgent), now=self.now)
+                def submit(session, state=state, topic=topic, urgent=urgent):
+                    requester.submit_request(_mentorship_uow(session, links),
+                                             self._request(state, topic, urgent=urgent), now=self.now)
 
-                record(submit, with_publish=True)
+                record(submit)
             rpc.leaders.confirm_request(links["confirm"])
 
 
@@ -327,29 +332,29 @@ class _history:
     def __exit__(self, *exc):
         self.engine.dispose()
 
-    def record(self, work: Callable, *, with_publish: bool = False) -> None:
-        from services.runtime import outbox
-
+    def record(self, work: Callable) -> None:
         unit = Transactions(session_factory(self.engine))
         with unit.transaction() as session:
             newest = session.execute(sa.select(sa.func.max(OUTBOX.c.id))).scalar() or 0
-            if with_publish:
-                work(session, lambda s, payload: outbox.record(s, self.source, payload))
-            else:
-                work(session)
+            work(session)
             if not self.announce:
                 session.execute(sa.delete(OUTBOX).where(OUTBOX.c.id > newest))
         unit.close()
 
 
-def _capturing(publish: Callable, links: dict) -> Callable:
-    def capture(session, payload) -> None:
-        path = getattr(payload, "confirm_path", None)
-        if path:
-            links["confirm"] = path.rstrip("/").rsplit("/", 1)[-1]
-        publish(session, payload)
+def _mentorship_uow(session, links: dict):
+    """The leaders service's unit of work on `session`, noting on the way the confirmation
+    token that a requester's mail would carry."""
+    from services.leaders.mentorship.repository import MentorshipUnitOfWork
 
-    return capture
+    class Capturing(MentorshipUnitOfWork):
+        def publish(self, payload) -> None:
+            path = getattr(payload, "confirm_path", None)
+            if path:
+                links["confirm"] = path.rstrip("/").rsplit("/", 1)[-1]
+            super().publish(payload)
+
+    return Capturing(session, "leaders")
 
 
 def _people(rng: random.Random):

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vCalAddress
 
-from .domain import Screening, Status
+from .domain.screening import Screening, Status
 
 CRLF = "\r\n"
 PRODID = "-//Not In Our Town Law Enforcement Network//Screenings//EN"

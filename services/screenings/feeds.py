@@ -29,8 +29,8 @@ from services.contracts.screenings import PUBLIC_PATHS
 from services.runtime.errors import NotFound, ValidationFailed
 
 from . import calendar
-from .app import hosted_or_cohosted_by
 from .models import FeedVersionRow, LeaderRow, ScreeningRow
+from .repository import hosted_or_cohosted_by, screening_from_row
 
 UTC = timezone.utc
 NETWORK = "NIOT Law Enforcement Network"
@@ -84,7 +84,8 @@ def current_version(session: Session) -> int:
 def _scope(session: Session, kind: str, key: Any) -> tuple[tuple, list, str, str]:
     s = ScreeningRow
     if kind == "national":
-        return ("national",), [], f"{NETWORK} screenings", "Public film screenings and guided discussions across the network"
+        return ("national",), [], f"{NETWORK} screenings", \
+            "Public film screenings and guided discussions across the network"
     if kind == "region":
         if not isinstance(key, str) or not key or len(key) > 60:
             raise ValidationFailed("must be a region id", field="region_id")
@@ -134,12 +135,10 @@ def plan(session: Session, cache: FeedCache, kind: str, key: Any, *, now: dateti
                       cache.vevent((r.uid, r.sequence, r.updated_at))) for r in rows]
     missing = [r.id for r, listed in zip(rows, result.listed) if listed[3] is None]
     if missing:
-        from .app import to_domain  # the row-to-domain mapping lives with the use cases
-
         for start in range(0, len(missing), 500):
             for row in session.execute(sa.select(s).where(s.id.in_(missing[start:start + 500]))).scalars():
                 result.to_render.append(calendar.CalendarEvent.from_screening(
-                    to_domain(row),
+                    screening_from_row(row),
                     url=base_url.rstrip("/") + PUBLIC_PATHS["screening"].format(screening_id=row.id)))
     return result
 

@@ -1,2 +1,110 @@
-"""RPC contracts of the mailer methods."""
+"""RPC contracts of the mailer methods: the delivery log and resend for program
+managers, suppressions, one-click unsubscribe, and the account set-up mail the gateway
+asks for. Times in answers are ISO 8601 strings in UTC, as the mailer writes them."""
 from __future__ import annotations
+
+from typing import Literal
+
+from . import Params, Response, rpc_method
+from .common import AnyId
+
+MailState = Literal["queued", "sending", "sent", "failed", "suppressed"]
+MailKind = Literal["transactional", "reminder", "digest"]
+SuppressionReason = Literal["unsubscribed", "hard_bounces"]
+
+
+class AccountSetupQueued(Response):
+    queued: bool  # False when a message with this key was stored already
+    delivery_id: int | None
+    state: MailState | None
+
+
+class Delivery(Response):
+    """One message of the delivery log."""
+
+    id: int
+    recipient: str
+    template: str
+    kind: MailKind
+    subject: str
+    state: MailState
+    attempts: int
+    last_error: str | None
+    message_id: str
+    source_event_type: str
+    source_event_id: str
+    created_at: str
+    sent_at: str | None
+    next_attempt_at: str | None  # set while queued
+
+
+class DeliveryDetail(Delivery):
+    """One message in full, with why it is where it is."""
+
+    recipient_name: str
+    text: str
+    html: str | None
+    calendar_method: str | None
+    calendar_sequence: int | None
+    hard_bounce: bool
+    suppressions: list[SuppressionReason]
+    queued_at: str
+    resent_from_id: int | None
+    explanation: str
+
+
+class SuppressionEntry(Response):
+    recipient: str
+    reason: SuppressionReason
+    created_at: str
+    detail: str | None
+
+
+class Unsubscribed(Response):
+    unsubscribed: bool
+    stops: list[MailKind]  # the kinds of mail the address no longer gets
+
+
+@rpc_method("mailer", "send_account_setup", response=AccountSetupQueued)
+class SendAccountSetup(Params):
+    email: str
+    name: str
+    setup_path: str
+    expires_at: str  # ISO 8601 with its offset
+    dedupe_key: str  # names one minted link: the same key stores one message
+
+
+@rpc_method("mailer", "search_deliveries", response=list[Delivery])
+class SearchDeliveries(Params):
+    recipient: str | None = None
+    state: str | None = None
+    template: str | None = None
+    since: str | None = None  # ISO 8601 with its offset
+    limit: int = 50
+
+
+@rpc_method("mailer", "get_delivery", response=DeliveryDetail)
+class GetDelivery(Params):
+    delivery_id: AnyId
+
+
+@rpc_method("mailer", "resend", response=Delivery)
+class Resend(Params):
+    delivery_id: AnyId
+
+
+@rpc_method("mailer", "list_suppressions", response=list[SuppressionEntry])
+class ListSuppressions(Params):
+    recipient: str | None = None
+    limit: int = 100
+
+
+@rpc_method("mailer", "remove_suppression", response=int)
+class RemoveSuppression(Params):
+    recipient: str
+    reason: str | None = None
+
+
+@rpc_method("mailer", "unsubscribe", response=Unsubscribed)
+class Unsubscribe(Params):
+    token: str

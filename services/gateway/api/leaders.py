@@ -11,7 +11,7 @@ from services.gateway.http import Call, Reply
 from services.gateway.routing import LEADER, MANAGER, PUBLIC
 from services.gateway.schemas import list_of
 
-from .common import JsonObject, Page, Slug, leader_id_from_path, query_args, scrub
+from .common import JsonObject, Page, Slug, actor, leader_id_from_path, query_args, scrub
 from .table import ROUTES
 
 route = ROUTES.route
@@ -89,10 +89,6 @@ class RosterCsv(BaseModel):
     csv: Annotated[str, StringConstraints(max_length=250_000)]
 
 
-def _manager_id(call: Call) -> str:
-    return f"account:{call.caller.account_id}"
-
-
 # --- public ---------------------------------------------------------------------------
 
 @route("POST", "/api/applications", access=PUBLIC, tag=JOIN, body=JsonObject, response=OBJECT, status=201,
@@ -155,20 +151,20 @@ def get_application(call: Call):
        response=OBJECT, summary="Approve: the applicant becomes a leader and gets an account set-up link")
 def approve_application(call: Call):
     return call.rpc("leaders", "approve_application", call.path["application_id"],
-                    confirm_over_target=call.body.confirm_over_target, manager_id=_manager_id(call))
+                    confirm_over_target=call.body.confirm_over_target, actor=actor(call))
 
 
 @route("POST", "/api/applications/{application_id:int}/decline", access=MANAGER, tag=JOIN, body=Decline,
        response=OBJECT, summary="Decline, with an optional reason")
 def decline_application(call: Call):
     return call.rpc("leaders", "decline_application", call.path["application_id"], reason=call.body.reason,
-                    manager_id=_manager_id(call))
+                    actor=actor(call))
 
 
 @route("POST", "/api/applications/{application_id:int}/waitlist", access=MANAGER, tag=JOIN, response=OBJECT,
        summary="Place on the waitlist")
 def waitlist_application(call: Call):
-    return call.rpc("leaders", "waitlist_application", call.path["application_id"], manager_id=_manager_id(call))
+    return call.rpc("leaders", "waitlist_application", call.path["application_id"], actor=actor(call))
 
 
 @route("GET", "/api/roster", access=MANAGER, tag=ROSTER, query=RosterQuery, response=PAGE,

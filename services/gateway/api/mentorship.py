@@ -13,7 +13,7 @@ from services.gateway.errors import ApiError
 from services.gateway.http import Call, Reply
 from services.gateway.routing import LEADER, MANAGER, PUBLIC
 
-from .common import Page, RecordId, Slug, leader_id_from_path, query_args, scrub
+from .common import Page, RecordId, Slug, actor, leader_id_from_path, query_args, scrub
 from .table import ROUTES
 
 route = ROUTES.route
@@ -76,11 +76,6 @@ class RequestsQuery(BaseModel):
 class CandidatesQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(10, ge=1, le=50)
-
-
-def manager_id(call: Call) -> int:
-    """The leaders service records the manager's account id in the request's audit trail."""
-    return call.caller.account_id
 
 
 # --- the public requester ----------------------------------------------------------------
@@ -182,10 +177,10 @@ def request_candidates(call: Call):
 @route("POST", "/api/mentorship/requests/{request_id:int}/assign", access=MANAGER, tag=TAG, body=AssignIn,
        response=OBJECT, summary="Offer the request to a chosen leader")
 def assign_request(call: Call):
-    return call.rpc("leaders", "assign", call.path["request_id"], call.body.leader_id, manager_id(call))
+    return call.rpc("leaders", "assign", call.path["request_id"], call.body.leader_id, actor(call))
 
 
 @route("POST", "/api/mentorship/requests/{request_id:int}/close", access=MANAGER, tag=TAG, body=CloseIn,
        response=OBJECT, summary="Close a request no leader can take")
 def close_request(call: Call):
-    return call.rpc("leaders", "close_unanswered", call.path["request_id"], manager_id(call), call.body.note)
+    return call.rpc("leaders", "close_unanswered", call.path["request_id"], actor(call), call.body.note)

@@ -150,8 +150,7 @@ def get_screening(call: Call):
 @route("GET", "/screenings/{screening_id:token}/event.ics", access=PUBLIC, tag=FEEDS, content_type="text/calendar",
        summary="One screening as an iCalendar file")
 def screening_ics(call: Call):
-    result = call.rpc("screenings", "event_ics", call.path["screening_id"])
-    body = result if isinstance(result, str) else result.get("body", "")
+    body = call.rpc("screenings", "event_ics", call.path["screening_id"])
     return Reply(body, content_type="text/calendar; charset=utf-8",
                  headers={"Content-Disposition": f'attachment; filename="screening-{call.path["screening_id"]}.ics"'})
 
@@ -160,10 +159,12 @@ def screening_ics(call: Call):
 
 @route("POST", "/api/screenings/{screening_id:token}/rsvps", access=PUBLIC, tag=RSVPS, body=RsvpIn, status=201,
        response=OBJECT, rate_limit="public_form",
-       summary="RSVP (no account): confirmed, or waitlisted when full; the cancel link is emailed")
+       summary="RSVP (no account): confirmed, or waitlisted when full with the place in line "
+               "(`waitlist_position`); the cancel link is emailed")
 def rsvp(call: Call):
     result = call.rpc("screenings", "rsvp", call.path["screening_id"], call.body.name, call.body.email)
-    keep = {k: result.get(k) for k in ("status", "position", "created", "screening_id") if k in result}
+    # Not the RSVP's id nor its private link: those go only to the address, by mail.
+    keep = {k: result[k] for k in ("status", "waitlist_position", "created", "screening_id")}
     return Reply(keep, status=201)
 
 
@@ -189,8 +190,7 @@ def give_feedback(call: Call):
 @route("GET", "/rsvps/{rsvp_id:token}/event.ics", access=PUBLIC, tag=RSVPS, query=TokenQuery,
        content_type="text/calendar", summary="Your RSVP's calendar file")
 def rsvp_ics(call: Call):
-    result = call.rpc("screenings", "rsvp_ics", call.path["rsvp_id"], call.query.token)
-    body = result if isinstance(result, str) else result.get("body", "")
+    body = call.rpc("screenings", "rsvp_ics", call.path["rsvp_id"], call.query.token)
     return Reply(body, content_type="text/calendar; charset=utf-8")
 
 
@@ -273,8 +273,7 @@ def attendees(call: Call):
 @route("GET", "/api/screenings/{screening_id:token}/attendees.csv", access=LEADER, owner=organisers,
        tag=HOSTING, content_type="text/csv", summary="The attendee list as CSV")
 def attendees_csv(call: Call):
-    result = call.rpc("screenings", "attendees_csv", actor(call), call.path["screening_id"])
-    body = result if isinstance(result, str) else result.get("csv", "")
+    body = call.rpc("screenings", "attendees_csv", actor(call), call.path["screening_id"])
     return Reply(body, content_type="text/csv",
                  headers={"Content-Disposition": f'attachment; filename="attendees-{call.path["screening_id"]}.csv"'})
 

@@ -75,7 +75,7 @@ def manage_request_page(call: Call):
 @route("POST", "/manage/mentorship/{request_id:int}/assign", access=MANAGER, tag=TAG, content_type=HTML,
        body=mentorship_api.AssignIn, form=True, summary="Page: assign a request to a leader")
 def manage_assign_submit(call: Call):
-    call.rpc("leaders", "assign", call.path["request_id"], call.body.leader_id, mentorship_api.manager_id(call))
+    call.rpc("leaders", "assign", call.path["request_id"], call.body.leader_id, actor(call))
     return message(call, "Assigned", "The leader has the offer.")
 
 
@@ -97,5 +97,5 @@ def application_decision(call: Call):
     if decision not in methods:
         raise ApiError(404, "not_found", "the decision is approve, waitlist or decline")
     method, options = methods[decision]
-    call.rpc("leaders", method, call.path["application_id"], manager_id=mentorship_api.manager_id(call), **options)
+    call.rpc("leaders", method, call.path["application_id"], actor=actor(call), **options)
     return see_other("/manage/applications")

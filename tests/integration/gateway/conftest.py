@@ -222,3 +222,17 @@ def full_stack(container_factory, gateway_config, browser, smtp_server):
     built.smtp_server = smtp_server
     yield built
     accounts.close()
+
+
+def wait_until_mail_settles(config: dict) -> None:
+    """Every event the gateway and the mailer were sent is handled, every set-up mail the
+    gateway had to ask for is asked for, and every message the mailer stored is sent: mail
+    that was going to go out has gone."""
+    from tests.integration.kit.helpers import count, queue_settled, wait_for
+
+    wait_for(lambda: queue_settled(config["AMQP_URI"], "gateway.events"), timeout=30)
+    wait_for(lambda: count(config["DB_URIS"]["gateway"],
+                           "SELECT count(*) FROM scheduled_jobs WHERE done_at IS NULL") == 0, timeout=30)
+    wait_for(lambda: queue_settled(config["AMQP_URI"], "mailer.events"), timeout=30)
+    wait_for(lambda: count(config["DB_URIS"]["mailer"],
+                           "SELECT count(*) FROM messages WHERE state IN ('queued', 'sending')") == 0, timeout=30)

@@ -5,15 +5,14 @@ import email
 import email.policy
 import json
 import re
-import time
 import uuid
 from datetime import datetime, timezone
 
 from kombu import Connection, Producer
 
-from tests.integration.kit.helpers import count, wait_for
+from tests.integration.kit.helpers import count
 
-from .conftest import PASSWORD, mail_settings, start_gateway
+from .conftest import PASSWORD, mail_settings, start_gateway, wait_until_mail_settles
 
 
 def test_manager_signs_in_and_out_and_the_session_ends_on_the_server(gateway, browser):
@@ -186,7 +185,7 @@ def test_approved_leader_gets_an_account_and_an_emailed_single_use_setup_link(
     assert client.login("dana@example.org").status_code == 201
     me = client.get("/api/session").json()["account"]
     assert me["role"] == "leader" and me["leader_id"] == 41
-    time.sleep(0.5)
+    wait_until_mail_settles(config)
     assert len(smtp_server.messages) == 1
 
 

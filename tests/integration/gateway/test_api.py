@@ -110,6 +110,29 @@ def test_screening_review_rsvp_waitlist_and_feed(stack):
     assert public.get(f"/screenings/{sid}/event.ics").text.startswith("BEGIN:VCALENDAR")
 
 
+def test_a_waitlisted_rsvp_is_told_its_place_in_line(stack):
+    leader_a = stack.clients["a"]
+    sid = register_when_projected(leader_a, stack.leader_ids["a"])["id"]  # one seat
+    assert stack.manager.post(f"/api/screenings/{sid}/approve").status_code == 200
+    public = stack.browser(stack.base_url)
+
+    def rsvp(name: str, email: str) -> dict:
+        response = public.post(f"/api/screenings/{sid}/rsvps", json={"name": name, "email": email})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    seated = rsvp("Pat Public", "pat@example.org")
+    first = rsvp("Quinn Q", "quinn@example.org")
+    second = rsvp("Robin R", "robin@example.org")
+    again = rsvp("Robin R", "ROBIN@example.org")
+    assert seated == {"status": "confirmed", "waitlist_position": None, "created": True, "screening_id": sid}
+    assert first == {"status": "waitlisted", "waitlist_position": 1, "created": True, "screening_id": sid}
+    assert second["waitlist_position"] == 2 and again == {**second, "created": False}
+    people = leader_a.get(f"/api/screenings/{sid}/attendees").json()
+    assert [(p["name"], p["status"]) for p in people] == [
+        ("Pat Public", "confirmed"), ("Quinn Q", "waitlisted"), ("Robin R", "waitlisted")]
+
+
 def test_unknown_service_is_a_503_with_a_clear_message(gateway, browser):
     base_url, config, accounts = gateway
     response = browser(base_url).get("/api/directory")

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 from kombu import Connection, Producer
 
 from tests.integration.kit.helpers import wait_for
 
-from .conftest import APPLICATION
+from .conftest import APPLICATION, wait_until_mail_settles
 from .test_mentorship_and_coverage import mailed_link, plain_text
 
 
@@ -27,7 +26,7 @@ def test_an_approved_leader_without_an_account_asks_for_a_setup_link(full_stack)
     assert {a.status_code for a in answers} == {202}
     assert len({a.text for a in answers}) == 1  # the answer does not tell who is a leader
     mailed_link(stack.smtp_server, email, r"(/account/setup\?token=)")
-    time.sleep(1.5)  # the approval itself may have mailed a link too; each new link retires the older
+    wait_until_mail_settles(stack.config)  # the approval itself may have mailed a link too
     setup_mails = [m for m in stack.smtp_server.messages if "/account/setup?token=" in plain_text(m)]
     assert {m.rcpt_tos for m in setup_mails} == {(email,)}  # nobody else, and no stranger, got a link
     tokens = [re.findall(r"/account/setup\?token=([A-Za-z0-9_-]+)", plain_text(m))[0] for m in setup_mails]

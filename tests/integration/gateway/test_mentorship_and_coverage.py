@@ -9,7 +9,7 @@ import io
 import re
 from datetime import datetime
 
-from services.leaders.domain import MENTORING_MODULES
+from services.leaders.domain.training import MENTORING_MODULES
 from tests.integration.kit.helpers import wait_for
 
 from .test_api import register_when_projected

@@ -9,8 +9,8 @@ from werkzeug.test import EnvironBuilder
 
 from services.contracts.screenings import PUBLIC_PATHS
 from services.gateway.routes import ROUTES
-from services.leaders.app import LEADER_PATHS
-from services.leaders.mentorship_app import MENTORSHIP_PATHS
+from services.leaders.app.training import LEADER_PATHS
+from services.leaders.mentorship.paths import MENTORSHIP_PATHS
 from services.mailer.notifications import MAILER_PATHS
 
 from .conftest import APPLICATION, PASSWORD

@@ -29,6 +29,30 @@ def count(uri: str, sql: str) -> int:
     return scalar(uri, sql)
 
 
+def queue_settled(amqp_uri: str, queue: str) -> bool:
+    """Every message put on `queue` has been delivered and acknowledged: nothing waits on
+    it and nothing is in a consumer's hands."""
+    import shutil
+    import subprocess
+    from urllib.parse import unquote, urlsplit
+
+    vhost = unquote(urlsplit(amqp_uri).path[1:]) or "/"
+    binary = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+    listed = subprocess.run([binary, "list_queues", "-q", "-p", vhost, "name", "messages_ready",
+                             "messages_unacknowledged"], capture_output=True, text=True, timeout=60).stdout
+    for line in listed.splitlines():
+        name, ready, unacknowledged = line.split()
+        if name == queue:
+            return ready == unacknowledged == "0"
+    raise AssertionError(f"no queue {queue} on {vhost}")
+
+
+def waiting_events(container, event_type: str) -> int:
+    """How many events of `event_type` a service holds for a worker that has not started."""
+    [handler] = [e for e in container.entrypoints if getattr(e, "event_type", None) == event_type]
+    return len(handler._waiting)
+
+
 def wait_for(condition: Callable[[], bool], timeout: float = 15.0, interval: float = 0.1) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -9,7 +9,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcClient
 
 from tests.support import kit_probe as probe
-from .helpers import ServiceProcess, count, create_tables, scalar, wait_for
+from .helpers import ServiceProcess, count, create_tables, queue_settled, scalar, wait_for
 
 PROBE = "tests.support.kit_probe:Probe"
 SINK = "tests.support.kit_probe:Sink"
@@ -88,7 +88,10 @@ def test_two_instances_lose_nothing_apply_nothing_twice_and_run_each_timer_once(
     sink_db, producer_db = kit["DB_URIS"]["kitsink"], kit["DB_URIS"]["kitprobe"]
     wait_for(lambda: count(sink_db, "SELECT count(DISTINCT n) FROM effects") == events, timeout=60)
     wait_for(lambda: count(producer_db, "SELECT count(*) FROM timer_effects") >= 50, timeout=30)
-    eventlet.sleep(2)  # let any duplicate that was going to happen, happen
+    # Every event delivered and settled, every outbox row published, every tick done:
+    # a duplicate that was going to happen has happened.
+    wait_for(lambda: queue_settled(kit["AMQP_URI"], "kitsink.events"), timeout=30)
+    wait_for(lambda: count(producer_db, "SELECT count(*) FROM scheduled_jobs WHERE done_at IS NULL") == 0)
     assert count(sink_db, "SELECT count(*) FROM effects") == events
     assert count(producer_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
     assert count(producer_db, "SELECT count(*) FROM timer_effects") == 50

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import datetime, timezone
 
@@ -15,7 +14,7 @@ from services.runtime import deadletters, topology
 from services.runtime.db import make_engine
 
 from tests.support import kit_probe as probe
-from .helpers import count, create_tables, wait_for
+from .helpers import count, create_tables, queue_settled, wait_for, waiting_events
 
 
 @pytest.fixture
@@ -59,7 +58,7 @@ def test_same_event_delivered_twice_has_one_effect(kit, container_factory):
     publish_raw(kit["AMQP_URI"], json.dumps({**envelope, "event_id": str(uuid.uuid4()), "data": {"n": 8}}))
     sink_db = kit["DB_URIS"]["kitsink"]
     wait_for(lambda: count(sink_db, "SELECT count(*) FROM effects WHERE n = 8") == 1)
-    time.sleep(0.5)
+    wait_for(lambda: queue_settled(kit["AMQP_URI"], "kitsink.events"))  # both copies of 7 handled
     assert count(sink_db, "SELECT count(*) FROM effects WHERE n = 7") == 1
     assert count(sink_db, "SELECT count(*) FROM processed_events") == 2
 
@@ -106,7 +105,7 @@ def test_events_that_wait_run_in_one_transaction_and_a_failing_one_undoes_none_o
     # These arrive while the worker for 1 is busy; 5 fails.
     for n in range(2, 9):
         publish_raw(kit["AMQP_URI"], probe_envelope(n, "fail" if n == 5 else "succeed"))
-    time.sleep(0.5)
+    wait_for(lambda: waiting_events(consumer, "probe_happened") == 7)
     probe.released.set()
 
     wait_for(lambda: count(sink_db, "SELECT count(*) FROM effects") == 7)
@@ -132,11 +131,11 @@ def test_events_that_wait_for_a_busy_worker_share_one_transaction(kit, container
     duplicate = probe_envelope(2)
     for body in [duplicate, *(probe_envelope(n) for n in range(3, 8)), duplicate]:
         publish_raw(kit["AMQP_URI"], body)
-    time.sleep(0.5)
+    wait_for(lambda: waiting_events(consumer, "probe_happened") == 7)
     probe.released.set()
 
     wait_for(lambda: count(sink_db, "SELECT count(*) FROM processed_events") == 7)
-    time.sleep(0.3)
+    wait_for(lambda: queue_settled(kit["AMQP_URI"], "kitsink.events"))  # the duplicate handled too
     assert count(sink_db, "SELECT count(*) FROM effects") == 7  # the duplicate had no effect
     assert count(sink_db, "SELECT count(DISTINCT tx) FROM effects WHERE n > 1") == 1
     assert [n for n, _ in probe.attempts] == [1, 2, 3, 4, 5, 6, 7]
@@ -266,6 +265,7 @@ def test_events_of_a_rolled_back_transaction_are_never_published(kit, container_
         assert client.kitprobe.happen_then_fail(31, 32) == 32
     sink_db = kit["DB_URIS"]["kitsink"]
     wait_for(lambda: count(sink_db, "SELECT count(*) FROM effects WHERE n = 32") == 1)
-    time.sleep(1.5)  # past a sweep
-    assert count(sink_db, "SELECT count(*) FROM effects WHERE n = 31") == 0
+    # 31 never reached the outbox, so no sweep can ever publish it.
     assert count(kit["DB_URIS"]["kitprobe"], "SELECT count(*) FROM outbox") == 1
+    wait_for(lambda: queue_settled(kit["AMQP_URI"], "kitsink.events"))
+    assert count(sink_db, "SELECT count(*) FROM effects WHERE n = 31") == 0

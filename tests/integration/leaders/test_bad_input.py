@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.leaders.domain import BIO_MAX_LENGTH, ROSTER_COLUMNS
-from services.runtime.errors import Conflict, DomainError, NotFound, ValidationFailed
+from services.leaders.domain.leader import BIO_MAX_LENGTH
+from services.leaders.domain.roster_csv import ROSTER_COLUMNS
+from services.runtime.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from tests.integration.kit.helpers import wait_for
 
 from .conftest import application, count, table_contents
@@ -57,6 +58,10 @@ BAD_CALLS = [
      {"confirm_over_target"}),
     (lambda s, w: s.decline_application(w["pending"], "r" * 1001), ValidationFailed, {"reason"}),
     (lambda s, w: s.approve_application(12345), NotFound, {"application_id"}),
+    (lambda s, w: s.waitlist_application(w["pending"], actor={"role": "leader", "leader_id": w["maria"]}),
+     Forbidden, {"actor"}),
+    (lambda s, w: s.approve_application(w["pending"], actor={"role": "manager", "account_id": "x"}),
+     ValidationFailed, {"actor"}),
     (lambda s, w: s.list_applications(status="lost"), ValidationFailed, {"status"}),
     (lambda s, w: s.import_roster_csv("name,email\r\nMaria,m@x.gov\r\n"), ValidationFailed, {"columns"}),
     (lambda s, w: s.import_roster_csv(""), ValidationFailed, {"file"}),

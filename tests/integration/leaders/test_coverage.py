@@ -1,4 +1,4 @@
-"""Coverage aggregates, computed in SQL through app.py on the test database (no broker)."""
+"""Coverage aggregates, computed in SQL by the views on the test database (no broker)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -6,16 +6,14 @@ from datetime import date, datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from services.leaders import app
+from services.leaders import views
+from services.leaders.app import program, roster_import, training
+from services.leaders.repository import LeadersUnitOfWork
 from services.runtime.db import make_engine, session_factory
 from services.runtime.migrate import upgrade
 
 NOW = datetime(2025, 3, 10, 15, 0, tzinfo=timezone.utc)
 HEADER = "name,agency,title,email,phone,state,expertise,bio,max_mentees,availability,away_until,trusted_host,status"
-
-
-def ignore_events(session, payload):
-    """These tests look at aggregates, not at what is announced."""
 
 
 @pytest.fixture
@@ -29,7 +27,8 @@ def session(make_db_uri):
 
 
 def seed(session, *rows: str) -> list[int]:
-    report = app.import_roster_csv(session, ignore_events, "\r\n".join([HEADER, *rows]) + "\r\n", now=NOW)
+    report = roster_import.import_roster_csv(LeadersUnitOfWork(session, "leaders"),
+                                             "\r\n".join([HEADER, *rows]) + "\r\n", now=NOW)
     assert report["rejected"] == []
     return report["leader_ids"]
 
@@ -37,7 +36,7 @@ def seed(session, *rows: str) -> list[int]:
 def train(session, *leader_ids: int) -> None:
     for leader_id in leader_ids:
         for module in ("mentoring-peers", "responding-to-requests"):
-            app.complete_training(session, ignore_events, leader_id, module, now=NOW)
+            training.complete_training(LeadersUnitOfWork(session, "leaders"), leader_id, module, now=NOW)
 
 
 def region(coverage: dict, region_id: str) -> dict:
@@ -55,7 +54,7 @@ def test_capacity_needs_training_availability_and_room(session):
     )
     train(session, trained, away, full, inactive)
 
-    coverage = app.coverage_leaders(session, today=NOW.date())
+    coverage = views.coverage_leaders(session, today=NOW.date())
     region_5 = region(coverage, "region-5")
     assert region_5["active_leaders"] == 4 and region_5["shortfall"] == 1
     assert region_5["leaders_with_capacity"] == 1 and region_5["free_mentee_places"] == 3
@@ -66,7 +65,7 @@ def test_capacity_needs_training_availability_and_room(session):
     assert coverage["regions_below_target"] == [r["id"] for r in coverage["regions"]]
 
     # On the day the away leader is back, they count again.
-    back = app.coverage_leaders(session, as_of="2025-03-20", today=NOW.date())
+    back = views.coverage_leaders(session, as_of="2025-03-20", today=NOW.date())
     assert region(back, "region-5")["leaders_with_capacity"] == 2
 
 
@@ -77,19 +76,19 @@ def test_current_mentee_load_can_be_plugged_in(session):
         sa.select(sa.literal(first).label("leader_id"), sa.literal(1).label("load")),
         sa.select(sa.literal(second).label("leader_id"), sa.literal(2).label("load")),
     ).subquery("load")
-    region_10 = region(app.coverage_leaders(session, today=NOW.date(), mentee_load=load), "region-10")
+    region_10 = region(views.coverage_leaders(session, today=NOW.date(), mentee_load=load), "region-10")
     assert region_10["leaders_with_capacity"] == 1 and region_10["free_mentee_places"] == 2
 
 
 def test_targets_follow_overrides_and_grouping(session):
     seed(session, "A,PD,Sgt,a@pd.gov,,PR,,,3,,,,")
-    app.set_coverage_target(session, "territories", 1, grouping="census_region")
-    coverage = app.coverage_leaders(session, grouping="census_region", today=NOW.date())
+    program.set_coverage_target(LeadersUnitOfWork(session, "leaders"), "territories", 1, grouping="census_region")
+    coverage = views.coverage_leaders(session, grouping="census_region", today=NOW.date())
     territories = region(coverage, "territories")
     assert (territories["target"], territories["meets_target"]) == (1, True)
     assert region(coverage, "west")["target"] == 5
-    assert region(app.coverage_leaders(session, today=NOW.date()), "region-2")["target"] == 5
+    assert region(views.coverage_leaders(session, today=NOW.date()), "region-2")["target"] == 5
     # Setting a target back to the default removes the override.
-    app.set_coverage_target(session, "territories", 5, grouping="census_region")
+    program.set_coverage_target(LeadersUnitOfWork(session, "leaders"), "territories", 5, grouping="census_region")
     assert session.execute(sa.text("SELECT count(*) FROM coverage_targets")).scalar_one() == 0
-    assert app.coverage_leaders(session, as_of=date(2025, 1, 1), today=NOW.date())["as_of"] == "2025-01-01"
+    assert views.coverage_leaders(session, as_of=date(2025, 1, 1), today=NOW.date())["as_of"] == "2025-01-01"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from nameko.rpc import Rpc
 
-from services.leaders.domain import ROSTER_COLUMNS
+from services.leaders.domain.roster_csv import ROSTER_COLUMNS
 from services.leaders.service import LeadersService, MentorshipEntrypoints
 from services.runtime import clock
 from services.runtime.errors import Conflict, NotFound
@@ -55,14 +55,14 @@ def test_applications_from_submission_to_decision(service):
     assert listed["total"] == 3 and [a["id"] for a in listed["applications"]] == [maria["id"], sam["id"], ana["id"]]
     assert service.list_applications(status="pending", page=2, limit=2)["applications"][0]["id"] == ana["id"]
 
-    waitlisted = service.waitlist_application(sam["id"], manager_id="pm-7")
+    waitlisted = service.waitlist_application(sam["id"], actor={"role": "manager", "account_id": 7})
     assert waitlisted["status"] == "waitlisted" and waitlisted["waitlisted_at"]
     declined = service.decline_application(ana["id"])
     assert declined["status"] == "declined" and declined["decline_reason"] is None
 
-    approved = service.approve_application(maria["id"], manager_id=7)
+    approved = service.approve_application(maria["id"], actor={"role": "manager", "account_id": 7})
     assert approved["application"]["status"] == "approved"
-    assert approved["application"]["decided_by"] == "7"
+    assert approved["application"]["decided_by"] == "manager:7" == waitlisted["decided_by"]
     leader = approved["leader"]
     assert approved["application"]["leader_id"] == leader["id"]
     assert (leader["name"], leader["email"], leader["state"], leader["region"], leader["status"]) == (

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from services.contracts import parse
-from services.leaders.domain import MENTORING_MODULES, TRAINING_MODULES_BY_SLUG
+from services.leaders.domain.training import MENTORING_MODULES, TRAINING_MODULES_BY_SLUG
 from services.runtime import clock
 from tests.integration.kit.helpers import wait_for
 

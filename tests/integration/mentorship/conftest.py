@@ -3,14 +3,17 @@ broker (so `clock.advance` here moves its time), a small roster, and a reader of
 events the mailer would receive."""
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from nameko.standalone.rpc import ClusterRpcClient
+from nameko.testing.services import entrypoint_waiter
 
 from services.contracts import parse
-from services.leaders.domain import MENTORING_MODULES, ROSTER_COLUMNS
+from services.leaders.domain.roster_csv import ROSTER_COLUMNS
+from services.leaders.mentorship.roster import MENTORING_MODULES
 from services.leaders.service import LeadersService
 from services.runtime import clock
 from services.runtime.db import make_engine
@@ -27,6 +30,10 @@ ROSTER = [
 ]
 
 
+# The acting manager, as the gateway passes the signed-in account (services.gateway.api.common.actor).
+MANAGER = {"role": "manager", "account_id": 3}
+
+
 def request_details(**overrides) -> dict:
     return {
         "requester_name": "Dana Reyes", "agency": "Springfield PD", "role": "Patrol sergeant",
@@ -36,12 +43,21 @@ def request_details(**overrides) -> dict:
     }
 
 
+def timer_ticks(container, count: int, timeout: float = 20) -> None:
+    """Return once the mentorship timer of `container` has run `count` more times."""
+    runs = itertools.count(1)
+    with entrypoint_waiter(container, "run_mentorship_timers", timeout=timeout,
+                           callback=lambda *_: next(runs) >= count):
+        pass
+
+
 class Mentorship:
     """The running service, its database and the mailer's queue, for one test."""
 
-    def __init__(self, config: dict, rpc):
+    def __init__(self, config: dict, rpc, container):
         self.config = config
         self.rpc = rpc
+        self.container = container
         self.db_uri = config["DB_URIS"]["leaders"]
         self.engine = make_engine(self.db_uri)
         self.seen: list = []
@@ -129,9 +145,10 @@ def mentorship_config(service_config):
 @pytest.fixture
 def mentorship(mentorship_config, container_factory):
     clock.reset()
-    container_factory(LeadersService, mentorship_config).start()
+    container = container_factory(LeadersService, mentorship_config)
+    container.start()
     with ClusterRpcClient(uri=mentorship_config["AMQP_URI"], timeout=30) as client:
-        world = Mentorship(mentorship_config, client.leaders)
+        world = Mentorship(mentorship_config, client.leaders, container)
         yield world
         world.close()
     clock.reset()

@@ -6,7 +6,7 @@ import pytest
 from services.runtime.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from tests.integration.kit.helpers import wait_for
 
-from .conftest import request_details
+from .conftest import MANAGER, request_details
 
 
 @pytest.fixture
@@ -58,11 +58,18 @@ BAD_CALLS = [
     (lambda s, w: s.complete_mentorship(w["accepted"], w["olivia"], "  "), ValidationFailed, {"outcome_note"}),
     (lambda s, w: s.complete_mentorship(w["accepted"], w["omar"], "done"), Forbidden, {None}),
     (lambda s, w: s.complete_mentorship(w["offered"], w["olivia"], "done"), Conflict, {None}),
-    (lambda s, w: s.assign(w["offered"], w["olivia"], 3), Conflict, {"leader_id"}),
-    (lambda s, w: s.assign(w["offered"], 999, 3), NotFound, {"leader_id"}),
-    (lambda s, w: s.assign(w["accepted"], w["omar"], 3), Conflict, {None}),
-    (lambda s, w: s.assign(w["offered"], w["omar"], None), ValidationFailed, {"manager_id"}),
-    (lambda s, w: s.close_unanswered(w["accepted"], 3), Conflict, {None}),
+    (lambda s, w: s.assign(w["offered"], w["olivia"], MANAGER), Conflict, {"leader_id"}),
+    (lambda s, w: s.assign(w["offered"], 999, MANAGER), NotFound, {"leader_id"}),
+    (lambda s, w: s.assign(w["accepted"], w["omar"], MANAGER), Conflict, {None}),
+    (lambda s, w: s.assign(w["offered"], w["omar"], None), ValidationFailed, {"actor"}),
+    (lambda s, w: s.assign(w["offered"], w["omar"], {"role": "manager"}), ValidationFailed, {"actor.account_id"}),
+    (lambda s, w: s.assign(w["offered"], w["omar"], {"role": "boss", "account_id": 3}), ValidationFailed,
+     {"actor.role"}),
+    (lambda s, w: s.assign(w["offered"], w["omar"], {"role": "leader", "leader_id": w["omar"]}), Forbidden,
+     {"actor"}),
+    (lambda s, w: s.close_unanswered(w["accepted"], MANAGER), Conflict, {None}),
+    (lambda s, w: s.close_unanswered(w["offered"], {"role": "leader", "leader_id": w["olivia"]}), Forbidden,
+     {"actor"}),
     (lambda s, w: s.list_requests(state="lost"), ValidationFailed, {"state"}),
     (lambda s, w: s.list_requests(state_code="Atlantis"), ValidationFailed, {"state_code"}),
     (lambda s, w: s.list_requests(region="region-11"), ValidationFailed, {"region"}),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from services.leaders.mentorship import median_time_to_acceptance, share_answered_within_deadline
+from services.leaders.mentorship.domain.aggregates import median_time_to_acceptance, share_answered_within_deadline
 from services.runtime import clock
 
 

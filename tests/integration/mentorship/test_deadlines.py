@@ -1,7 +1,6 @@
 """Reminders, expiry, re-routing and overdue mentorships, driven by moving the service's clock."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -9,6 +8,8 @@ import pytest
 from services.runtime import clock
 from services.runtime.errors import Conflict
 from tests.integration.kit.helpers import wait_for
+
+from .conftest import timer_ticks
 
 
 def test_reminder_then_expiry_reroutes_until_candidates_run_out(mentorship):
@@ -24,7 +25,7 @@ def test_reminder_then_expiry_reroutes_until_candidates_run_out(mentorship):
     reminder = mentorship.wait_events("mentorship_offer_reminder_due", 1)[-1].data
     assert (reminder.request_id, reminder.leader_id, reminder.attempt) == (request_id, olivia, 1)
     assert mentorship.pending_offer(request_id)["reminder_sent_at"] is not None
-    time.sleep(0.6)  # several ticks: the reminder is not sent again
+    timer_ticks(mentorship.container, 3)  # several more sweeps: the reminder is not sent again
     assert len(mentorship.events("mentorship_offer_reminder_due")) == 1
 
     # Olivia answers too late: the deadline passed, even before the sweep noticed.
@@ -64,7 +65,7 @@ def test_an_accepted_mentorship_past_its_agreed_length_is_flagged_once(mentorshi
     overdue = mentorship.wait_events("mentorship_overdue", 1)[-1].data
     assert (overdue.request_id, overdue.leader_id, overdue.agreed_days) == (request_id, leaders["Olivia Hart"], 30)
     assert overdue.complete_path == f"/leader/mentorship/{request_id}/complete"
-    time.sleep(0.6)
+    timer_ticks(mentorship.container, 3)  # several more sweeps: it is not flagged again
     assert len(mentorship.events("mentorship_overdue")) == 1
     assert [r["id"] for r in mentorship.rpc.list_requests(overdue=True)["requests"]] == [request_id]
     coverage = mentorship.rpc.coverage_mentorship()

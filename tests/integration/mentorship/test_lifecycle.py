@@ -7,6 +7,8 @@ import pytest
 
 from services.runtime.errors import Conflict, Forbidden
 
+from .conftest import MANAGER
+
 
 def test_request_confirm_decline_reroute_accept_complete(mentorship):
     leaders = mentorship.add_roster()
@@ -115,15 +117,15 @@ def test_no_candidate_goes_to_the_managers_who_assign_or_close(mentorship):
     assert mentorship.rpc.candidates(request_id)["candidates"] == []
     assert mentorship.rpc.list_requests(state="open")["total"] == 1
 
-    record = mentorship.rpc.assign(request_id, leaders["Uma Stone"], 3)
+    record = mentorship.rpc.assign(request_id, leaders["Uma Stone"], MANAGER)
     assert record["state"] == "offered" and record["audit"][-1]["actor"] == "manager:3"
     assert mentorship.events("mentorship_offered")[-1].data.match_reasons == ("assigned by a program manager",)
-    record = mentorship.rpc.assign(request_id, leaders["Tom Diaz"], 3)
+    record = mentorship.rpc.assign(request_id, leaders["Tom Diaz"], MANAGER)
     assert [(o["leader_id"], o["state"]) for o in record["offers"]] == [
         (leaders["Uma Stone"], "withdrawn"), (leaders["Tom Diaz"], "pending")]
     assert mentorship.wait_events("mentorship_rerouted", 1)[-1].data.reason == "manager"
 
-    closed = mentorship.rpc.close_unanswered(request_id, 3, "The requester found help locally.")
+    closed = mentorship.rpc.close_unanswered(request_id, MANAGER, "The requester found help locally.")
     assert closed["state"] == "closed_unanswered"
     event = mentorship.wait_events("mentorship_closed", 1)[-1].data
     assert event.note == "The requester found help locally."
@@ -170,7 +172,7 @@ def test_every_mentorship_rpc_is_called_by_a_test_in_this_area():
 
     from nameko.rpc import Rpc
 
-    from services.leaders.service import MentorshipEntrypoints
+    from services.leaders.mentorship.service import MentorshipEntrypoints
 
     names = {name for name, member in vars(MentorshipEntrypoints).items()
              if any(isinstance(e, Rpc) for e in getattr(member, "nameko_entrypoints", ()))}

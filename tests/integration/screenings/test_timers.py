@@ -1,11 +1,12 @@
 """Reminders, completion and report chasers with two instances of the service."""
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import datetime, timedelta
 
-from services.runtime import clock
+import pytest
+
+from services.runtime import clock, timers
 from services.screenings.service import ScreeningsService
 
 from tests.integration.kit.helpers import wait_for
@@ -13,7 +14,41 @@ from tests.integration.kit.helpers import wait_for
 from .conftest import details, move_clock_to_local_noon
 
 
-def test_two_instances_fire_each_reminder_and_chaser_once(harness, container_factory):
+class TimerTicks:
+    """Counts the times each service instance looks for due timer work, so a test can
+    wait until every instance has looked a few times since the clock last moved."""
+
+    def __init__(self, monkeypatch):
+        self.counts: Counter = Counter()
+        run_due = timers.run_due
+
+        def counting(db, handlers, now, **kwargs):
+            try:
+                return run_due(db, handlers, now, **kwargs)
+            finally:
+                self.counts[id(db._relay)] += 1  # each instance has one outbox relay
+
+        monkeypatch.setattr(timers, "run_due", counting)
+
+    def wait(self, instances: int, looks: int = 3) -> None:
+        """Until each of `instances` has looked `looks` times from now on: the first may
+        have read the clock before it moved, the others read it after."""
+        start = Counter(self.counts)
+        wait_for(lambda: len(self.counts) >= instances
+                 and all(self.counts[key] - start[key] >= looks for key in self.counts))
+
+
+@pytest.fixture
+def ticks(monkeypatch):
+    return TimerTicks(monkeypatch)
+
+
+def published(harness, event_type: str) -> int:
+    """Events of the type the service has committed (mail may still be on its way)."""
+    return harness.scalar("SELECT count(*) FROM outbox WHERE type = :t", t=event_type)
+
+
+def test_two_instances_fire_each_reminder_and_chaser_once(harness, container_factory, ticks):
     container_factory(ScreeningsService, harness.config).start()  # a second instance, same database
     move_clock_to_local_noon()
     host = {"role": "leader", "leader_id": 1}
@@ -34,8 +69,9 @@ def test_two_instances_fire_each_reminder_and_chaser_once(harness, container_fac
         clock.advance(timedelta(days=7))
         chasers = harness.wait_for_mail("screening_report_due", 2)
         clock.advance(timedelta(days=30))
-        # Give both instances several ticks to misbehave.
-        time.sleep(1.5)
+        ticks.wait(instances=2)  # each instance gets several chances to misbehave
+
+    assert published(harness, "screening_reminder_due") == 4 and published(harness, "screening_report_due") == 2
 
     reminders = harness.mail("screening_reminder_due")
     assert Counter((m["reminder"], m["recipient"]["email"]) for m in reminders) == {
@@ -48,7 +84,7 @@ def test_two_instances_fire_each_reminder_and_chaser_once(harness, container_fac
     assert harness.scalar("SELECT count(*) FROM scheduled_jobs WHERE done_at IS NULL") == 0
 
 
-def test_a_filed_report_stops_the_chasers(harness):
+def test_a_filed_report_stops_the_chasers(harness, ticks):
     host = {"role": "leader", "leader_id": 1}
     with harness.rpc() as client:
         harness.add_leader(client, 1, trusted_host=True)
@@ -59,5 +95,6 @@ def test_a_filed_report_stops_the_chasers(harness):
         client.screenings.file_report(host, view["id"], {"head_count": 12, "audiences": ["law_enforcement"]})
         harness.wait_for_mail("screening_report_filed", 1)
         clock.advance(timedelta(days=10))
-        time.sleep(1.0)
+        ticks.wait(instances=1)
+    assert published(harness, "screening_report_due") == 0
     assert harness.mail("screening_report_due") == []

@@ -3,11 +3,11 @@ per report at a time, errors, and explicit refreshes."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from services.gateway.api import coverage as coverage_api
 from services.gateway.api.coverage import ReportCache
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
@@ -80,8 +80,16 @@ def test_an_old_report_is_served_while_the_next_one_is_computed():
     assert cache.get(("w",), later, MAX_AGE, slow) is refreshed[0]
 
 
-def test_a_failed_computation_reaches_its_waiters_and_is_not_cached():
+def test_a_failed_computation_reaches_its_waiters_and_is_not_cached(monkeypatch):
     cache = ReportCache()
+    waiting = threading.Event()
+    wait = coverage_api._Flight.wait
+
+    def wait_and_say_so(flight):
+        waiting.set()
+        return wait(flight)
+
+    monkeypatch.setattr(coverage_api._Flight, "wait", wait_and_say_so)
     started, gate = threading.Event(), threading.Event()
 
     def failing():
@@ -92,7 +100,7 @@ def test_a_failed_computation_reaches_its_waiters_and_is_not_cached():
     first, first_out = in_thread(cache.get, ("w",), T0, MAX_AGE, failing)
     assert started.wait(5)
     waiter, waiter_out = in_thread(cache.get, ("w",), T0, MAX_AGE, Computation())
-    time.sleep(0.2)  # let the waiter reach the computation in flight
+    assert waiting.wait(5)  # the waiter has reached the computation in flight
     gate.set()
     first.join(5)
     waiter.join(5)

@@ -14,7 +14,7 @@ from services.contracts.leaders import (
     LeaderUpdated,
     TrainingCompleted,
 )
-from services.leaders.domain import Leader, leader_snapshot
+from services.leaders.domain.leader import Leader, leader_snapshot
 
 NOW = datetime(2025, 3, 10, 15, 30, tzinfo=timezone.utc)
 

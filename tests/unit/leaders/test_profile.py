@@ -2,9 +2,9 @@ from datetime import date
 
 import pytest
 
-from services.leaders.domain import (
+from services.leaders.domain.expertise import EXPERTISE
+from services.leaders.domain.leader import (
     BIO_MAX_LENGTH,
-    EXPERTISE,
     LEADER_STATUS_TRANSITIONS,
     LEADER_STATUSES,
     Leader,
@@ -45,7 +45,7 @@ def make_leader(**overrides) -> Leader:
 def test_a_valid_profile_is_normalised():
     leader = make_leader()
     assert leader.name == "Maria Lopez"
-    assert leader.email == "Maria.Lopez@oakcreekpd.gov"
+    assert leader.email == "maria.lopez@oakcreekpd.gov"
     assert leader.phone == "+14145550134"
     assert leader.state == "WI"
     assert leader.region() == "region-5"

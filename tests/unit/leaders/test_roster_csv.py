@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from services.leaders.domain import (
+from services.leaders.domain.leader import Leader
+from services.leaders.domain.roster_csv import (
     ROSTER_COLUMNS,
-    Leader,
     neutralize_formula,
     parse_roster_csv,
     roster_to_csv,

@@ -1,6 +1,7 @@
 import pytest
 
-from services.leaders.domain import PROFILE_FIELDS, Leader, changed_fields, parse_expertise
+from services.leaders.domain.expertise import parse_expertise
+from services.leaders.domain.leader import PROFILE_FIELDS, Leader, changed_fields
 from services.leaders.schemas import ApplicationDecision, CoverageQuery, DirectoryQuery, mapping, validated
 from services.runtime.errors import ValidationFailed
 
@@ -26,10 +27,12 @@ def test_bad_paging_names_each_field(values, fields):
 
 
 def test_decisions_take_a_positive_id_and_a_strict_confirmation():
-    assert validated(ApplicationDecision, application_id=4, manager_id=17).decided_by == "17"
+    manager = {"role": "manager", "account_id": 17}
+    assert validated(ApplicationDecision, application_id=4, actor=manager).decided_by == "manager:17"
     assert validated(ApplicationDecision, application_id=4).decided_by is None
     for values in ({"application_id": 0}, {"application_id": "4"}, {"application_id": True},
-                   {"application_id": 4, "confirm_over_target": "yes"}):
+                   {"application_id": 4, "confirm_over_target": "yes"}, {"application_id": 4, "manager_id": 17},
+                   {"application_id": 4, "actor": "17"}, {"application_id": 4, "actor": {"role": "admin"}}):
         with pytest.raises(ValidationFailed):
             validated(ApplicationDecision, **values)
 

@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.leaders.domain import (
+from services.leaders.domain.training import (
     MENTORING_MODULES,
     TRAINING_MODULES,
     can_receive_mentorship_requests,

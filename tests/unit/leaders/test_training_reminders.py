@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.contracts.leaders import TrainingModuleDue, TrainingReminderDue
-from services.leaders.domain import (
+from services.leaders.domain.training import (
     MENTORING_MODULES,
     TRAINING_MODULES,
     TRAINING_REMINDER_LIMIT,

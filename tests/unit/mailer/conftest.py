@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
-from services.mailer import app
 from services.mailer.models import Base
+from services.mailer.repository import MailerUnitOfWork
+from services.mailer.settings import from_config
 from services.runtime.db import Transactions, make_engine, session_factory
 
 CONFIG = {
@@ -17,7 +20,7 @@ CONFIG = {
 
 @pytest.fixture
 def settings():
-    return app.settings_from(CONFIG)
+    return from_config(CONFIG)
 
 
 @pytest.fixture
@@ -28,8 +31,18 @@ def factory(tmp_path):
     engine.dispose()
 
 
+class MailerTransactions(Transactions):
+    """A worker's transactions, as the service's Database gives them: each one also as
+    the mailer's unit of work."""
+
+    @contextlib.contextmanager
+    def unit_of_work(self):
+        with self.transaction() as session:
+            yield MailerUnitOfWork(session, "mailer")
+
+
 @pytest.fixture
 def db(factory):
-    unit = Transactions(factory)
+    unit = MailerTransactions(factory)
     yield unit
     unit.close()

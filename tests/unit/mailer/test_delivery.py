@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from services.contracts.email import normalise_email
 from services.mailer.delivery import (
     DEFAULT_POLICY,
     DeliveryPolicy,
@@ -276,3 +277,22 @@ def test_dedupe_key_rejects_bad_parts(args, field):
 
 def test_normalised_recipient_is_lower_case_ascii():
     assert normalise_recipient("  Leader@Bücher.Example ") == "leader@xn--bcher-kva.example"
+
+
+@pytest.mark.parametrize("raw", ["Ana.Ruiz@Example.ORG", " sam.park@example.org ", "Postmaster@PD.Example.gov"])
+def test_normalised_recipient_is_the_systems_normalisation_of_an_ascii_address(raw):
+    assert normalise_recipient(raw) == normalise_email(raw)
+
+
+def test_a_recipient_the_mail_path_cannot_write_in_ascii_is_refused():
+    assert normalise_email("josé@example.org") == "josé@example.org"  # a valid address elsewhere
+    with pytest.raises(ValidationFailed) as refused:
+        normalise_recipient("josé@example.org")
+    assert refused.value.field == "recipient"
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "not-an-address", "a@b", None])
+def test_an_invalid_recipient_is_refused_naming_the_field(raw):
+    with pytest.raises(ValidationFailed) as refused:
+        normalise_recipient(raw)
+    assert refused.value.field == "recipient"

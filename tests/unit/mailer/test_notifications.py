@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from services import contracts
-from services.mailer import app, notifications, render
+from services.mailer import notifications, render
+from services.mailer.app import queueing
 from services.mailer.compose import calendar_method
 from services.mailer.delivery import MailKind
 from services.mailer.models import Activity, Message
@@ -45,8 +46,8 @@ def test_every_template_has_text_and_html():
 
 def queued(db, settings, event_type, data=None, event_id=None) -> list[Message]:
     ev = event(event_type, data, event_id=event_id)
-    with db.transaction() as session:
-        app.queue_event(session, ev, settings, NOW)
+    with db.unit_of_work() as uow:
+        queueing.queue_event(uow, ev, settings, NOW)
     with db.transaction() as session:
         return session.execute(sa.select(Message).where(Message.source_event_id == str(ev.event_id))
                                .order_by(Message.id)).scalars().all()

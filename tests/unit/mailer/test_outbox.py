@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from services.mailer import app
+from services.mailer import views
+from services.mailer.app import digest, operators, queueing, sending
 from services.mailer.delivery import Permanent, Sent, SmtpStage, Transient
 from services.mailer.models import Message, Suppression
 from services.runtime.db import OUTBOX, SCHEDULED_JOBS
@@ -31,8 +32,8 @@ class ScriptedSmtp:
 
 
 def queue(db, settings, event_type, data=None, now=NOW):
-    with db.transaction() as session:
-        return app.queue_event(session, event(event_type, data), settings, now)
+    with db.unit_of_work() as uow:
+        return queueing.queue_event(uow, event(event_type, data), settings, now)
 
 
 def rows(db, **where):
@@ -56,8 +57,8 @@ def clock_at(moment):
 def test_sent_messages_are_recorded_and_announced(db, settings):
     queue(db, settings, "mentorship_accepted")
     smtp = ScriptedSmtp()
-    assert app.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW)) == 2
-    assert app.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW)) == 0
+    assert sending.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW)) == 2
+    assert sending.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW)) == 0
     assert {r.state for r in rows(db)} == {"sent"}
     assert all(r.attempts == 1 and r.sent_at == NOW for r in rows(db))
     events = outbox_types(db)
@@ -69,31 +70,31 @@ def test_sent_messages_are_recorded_and_announced(db, settings):
 def test_two_senders_never_claim_the_same_message(db, settings):
     for _ in range(3):
         queue(db, settings, "rsvp_confirmed")
-    with db.transaction() as session:
-        first, _ = app.claim_due(session, "a", NOW, settings.policy, 2)
-    with db.transaction() as session:
-        second, _ = app.claim_due(session, "b", NOW, settings.policy, 10)
+    with db.unit_of_work() as uow:
+        first, _ = sending.claim_due(uow, "a", NOW, settings.policy, 2)
+    with db.unit_of_work() as uow:
+        second, _ = sending.claim_due(uow, "b", NOW, settings.policy, 10)
     assert len(first) == 2 and len(second) == 1
     assert not {m.id for m in first} & {m.id for m in second}
-    with db.transaction() as session:
-        assert app.claim_due(session, "c", NOW + timedelta(minutes=1), settings.policy, 10)[0] == []
+    with db.unit_of_work() as uow:
+        assert sending.claim_due(uow, "c", NOW + timedelta(minutes=1), settings.policy, 10)[0] == []
 
 
 def test_a_crashed_senders_message_is_sent_again_after_the_lease_with_the_same_bytes(db, settings):
     queue(db, settings, "rsvp_confirmed")
-    with db.transaction() as session:
-        [claimed], _ = app.claim_due(session, "crashed", NOW, settings.policy, 10)
+    with db.unit_of_work() as uow:
+        [claimed], _ = sending.claim_due(uow, "crashed", NOW, settings.policy, 10)
     smtp = ScriptedSmtp()
-    assert app.deliver_batch(db, smtp.send, settings, "survivor", clock_at(NOW + timedelta(minutes=4))) == 0
+    assert sending.deliver_batch(db, smtp.send, settings, "survivor", clock_at(NOW + timedelta(minutes=4))) == 0
     later = NOW + settings.policy.lease + timedelta(seconds=1)
-    assert app.deliver_batch(db, smtp.send, settings, "survivor", clock_at(later)) == 1
+    assert sending.deliver_batch(db, smtp.send, settings, "survivor", clock_at(later)) == 1
     [(_, data)] = smtp.sent
     assert data == claimed.mime
     [row] = rows(db)
     assert row.state == "sent" and row.attempts == 2
     # The crashed sender's late outcome changes nothing.
-    with db.transaction() as session:
-        assert app.record_outcome(session, claimed, "crashed", Sent(), later, settings.policy) is None
+    with db.unit_of_work() as uow:
+        assert sending.record_outcome(uow, claimed, "crashed", Sent(), later, settings.policy) is None
 
 
 def test_a_5xx_recipient_fails_while_the_rest_go_through_and_repeat_bounces_suppress(db, settings):
@@ -101,19 +102,19 @@ def test_a_5xx_recipient_fails_while_the_rest_go_through_and_repeat_bounces_supp
     queue(db, settings, "application_declined")
     queue(db, settings, "application_waitlisted")
     smtp = ScriptedSmtp({bad: Permanent("5.1.1 No such mailbox", 550, SmtpStage.RCPT)})
-    app.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW))
+    sending.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW))
     [failed] = rows(db, recipient=bad)
     assert failed.state == "failed" and "550" in failed.last_error and failed.hard_bounce_at == NOW
     assert rows(db, recipient="lee.chen@example.org")[0].state == "sent"
     assert [e["reason"] for e in outbox_types(db) if e["type"] == "mail_failed"] == ["rejected"]
 
     queue(db, settings, "application_declined")  # a second hard bounce reaches the threshold
-    app.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW + timedelta(hours=1)))
+    sending.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW + timedelta(hours=1)))
     with db.transaction() as session:
         assert session.execute(sa.select(Suppression.reason).where(Suppression.recipient == bad)).scalars().all() \
             == ["hard_bounces"]
     queue(db, settings, "application_declined")
-    app.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW + timedelta(hours=2)))
+    sending.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW + timedelta(hours=2)))
     assert rows(db, recipient=bad)[-1].state == "suppressed"
     assert len([r for r in smtp.sent if r[0] == bad]) == 0
 
@@ -122,89 +123,90 @@ def test_transient_failures_retry_later_with_growing_delays(db, settings):
     queue(db, settings, "rsvp_confirmed")
     queue(db, settings, "rsvp_waitlisted")
     down = ScriptedSmtp({"ana.ruiz@example.org": Transient("connection refused", None, SmtpStage.CONNECT)})
-    app.deliver_batch(db, down.send, settings, "one", clock_at(NOW))
+    sending.deliver_batch(db, down.send, settings, "one", clock_at(NOW))
     first, second = rows(db)
     assert first.state == "queued" and first.attempts == 1 and first.next_attempt_at == NOW + timedelta(seconds=30)
     # The server was unreachable, so the rest of the batch waited without using an attempt.
     assert second.state == "queued" and second.attempts == 0 and second.next_attempt_at == first.next_attempt_at
-    app.deliver_batch(db, down.send, settings, "one", clock_at(NOW + timedelta(seconds=31)))
+    sending.deliver_batch(db, down.send, settings, "one", clock_at(NOW + timedelta(seconds=31)))
     assert rows(db)[0].next_attempt_at == NOW + timedelta(seconds=31 + 120)
     up = ScriptedSmtp()
-    app.deliver_batch(db, up.send, settings, "one", clock_at(NOW + timedelta(minutes=3)))
+    sending.deliver_batch(db, up.send, settings, "one", clock_at(NOW + timedelta(minutes=3)))
     assert {r.state for r in rows(db)} == {"sent"}
 
 
 def test_unsubscribe_stops_reminders_but_not_transactional_mail(db, settings):
     queue(db, settings, "screening_reminder_due")
     [reminder] = rows(db)
-    with db.transaction() as session:
-        assert app.unsubscribe(session, reminder.unsubscribe_token, NOW)["unsubscribed"] is True
-        app.unsubscribe(session, reminder.unsubscribe_token, NOW)  # repeating is harmless
+    with db.unit_of_work() as uow:
+        assert operators.unsubscribe(uow, reminder.unsubscribe_token, NOW)["unsubscribed"] is True
+        operators.unsubscribe(uow, reminder.unsubscribe_token, NOW)  # repeating is harmless
     queue(db, settings, "screening_reminder_due")
     queue(db, settings, "rsvp_confirmed")
     smtp = ScriptedSmtp()
-    app.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW))
+    sending.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW))
     assert [r.state for r in rows(db)] == ["suppressed", "suppressed", "sent"]
-    with db.transaction() as session, pytest.raises(NotFound):
-        app.unsubscribe(session, "not-a-real-token", NOW)
+    with db.unit_of_work() as uow, pytest.raises(NotFound):
+        operators.unsubscribe(uow, "not-a-real-token", NOW)
 
 
 def test_operator_search_detail_and_resend(db, settings):
     queue(db, settings, "application_declined")
     smtp = ScriptedSmtp({"sam.park@example.org": Permanent("5.7.1 Rejected by policy", 554, SmtpStage.DATA)})
-    app.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW))
-    with db.transaction() as session:
-        [found] = app.search_deliveries(session, recipient="Sam.Park@example.org", state="failed")
-        detail = app.get_delivery(session, found["id"])
+    sending.deliver_batch(db, smtp.send, settings, "one", clock_at(NOW))
+    with db.unit_of_work() as uow:
+        session = uow.session
+        [found] = views.search_deliveries(session, recipient="Sam.Park@example.org", state="failed")
+        detail = views.get_delivery(session, found["id"])
         assert "554" in detail["explanation"] and detail["hard_bounce"] is False
-        assert app.search_deliveries(session, template="application_declined",
+        assert views.search_deliveries(session, template="application_declined",
                                      since=(NOW + timedelta(days=1)).isoformat()) == []
         with pytest.raises(ValidationFailed) as invalid:
-            app.search_deliveries(session, state="lost", limit=0, since="yesterday")
+            views.search_deliveries(session, state="lost", limit=0, since="yesterday")
         assert {e["field"] for e in invalid.value.errors} == {"state", "limit", "since"}
         with pytest.raises(NotFound):
-            app.get_delivery(session, 999)
-        app.resend(session, found["id"], settings, NOW + timedelta(hours=1))
-    app.deliver_batch(db, ScriptedSmtp().send, settings, "one", clock_at(NOW + timedelta(hours=1)))
+            views.get_delivery(session, 999)
+        operators.resend(uow, found["id"], settings, NOW + timedelta(hours=1))
+    sending.deliver_batch(db, ScriptedSmtp().send, settings, "one", clock_at(NOW + timedelta(hours=1)))
     [row] = rows(db)
     assert row.state == "sent"
-    with db.transaction() as session:
-        copy = app.resend(session, row.id, settings, NOW + timedelta(hours=2))
+    with db.unit_of_work() as uow:
+        copy = operators.resend(uow, row.id, settings, NOW + timedelta(hours=2))
     assert copy["id"] != row.id and copy["message_id"] != row.message_id and copy["state"] == "queued"
 
 
 def test_resend_refuses_a_suppressed_address_until_the_suppression_is_lifted(db, settings):
     queue(db, settings, "screening_reminder_due")
     [row] = rows(db)
-    with db.transaction() as session:
-        app.unsubscribe(session, row.unsubscribe_token, NOW)
-    app.deliver_batch(db, ScriptedSmtp().send, settings, "one", clock_at(NOW))
-    with db.transaction() as session, pytest.raises(Conflict):
-        app.resend(session, row.id, settings, NOW)
-    with db.transaction() as session:
-        assert app.list_suppressions(session)[0]["reason"] == "unsubscribed"
-        assert app.remove_suppression(session, "ana.ruiz@example.org") == 1
-        assert app.resend(session, row.id, settings, NOW)["state"] == "queued"
+    with db.unit_of_work() as uow:
+        operators.unsubscribe(uow, row.unsubscribe_token, NOW)
+    sending.deliver_batch(db, ScriptedSmtp().send, settings, "one", clock_at(NOW))
+    with db.unit_of_work() as uow, pytest.raises(Conflict):
+        operators.resend(uow, row.id, settings, NOW)
+    with db.unit_of_work() as uow:
+        assert views.list_suppressions(uow.session)[0]["reason"] == "unsubscribed"
+        assert operators.remove_suppression(uow, "ana.ruiz@example.org") == 1
+        assert operators.resend(uow, row.id, settings, NOW)["state"] == "queued"
 
 
 def test_weekly_digest_counts_what_the_mailer_saw_and_schedules_the_next(db, settings):
     monday = datetime(2026, 7, 6, 12, tzinfo=timezone.utc)
-    with db.transaction() as session:
-        assert app.ensure_digest_scheduled(session, monday, settings)
-        assert not app.ensure_digest_scheduled(session, monday, settings)
-        job = session.execute(sa.select(SCHEDULED_JOBS)).one()
+    with db.unit_of_work() as uow:
+        assert digest.ensure_digest_scheduled(uow, monday, settings)
+        assert not digest.ensure_digest_scheduled(uow, monday, settings)
+        job = uow.session.execute(sa.select(SCHEDULED_JOBS)).one()
     assert job.due_at == datetime(2026, 7, 13, 12, tzinfo=timezone.utc)  # Monday 08:00 EDT
     for event_type in ("application_approved", "rsvp_confirmed", "rsvp_confirmed", "mentorship_unanswered"):
         queue(db, settings, event_type, now=NOW)
-    with db.transaction() as session:
-        queued = app.send_coverage_digest(session, {"week_end": "2026-07-06T12:00:00+00:00"}, monday, settings)
+    with db.unit_of_work() as uow:
+        queued = digest.send_coverage_digest(uow, {"week_end": "2026-07-06T12:00:00+00:00"}, monday, settings)
     assert queued == 2
-    digest = rows(db, template="coverage_digest")
-    assert {r.recipient for r in digest} == {"programs@niot.example.org", "deputy@niot.example.org"}
-    text = digest[0].text_body
+    digests = rows(db, template="coverage_digest")
+    assert {r.recipient for r in digests} == {"programs@niot.example.org", "deputy@niot.example.org"}
+    text = digests[0].text_body
     assert "Applications approved                    1" in text
     assert "RSVPs confirmed                          2" in text
     assert "Great Lakes" in text and "IL: 2" in text and "OH: 1" in text
-    assert digest[0].kind == "digest" and digest[0].unsubscribe_token
-    parsed = email.message_from_bytes(digest[0].mime, policy=email.policy.default.clone(raise_on_defect=True))
+    assert digests[0].kind == "digest" and digests[0].unsubscribe_token
+    parsed = email.message_from_bytes(digests[0].mime, policy=email.policy.default.clone(raise_on_defect=True))
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

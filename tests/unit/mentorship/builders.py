@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from services.leaders.mentorship import Actor, MentorshipRequest, RequestDetails, Urgency
+from services.leaders.mentorship.domain.details import RequestDetails, Urgency
+from services.leaders.mentorship.domain.lifecycle import Actor, MentorshipRequest
 
 NEW_YORK = ZoneInfo("America/New_York")
 TOPICS = {

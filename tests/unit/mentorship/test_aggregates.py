@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.leaders.mentorship import median_time_to_acceptance, share_answered_within_deadline
+from services.leaders.mentorship.domain.aggregates import median_time_to_acceptance, share_answered_within_deadline
 
 START = datetime(2024, 5, 6, 14, tzinfo=timezone.utc)
 DEADLINE = START + timedelta(days=2)

@@ -5,10 +5,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from services.leaders.mentorship import (
-    DEFAULT_AGREED_DAYS, SYSTEM, Actor, Candidate, MentorshipRequest, OfferState, RequestState, is_overdue,
-    pending_offers_for, route_next, withdraw_for_away,
+from services.leaders.mentorship.domain.lifecycle import (
+    DEFAULT_AGREED_DAYS, SYSTEM, Actor, MentorshipRequest, OfferState, RequestState, is_overdue,
 )
+from services.leaders.mentorship.domain.matching import Candidate, pending_offers_for, route_next, withdraw_for_away
 from services.runtime.errors import Conflict
 
 from .builders import LEADER, MONDAY_MORNING as T, TOPICS, accepted_request, make_details, offered_request, open_request

@@ -5,9 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.leaders.mentorship import (
-    DeadlinePolicy, Urgency, add_business_time, federal_holidays, is_business_day, is_federal_holiday,
+from services.leaders.mentorship.domain.deadlines import (
+    DeadlinePolicy, add_business_time, federal_holidays, is_business_day, is_federal_holiday,
 )
+from services.leaders.mentorship.domain.details import Urgency
 
 from .builders import NEW_YORK, local
 

@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from services.leaders.mentorship import (
-    REQUESTER, SYSTEM, Actor, ActorKind, MentorshipRequest, OfferState, RequestState, Urgency,
+from services.leaders.mentorship.domain.details import Urgency
+from services.leaders.mentorship.domain.lifecycle import (
+    REQUESTER, SYSTEM, Actor, ActorKind, MentorshipRequest, OfferState, RequestState,
 )
 from services.runtime.errors import Conflict, DomainError, Forbidden, ValidationFailed
 

@@ -5,7 +5,7 @@ from time import perf_counter
 
 import pytest
 
-from services.leaders.mentorship import (
+from services.leaders.mentorship.domain.matching import (
     Candidate, MatchRequest, PlaceTier, ineligibility, is_available, rank_candidates,
 )
 

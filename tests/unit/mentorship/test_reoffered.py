@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.leaders.mentorship import SYSTEM, Actor
+from services.leaders.mentorship.domain.lifecycle import SYSTEM, Actor
 from services.runtime.errors import Conflict, Forbidden
 
 from .builders import LEADER, OTHER_LEADER, offered_request

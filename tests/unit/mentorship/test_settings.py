@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.leaders.mentorship_app import MENTORSHIP_PATHS
+from services.leaders.mentorship.paths import MENTORSHIP_PATHS
 from services.leaders.settings import from_config
 
 

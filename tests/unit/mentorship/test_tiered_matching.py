@@ -8,9 +8,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.leaders import domain, regions
-from services.leaders.mentorship import MatchRequest, rank_candidates
-from services.leaders.mentorship_app import gather_candidates, load_candidates, match_candidates
+from services.leaders import regions
+from services.leaders.mentorship.domain.matching import MatchRequest, rank_candidates
+from services.leaders.mentorship.repository import gather_candidates, load_candidates
+from services.leaders.mentorship.roster import EXPERTISE, MENTORING_MODULES
+from services.leaders.mentorship.views import match_candidates
 from services.leaders.models import (
     Base, LeaderExpertiseRow, LeaderRow, MentorshipOfferRow, MentorshipRequestRow, TrainingCompletionRow,
 )
@@ -35,10 +37,10 @@ def session(tmp_path_factory):
                 (TODAY if rng.random() < 0.1 else None),
                 created_at=NOW, updated_at=NOW,
             ))
-            s.add_all(LeaderExpertiseRow(leader_id=i, expertise=t) for t in rng.sample(list(domain.EXPERTISE), 2))
+            s.add_all(LeaderExpertiseRow(leader_id=i, expertise=t) for t in rng.sample(list(EXPERTISE), 2))
             if rng.random() < 0.8:
                 s.add_all(TrainingCompletionRow(leader_id=i, module=m, completed_at=NOW)
-                          for m in domain.MENTORING_MODULES)
+                          for m in MENTORING_MODULES)
         s.flush()
         for r in range(1, 81):
             leader_id = rng.randint(1, 120)
@@ -63,12 +65,12 @@ def test_tiers_give_the_same_best_leaders(session):
     rng = random.Random(9)
     for _ in range(60):
         state = rng.choice(STATES + ("WI", "GU"))
-        topic = rng.choice(list(domain.EXPERTISE))
+        topic = rng.choice(list(EXPERTISE))
         match = MatchRequest(state=state, region=region_of[state], topics=frozenset({topic}),
                              exclude=frozenset(rng.sample(range(1, 121), 3)))
         everyone = load_candidates(session, match, today=TODAY, grouping="federal")
         for limit in (1, 3, 10, None):
-            expected = rank_candidates(match, everyone, today=TODAY, limit=limit, labels=domain.EXPERTISE)
+            expected = rank_candidates(match, everyone, today=TODAY, limit=limit, labels=EXPERTISE)
             got = match_candidates(session, match, today=TODAY, local_today=TODAY, grouping="federal", limit=limit)
             assert [r.leader_id for r in got] == [r.leader_id for r in expected]
             assert [r.reasons for r in got] == [r.reasons for r in expected]
@@ -79,7 +81,7 @@ def test_the_candidate_query_applies_every_eligibility_rule(session):
     found = {c.leader_id: c for c in gather_candidates(session, match, today=TODAY, grouping="federal", enough=None)}
     for leader in session.execute(sa.select(LeaderRow)).scalars():
         trained = session.execute(sa.select(sa.func.count()).where(
-            TrainingCompletionRow.leader_id == leader.id)).scalar_one() == len(domain.MENTORING_MODULES)
+            TrainingCompletionRow.leader_id == leader.id)).scalar_one() == len(MENTORING_MODULES)
         load = session.execute(sa.select(sa.func.count()).where(
             MentorshipRequestRow.leader_id == leader.id, MentorshipRequestRow.state == "accepted")).scalar_one()
         eligible = (leader.status == "active" and trained and load < leader.max_mentees

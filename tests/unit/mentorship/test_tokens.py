@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.leaders.mentorship import (
+from services.leaders.mentorship.domain.tokens import (
     CONFIRMATION_TTL, StoredToken, TokenPurpose, consume_token, hash_token, issue_token, verify_token,
 )
 from services.runtime.errors import Conflict, Forbidden

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.leaders.mentorship import RequestDetails, Urgency, validate_request
+from services.leaders.mentorship.domain.details import RequestDetails, Urgency, validate_request
 from services.runtime.errors import ValidationFailed
 
 from .builders import STATES, TOPICS
@@ -30,7 +30,7 @@ def test_valid_request_is_normalised(form):
     details = validate_request(form, topics=TOPICS, states=STATES)
     assert details == RequestDetails(
         requester_name="Dana Reyes", agency="Springfield PD", role="Patrol sergeant",
-        email="Dana.Reyes@springfield.gov", state="OH", topic="hate-crime-investigation",
+        email="dana.reyes@springfield.gov", state="OH", topic="hate-crime-investigation",
         description=form["description"], urgency=Urgency.URGENT,
     )
 

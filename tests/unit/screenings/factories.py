@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from services.screenings.domain import HostRecord, Screening, register_screening
+from services.screenings.domain.rules import HostRecord
+from services.screenings.domain.screening import Screening, register_screening
 
 UTC = timezone.utc
 NOW = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)

@@ -7,15 +7,21 @@ from email.utils import format_datetime
 import pytest
 import sqlalchemy as sa
 
+from services.contracts.rpc.common import Actor
 from services.runtime.db import make_engine, session_factory
-from services.screenings import app, calendar, feeds
+from services.screenings import calendar, feeds
+from services.screenings.app import changes, films, registering
+from services.screenings.app.payloads import link_token
+from services.screenings.app.timers import reminder_times
+from services.screenings.domain.zones import local_label
 from services.screenings.models import Base, FeedVersionRow, LeaderRow, ScreeningRow
-from services.screenings.schemas import Actor
+from services.screenings.repository import ScreeningsUnitOfWork, screening_from_row
+from services.screenings.settings import ScreeningsSettings
 
 UTC = timezone.utc
 NOW = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
 HOST = Actor(role="leader", leader_id=1)
-SETTINGS = app.Settings()
+SETTINGS = ScreeningsSettings()
 
 
 @pytest.fixture
@@ -25,7 +31,7 @@ def factory(tmp_path):
     factory = session_factory(engine)
     with factory.begin() as session:
         session.add(FeedVersionRow(id=1, version=0))
-        app.seed_films(session)
+        films.seed_films(ScreeningsUnitOfWork(session))
         session.add(LeaderRow(leader_id=1, leader_version=1, name="Chief Lee", email="lee@pd.gov", agency="PD",
                               title="Chief", state="IL", region="region-5", region_grouping="federal",
                               status="active", trusted_host=True, away_until=None, updated_at=NOW))
@@ -41,7 +47,7 @@ def register(factory, day: int, **overrides) -> dict:
         "audiences": ["general_public"], **overrides,
     }
     with factory.begin() as session:
-        return app.register_screening(session, SETTINGS, HOST, 1, raw, NOW)
+        return registering.register_screening(ScreeningsUnitOfWork(session), HOST, 1, raw, now=NOW, settings=SETTINGS)
 
 
 def serve(factory, cache, **kwargs):
@@ -62,7 +68,8 @@ def test_the_warm_path_renders_nothing_and_a_change_renders_only_the_changed_eve
     target = register(factory, 13)
     assert serve(factory, cache)["body"].count("BEGIN:VEVENT") == 4 and cache.renders == 4
     with factory.begin() as session:
-        app.cancel_screening(session, SETTINGS, HOST, target["id"], "Flooded", NOW)
+        changes.cancel_screening(ScreeningsUnitOfWork(session), HOST, target["id"], "Flooded", now=NOW,
+                                 settings=SETTINGS)
     changed = serve(factory, cache)
     assert cache.renders == 5 and "STATUS:CANCELLED" in changed["body"]
 
@@ -73,8 +80,9 @@ def test_an_instance_never_serves_a_feed_older_than_another_instances_change(fac
     before = serve(factory, instance_a)
     serve(factory, instance_b)
     with factory.begin() as session:  # the change arrives through instance B's worker
-        app.change_venue(session, SETTINGS, HOST, view["id"], venue={
-            "name": "Springfield High", "address": "101 S Lewis St", "city": "Springfield", "state": "IL"}, now=NOW)
+        changes.change_venue(ScreeningsUnitOfWork(session), HOST, view["id"], venue={
+            "name": "Springfield High", "address": "101 S Lewis St", "city": "Springfield", "state": "IL"}, now=NOW,
+            settings=SETTINGS)
     after = serve(factory, instance_a)
     assert after["etag"] != before["etag"] and "Springfield High" in after["body"]
     assert serve(factory, instance_b)["etag"] == after["etag"]
@@ -88,7 +96,7 @@ def test_the_assembled_feed_is_byte_for_byte_the_naive_rebuild(factory):
     body = serve(factory, feeds.FeedCache())["body"].encode()
     with factory.begin() as session:
         rows = session.execute(sa.select(ScreeningRow).order_by(ScreeningRow.start_at, ScreeningRow.id)).scalars()
-        events = [calendar.CalendarEvent.from_screening(app.to_domain(r), url=SETTINGS.url(f"/screenings/{r.id}"))
+        events = [calendar.CalendarEvent.from_screening(screening_from_row(r), url=SETTINGS.url(f"/screenings/{r.id}"))
                   for r in rows]
     naive = calendar.naive_feed(events, name=f"{feeds.NETWORK} screenings",
                                 description="Public film screenings and guided discussions across the network")
@@ -124,11 +132,11 @@ def test_unlisted_events_stay_out_of_feeds(factory):
 def test_reminders_follow_the_venue_clock_in_summer_and_winter(factory):
     view = register(factory, 15)
     with factory.begin() as session:
-        screening = app.to_domain(session.get(ScreeningRow, view["id"]))
-    times = app.reminder_times(screening.details)
+        screening = screening_from_row(session.get(ScreeningRow, view["id"]))
+    times = reminder_times(screening.details)
     assert times["day_before"] == datetime(2026, 7, 14, 14, 0, tzinfo=UTC)  # 09:00 CDT
     assert times["day_of"] == datetime(2026, 7, 15, 13, 0, tzinfo=UTC)  # 08:00 CDT
-    winter = app.reminder_times(screening.details.__class__(**{
+    winter = reminder_times(screening.details.__class__(**{
         **screening.details.__dict__, "local_start": datetime(2026, 12, 3, 9, 0),
         "local_end": datetime(2026, 12, 3, 10, 0)}))
     assert winter["day_before"] == datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # 09:00 CST
@@ -136,13 +144,13 @@ def test_reminders_follow_the_venue_clock_in_summer_and_winter(factory):
 
 
 def test_local_label_names_the_zone():
-    assert app.local_label(datetime(2026, 7, 15, 19, 0), datetime(2026, 7, 15, 21, 0), "America/Chicago") == \
+    assert local_label(datetime(2026, 7, 15, 19, 0), datetime(2026, 7, 15, 21, 0), "America/Chicago") == \
         "Wed, Jul 15, 2026, 7:00 PM - 9:00 PM CDT"
-    assert app.local_label(datetime(2026, 12, 31, 22, 0), datetime(2027, 1, 1, 1, 0), "America/New_York") == \
+    assert local_label(datetime(2026, 12, 31, 22, 0), datetime(2027, 1, 1, 1, 0), "America/New_York") == \
         "Thu, Dec 31, 2026, 10:00 PM EST - Fri, Jan 1, 2027, 1:00 AM EST"
 
 
 def test_cancel_links_are_stable_and_unforgeable():
-    token = app.link_token(SETTINGS, "abc")
-    assert token == app.link_token(SETTINGS, "abc") != app.link_token(SETTINGS, "abd")
-    assert app.link_token(app.Settings(link_secret="another"), "abc") != token
+    token = link_token(SETTINGS, "abc")
+    assert token == link_token(SETTINGS, "abc") != link_token(SETTINGS, "abd")
+    assert link_token(ScreeningsSettings(link_secret="another"), "abc") != token

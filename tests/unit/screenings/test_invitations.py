@@ -7,15 +7,19 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
+from services.contracts.rpc.common import Actor
 from services.runtime.db import make_engine, session_factory
 from services.runtime.errors import Forbidden
-from services.screenings import app, feeds
-from services.screenings.schemas import Actor, SearchFilters
+from services.screenings import feeds, views
+from services.screenings.app import films, registering, rsvps
 from services.screenings.models import Base, FeedVersionRow, LeaderRow, ScreeningCohostRow
+from services.screenings.repository import ScreeningsUnitOfWork
+from services.screenings.schemas import SearchFilters
+from services.screenings.settings import ScreeningsSettings
 
 UTC = timezone.utc
 NOW = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
-SETTINGS = app.Settings()
+SETTINGS = ScreeningsSettings()
 MANAGER = Actor(role="manager")
 
 
@@ -30,7 +34,7 @@ def factory(tmp_path):
     factory = session_factory(engine)
     with factory.begin() as session:
         session.add(FeedVersionRow(id=1, version=0))
-        app.seed_films(session)
+        films.seed_films(ScreeningsUnitOfWork(session))
         for n, trusted in ((1, True), (2, False), (3, False), (4, False)):
             session.add(LeaderRow(leader_id=n, leader_version=1, name=f"Leader {n}", email=f"l{n}@pd.gov",
                                   agency="PD", title="Lt.", state="IL", region="region-5", region_grouping="federal",
@@ -47,7 +51,8 @@ def register(factory, host: int, day: int, **overrides) -> dict:
         "audiences": ["general_public"], "title": f"Event on the {day}th", **overrides,
     }
     with factory.begin() as session:
-        return app.register_screening(session, SETTINGS, leader(host), host, raw, NOW)
+        return registering.register_screening(ScreeningsUnitOfWork(session), leader(host), host, raw, now=NOW,
+                                              settings=SETTINGS)
 
 
 def leader_feed(factory, cache, leader_id: int, **conditions) -> dict:
@@ -78,16 +83,18 @@ def test_leader_feed_lists_hosted_and_co_hosted_events_but_not_others(factory):
 def test_changing_co_hosts_moves_the_event_between_cached_leader_feeds(factory):
     view = register(factory, 4, 10, cohost_ids=[2])
     with factory.begin() as session:
-        app.approve_screening(session, SETTINGS, MANAGER, view["id"], NOW)
+        registering.approve_screening(ScreeningsUnitOfWork(session), MANAGER, view["id"], now=NOW, settings=SETTINGS)
     cache = feeds.FeedCache()
     two_before, three_before = leader_feed(factory, cache, 2), leader_feed(factory, cache, 3)
     assert view["uid"] in two_before["body"] and view["uid"] not in three_before["body"]
 
     second = register(factory, 4, 12, cohost_ids=[2])
     with factory.begin() as session:
-        app.send_back_screening(session, SETTINGS, MANAGER, second["id"], "Add a partner", NOW)
-        app.resubmit_screening(session, SETTINGS, leader(4), second["id"], {"cohost_ids": [3]}, NOW)
-        app.approve_screening(session, SETTINGS, MANAGER, second["id"], NOW)
+        uow = ScreeningsUnitOfWork(session)
+        registering.send_back_screening(uow, MANAGER, second["id"], "Add a partner", now=NOW, settings=SETTINGS)
+        registering.resubmit_screening(uow, leader(4), second["id"], {"cohost_ids": [3]}, now=NOW,
+                                       settings=SETTINGS)
+        registering.approve_screening(uow, MANAGER, second["id"], now=NOW, settings=SETTINGS)
         rows = session.execute(sa.select(ScreeningCohostRow.leader_id)
                                .where(ScreeningCohostRow.screening_id == second["id"])).scalars().all()
     assert rows == [3]
@@ -102,21 +109,23 @@ def test_only_organisers_and_managers_invite_and_the_invitation_is_marked(factor
     view = register(factory, 1, 10, cohost_ids=[2], visibility="invitation_only", capacity=1)
     with factory.begin() as session:
         with pytest.raises(Forbidden):
-            app.invite(session, SETTINGS, leader(3), view["id"], "Ana", "ana@example.org", NOW)
+            rsvps.invite(ScreeningsUnitOfWork(session), leader(3), view["id"], "Ana", "ana@example.org", now=NOW,
+                         settings=SETTINGS)
     with factory.begin() as session:
         with pytest.raises(Forbidden, match="invitation only"):
-            app.rsvp(session, SETTINGS, view["id"], "Ana", "ana@example.org", NOW)
+            rsvps.rsvp(ScreeningsUnitOfWork(session), view["id"], "Ana", "ana@example.org", now=NOW, settings=SETTINGS)
     with factory.begin() as session:
-        ana = app.invite(session, SETTINGS, leader(2), view["id"], "Ana", "ana@example.org", NOW)
-        ben = app.invite(session, SETTINGS, MANAGER, view["id"], "Ben", "ben@example.org", NOW)
+        uow = ScreeningsUnitOfWork(session)
+        ana = rsvps.invite(uow, leader(2), view["id"], "Ana", "ana@example.org", now=NOW, settings=SETTINGS)
+        ben = rsvps.invite(uow, MANAGER, view["id"], "Ben", "ben@example.org", now=NOW, settings=SETTINGS)
     [confirmed] = outbox(factory, "rsvp_confirmed")
     [waitlisted] = outbox(factory, "rsvp_waitlisted")
     assert confirmed["invited"] is True and confirmed["rsvp_id"] == ana["rsvp_id"]
     assert confirmed["invitation_method"] == "REQUEST" and confirmed["cancel_path"] == ana["cancel_path"]
     assert waitlisted["invited"] is True and waitlisted["rsvp_id"] == ben["rsvp_id"]
     with factory.begin() as session:
-        seen = app.attendee_view(session, SETTINGS, ana["rsvp_id"], ana["cancel_path"].split("token=")[1])
-        listed = app.attendees(session, leader(1), view["id"])
+        seen = views.attendee_view(session, ana["rsvp_id"], ana["cancel_path"].split("token=")[1])
+        listed = views.attendees(session, leader(1), view["id"])
     assert seen["id"] == view["id"] and seen["rsvp"]["status"] == "confirmed"
     assert [(p["name"], p["invited"]) for p in listed] == [("Ana", True), ("Ben", True)]
 
@@ -127,9 +136,9 @@ def test_search_by_leader_and_a_co_hosts_own_view_include_co_hosted_events(facto
     register(factory, 1, 12)
     filters = SearchFilters(leader_id=2)
     with factory.begin() as session:
-        anonymous = app.search_screenings(session, filters, None)
-        own = app.search_screenings(session, filters, leader(2))
-        stranger = app.search_screenings(session, SearchFilters(), leader(3))
+        anonymous = views.search_screenings(session, filters, None)
+        own = views.search_screenings(session, filters, leader(2))
+        stranger = views.search_screenings(session, SearchFilters(), leader(3))
     assert [i["id"] for i in anonymous["items"]] == [public["id"]]
     assert [i["id"] for i in own["items"]] == [public["id"], private["id"]]
     assert private["id"] not in {i["id"] for i in stranger["items"]} and stranger["total"] == 2

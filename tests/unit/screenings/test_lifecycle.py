@@ -3,7 +3,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.runtime.errors import Conflict, Forbidden, ValidationFailed
-from services.screenings.domain import HostRecord, Status, new_uid
+from services.screenings.domain.rules import HostRecord
+from services.screenings.domain.screening import Status, new_uid
 
 from .factories import HOST, NOW, TRUSTED_HOST, scheduled, submitted
 

@@ -3,14 +3,8 @@ from datetime import timedelta
 import pytest
 
 from services.runtime.errors import Conflict, Forbidden, ValidationFailed
-from services.screenings.domain import (
-    AttendeeList,
-    Rsvp,
-    RsvpStatus,
-    file_report,
-    give_feedback,
-    next_report_chase,
-)
+from services.screenings.domain.reports import file_report, give_feedback, next_report_chase
+from services.screenings.domain.rsvps import AttendeeList, Rsvp, RsvpStatus
 from services.screenings.films import Audience
 
 from .factories import NOW, TRUSTED_HOST, scheduled, submitted

@@ -5,14 +5,9 @@ from datetime import timedelta
 import pytest
 
 from services.runtime.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.screenings.domain import (
-    AttendeeList,
-    RsvpStatus,
-    Status,
-    hash_token,
-    new_cancel_token,
-    verify_cancel_token,
-)
+from services.screenings.domain.rsvps import AttendeeList, RsvpStatus, hash_token, new_cancel_token, \
+    verify_cancel_token
+from services.screenings.domain.screening import Status
 
 from .factories import NOW, scheduled, submitted
 

@@ -3,18 +3,10 @@ from datetime import datetime, timezone
 import pytest
 
 from services.runtime.errors import Conflict, Forbidden, ValidationFailed
-from services.screenings.domain import (
-    STATE_TIME_ZONES,
-    Format,
-    HostRecord,
-    Kind,
-    Status,
-    Visibility,
-    check_schedule,
-    local_time_problem,
-    register_screening,
-    validate_details,
-)
+from services.screenings.domain.details import Format, Kind, Visibility, validate_details
+from services.screenings.domain.rules import HostRecord, check_schedule
+from services.screenings.domain.screening import Status, register_screening
+from services.screenings.domain.zones import STATE_TIME_ZONES, local_time_problem
 from services.screenings.films import Audience
 
 from .factories import HOST, NOW, TRUSTED_HOST, errors_by_field, raw_details

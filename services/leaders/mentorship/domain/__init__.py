@@ -1,0 +1,1 @@
+"""The rules of mentorship requests as plain Python, without I/O."""

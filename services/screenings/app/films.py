@@ -1,0 +1,30 @@
+"""The film catalog: seeded from the program's films, extended by program managers."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from services.contracts.rpc.common import Actor
+from services.runtime.errors import ValidationFailed
+
+from ..access import require_manager
+from ..films import FILMS, film_from_input
+from ..presenters import film_view
+
+
+def seed_films(uow) -> int:
+    """Add the catalog's films that the table does not hold yet; returns how many."""
+    held = uow.films.all()
+    missing = [film for film in FILMS if film.slug not in held]
+    for film in missing:
+        uow.films.add(film, added_at=None)
+    return len(missing)
+
+
+def add_film(uow, actor: Actor, raw: Any, *, now: datetime) -> dict:
+    require_manager(actor)
+    if not isinstance(raw, Mapping):
+        raise ValidationFailed("must be an object", field="film")
+    film = film_from_input(raw, existing=uow.films.all())
+    uow.films.add(film, added_at=now)
+    return film_view(film)

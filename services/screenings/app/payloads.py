@@ -1,0 +1,78 @@
+"""The parts events are built from: the screening as mail shows it, people, private
+links and rendered calendar invitations."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime
+
+from services.contracts import screenings as events
+from services.contracts.screenings import PUBLIC_PATHS
+
+from .. import calendar
+from ..domain.details import ScreeningDetails
+from ..domain.rules import HostRecord
+from ..domain.screening import Screening
+from ..domain.zones import local_label
+from ..settings import ScreeningsSettings
+
+
+def when(details: ScreeningDetails) -> events.When:
+    return events.When(
+        start_utc=details.start, end_utc=details.end, time_zone=details.time_zone,
+        local_start=details.local_start, local_end=details.local_end,
+        local_label=local_label(details.local_start, details.local_end, details.time_zone),
+    )
+
+
+def venue_text(details: ScreeningDetails) -> str | None:
+    venue = details.venue
+    return None if venue is None else f"{venue.name}, {venue.address}, {venue.city}, {venue.state}"
+
+
+def person(leader: HostRecord) -> events.Person:
+    return events.Person(name=leader.name, email=leader.email)
+
+
+def cohosts(uow, screening: Screening) -> list[HostRecord]:
+    """The co-hosts the projection knows, in the order the host named them."""
+    found = [uow.leaders.get(c) for c in screening.details.cohost_ids]
+    return [leader for leader in found if leader is not None]
+
+
+def screening_info(uow, screening: Screening, host: HostRecord) -> events.ScreeningInfo:
+    details = screening.details
+    film = uow.films.get(details.film_slug) if details.film_slug else None
+    return events.ScreeningInfo(
+        screening_id=screening.id, uid=screening.uid, sequence=screening.sequence,
+        status=screening.status.value, title=details.title, film_title=film.title if film else None,
+        kind=details.kind.value, format=details.format.value, online=details.online,
+        venue=venue_text(details), state=details.state, when=when(details), host=person(host),
+        cohosts=tuple(person(c) for c in cohosts(uow, screening)),
+        page_path=PUBLIC_PATHS["screening"].format(screening_id=screening.id),
+        ics_path=PUBLIC_PATHS["screening_ics"].format(screening_id=screening.id),
+    )
+
+
+def link_token(settings: ScreeningsSettings, rsvp_id: str) -> str:
+    """The private link token of an RSVP, derived so any mail can carry it again; only
+    its hash is stored, and nobody without the service's secret can forge it."""
+    digest = hmac.new(settings.link_secret.encode(), f"rsvp:{rsvp_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def cancel_path(settings: ScreeningsSettings, rsvp_id: str) -> str:
+    return PUBLIC_PATHS["rsvp_cancel"].format(rsvp_id=rsvp_id, token=link_token(settings, rsvp_id))
+
+
+def invitation(screening: Screening, host: HostRecord, recipients: list[events.Person], method: str,
+               settings: ScreeningsSettings, now: datetime) -> dict:
+    """The iMIP fields of an event: the calendar sent to `recipients`, organised by the host."""
+    event = calendar.CalendarEvent.from_screening(
+        screening, url=settings.url(PUBLIC_PATHS["screening"].format(screening_id=screening.id)))
+    body = calendar.invitation_ics(
+        event, method=method, organizer=calendar.Party(host.email, host.name),
+        attendees=[calendar.Party(p.email, p.name) for p in recipients], dtstamp=now,
+    )
+    return {"invitation_method": method, "invitation_ics": body.decode("utf-8")}

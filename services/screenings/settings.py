@@ -1,0 +1,37 @@
+"""The screenings service's settings (config.yml's SCREENINGS section, PUBLIC_BASE_URL and
+PROGRAM_MANAGER_EMAILS), read once at start-up."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from services.runtime.settings import DEFAULT_MANAGER_EMAILS, DEFAULT_PUBLIC_BASE_URL, manager_emails, \
+    public_base_url, section
+
+from .domain.screening import DEFAULT_UID_DOMAIN
+
+
+@dataclass(frozen=True)
+class ScreeningsSettings:
+    manager_emails: tuple[str, ...] = DEFAULT_MANAGER_EMAILS
+    link_secret: str = "development-only-link-secret"  # signs RSVP links; config sets a real one
+    public_base_url: str = DEFAULT_PUBLIC_BASE_URL
+    uid_domain: str = DEFAULT_UID_DOMAIN
+    feed_past_days: int = 90  # feeds list events that ended at most this many days ago
+    feed_cache_events: int = 200_000  # rendered VEVENTs kept in memory per instance
+
+    def url(self, path: str) -> str:
+        return self.public_base_url.rstrip("/") + path
+
+
+def from_config(cfg: Mapping[str, Any]) -> ScreeningsSettings:
+    screenings = section(cfg, "SCREENINGS")
+    defaults = ScreeningsSettings()
+    return ScreeningsSettings(
+        manager_emails=manager_emails(cfg),
+        link_secret=str(screenings.get("link_secret") or defaults.link_secret),
+        public_base_url=public_base_url(cfg),
+        uid_domain=str(screenings.get("uid_domain") or defaults.uid_domain),
+        feed_past_days=int(screenings.get("feed_past_days") or defaults.feed_past_days),
+        feed_cache_events=int(screenings.get("feed_cache_events") or defaults.feed_cache_events),
+    )
