@@ -177,14 +177,15 @@ def test_approved_leader_gets_an_account_and_an_emailed_single_use_setup_link(
     assert page.status_code == 200 and "Choose your password" in page.text
     short = client.post("/account/setup", data={"token": token, "password": "short"})
     assert short.status_code == 422 and "at least" in short.text
-    done = client.post("/account/setup", data={"token": token, "password": PASSWORD})
-    assert done.status_code == 200 and "Password set" in done.text
+    done = client.post("/account/setup", data={"token": token, "password": PASSWORD}, allow_redirects=False)
+    # Signed in at once, on the way to the leader's home.
+    assert done.status_code == 303 and done.headers["Location"].endswith("/leader")
+    me = client.get("/api/session").json()["account"]
+    assert me["role"] == "leader" and me["leader_id"] == 41
     again = client.post("/api/account/setup", json={"token": token, "password": PASSWORD + "2"})
     assert again.status_code == 422 and again.json()["field"] == "token"
 
     assert client.login("dana@example.org").status_code == 201
-    me = client.get("/api/session").json()["account"]
-    assert me["role"] == "leader" and me["leader_id"] == 41
     wait_until_mail_settles(config)
     assert len(smtp_server.messages) == 1
 
