@@ -3,6 +3,7 @@ its own process, the gateway, the mail sink writing .eml files), driven by a per
 browser: Debian's Chromium through Playwright. Without Chromium they fail, never skip."""
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -19,7 +20,20 @@ PG_ADMIN_URI = os.environ.get("NIOT_TEST_PG", "postgresql://postgres@127.0.0.1:5
 SERVICES = ("leaders", "screenings", "mailer", "gateway")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
+def vhost():
+    """A broker vhost of the browser tests' own: the system they run keeps consuming while
+    they last, and must never take the messages of another test's services."""
+    from tests.conftest import BROKER, _rabbitmqctl
+
+    name = f"niot-browser-{uuid.uuid4().hex[:10]}"
+    _rabbitmqctl("add_vhost", name)
+    _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    yield f"amqp://guest:guest@{BROKER}/{name}"
+    _rabbitmqctl("delete_vhost", name)
+
+
+@pytest.fixture(scope="package")
 def database_uris(db_backend, tmp_path_factory):
     if db_backend == "sqlite":
         folder = tmp_path_factory.mktemp("browser-db")
@@ -37,14 +51,15 @@ def database_uris(db_backend, tmp_path_factory):
     admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def site(amqp_uri, database_uris, tmp_path_factory):
-    """`niot run` with the demo data, on a private vhost, fresh databases and free ports."""
+@pytest.fixture(scope="package")
+def site(vhost, database_uris, tmp_path_factory):
+    """`niot run` with the demo data, on a private vhost, fresh databases and free ports,
+    for as long as the browser tests last."""
     port, smtp_port = free_port(), free_port()
     var = tmp_path_factory.mktemp("browser-var")
     env = {
         **os.environ,
-        "AMQP_URI": amqp_uri,
+        "AMQP_URI": vhost,
         **{f"{s.upper()}_DB_URI": uri for s, uri in database_uris.items()},
         "GATEWAY_ADDRESS": f"127.0.0.1:{port}", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "NIOT_VAR_DIR": str(var),
@@ -72,7 +87,7 @@ def site(amqp_uri, database_uris, tmp_path_factory):
         os.killpg(process.pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -89,6 +104,10 @@ def browser():
     driver = getattr(getattr(getattr(playwright, "_client", None), "_transport", None), "_proc", None)
     if driver is not None:
         os.kill(driver.pid, signal.SIGKILL)
+        # Playwright marks its event loop as the running one between calls; green threads
+        # share this thread, so later tests' asyncio servers (the SMTP test server) would
+        # find it running.
+        asyncio.events._set_running_loop(None)
     else:
         playwright.__exit__()
 
