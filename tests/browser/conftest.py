@@ -126,3 +126,39 @@ def context(browser, site):
 @pytest.fixture
 def page(context):
     return context.new_page()
+
+
+@pytest.fixture(scope="package")
+def demo_leader_links(site):
+    """Set-up links of the demo data's leaders (address → link), each usable once: take
+    one with `demo_leader_links.popitem()` to sign in as a leader of your own."""
+    links = site.setup_links()
+    if not links:
+        pytest.fail("the demo data sent no account set-up mail to any leader")
+    return links
+
+
+@pytest.fixture
+def leader_page(context, demo_leader_links):
+    """A page signed in as one of the demo data's leaders (`leader_page.leader_email`)."""
+    from tests.browser.support import choose_password
+
+    address, link = demo_leader_links.popitem()
+    page = context.new_page()
+    choose_password(page, link)
+    page.leader_email = address
+    return page
+
+
+@pytest.fixture
+def manager_page(browser, site):
+    """A page signed in as a new program manager, in a browser profile of its own."""
+    from tests.browser.support import choose_password
+
+    context = browser.new_context(base_url=site.base_url, viewport={"width": 1280, "height": 900})
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(site.base_url)
+                  else site.record_escape(route))
+    page = context.new_page()
+    choose_password(page, site.create_manager(f"manager-{uuid.uuid4().hex[:8]}@example.org", "Pat Manager"))
+    yield page
+    context.close()

@@ -73,6 +73,20 @@ class Site:
                 pytest.fail(f"no mail to {to} with {subject_part!r} in its subject; got {subjects}")
             time.sleep(0.3)
 
+    def setup_links(self, timeout: float = 90) -> dict[str, str]:
+        """The account set-up link in each mail the site has sent, by address: the demo
+        data's approved leaders each get one."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = {}
+            for message in self.mails():
+                for url in links(message, self.base_url):
+                    if "/account/setup?token=" in url:
+                        found[message["To"].addresses[0].addr_spec.lower()] = url
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.5)
+
     def create_manager(self, address: str, name: str) -> str:
         """A program manager account as an operator makes one; returns its set-up link."""
         result = subprocess.run([sys.executable, "-m", "services.gateway.admin", "create-manager", address,
@@ -142,3 +156,14 @@ def axe(page) -> list[dict]:
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [n["target"] for n in v["nodes"]][:5]}
             for v in result if v["impact"] in ("critical", "serious")]
+
+
+def choose_password(page, setup_link: str, password: str = "a long enough password") -> None:
+    """Follow a set-up link and choose a password: the person is then signed in."""
+    from playwright.sync_api import expect
+
+    page.goto(setup_link)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Set password").click()
+    # (not wait_for_url with a Python predicate: under eventlet the callback never returns)
+    expect(page.get_by_text("Your password is set and you are signed in.")).to_be_visible()
