@@ -31,7 +31,7 @@ from services.contracts import rpc as rpc_contracts
 from services.runtime import clock
 from services.runtime.errors import DomainError
 
-from . import auth, errors
+from . import auth, errors, input_checks
 from .error_pages import error_page, wants_html
 from .errors import ApiError
 from .routing import LEADER, MANAGER, MAX_ID, PUBLIC, SIGNED_IN, Route
@@ -156,6 +156,10 @@ class GatewayWsgiApp:
 
     def __call__(self, environ, start_response):
         try:
+            if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+                # The server decodes the chunks and ends the stream; without this flag the
+                # body would be read as empty (there is no Content-Length).
+                environ["wsgi.input_terminated"] = True
             request = Request(environ)
             providers = list(self.server._providers)
             response = providers[0].handle_request(request)
@@ -220,6 +224,10 @@ def dispatch(service, request: Request, routes) -> Response:
         return _unrouted(service, request, errors.bad_request(f"bad URL: {exc}"))
     if any(isinstance(v, int) and v > MAX_ID for v in path.values()):
         return _unrouted(service, request, errors.not_found(f"no resource at {request.path}"))
+    try:
+        input_checks.check_path(path)
+    except ApiError as exc:
+        return _unrouted(service, request, exc)
     call = Call(service, request, route, path)
     response = _respond(call)
     access_log.info("%s %s %s", route.method, route.openapi_path, response.status_code)
@@ -277,7 +285,9 @@ def _run(call: Call) -> Any:
     route = call.route
     request = call.request
     limit = call.settings.max_body_bytes
-    request.max_content_length = limit
+    # One byte over: a chunked body (no Content-Length) is read up to this and then
+    # refused as too large when it reaches it, rather than cut short silently.
+    request.max_content_length = limit + 1
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, "payload_too_large", f"the request body is over {limit} bytes")
 
@@ -296,6 +306,7 @@ def _run(call: Call) -> Any:
         if not call.caller.owns(owner):
             raise errors.forbidden("you may act only on your own records")
 
+    input_checks.check_query(request.args)
     call.query = _parse_query(route, request)
     call.body = _parse_body(route, request)
     if route.rate_limit:
@@ -354,20 +365,25 @@ def _parse_body(route: Route, request: Request) -> BaseModel | None:
     try:
         if route.form and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             data: Any = {k: v for k, v in request.form.items() if k != auth.CSRF_FORM_FIELD}
+            input_checks.check_text(data)
         else:
             raw = request.get_data(cache=True)
+            if len(raw) >= request.max_content_length:
+                raise RequestEntityTooLarge()
             if not raw.strip():
                 data = {}
             elif request.mimetype not in ("application/json", ""):
                 raise ApiError(415, "unsupported_media_type", "send the body as application/json")
             else:
+                input_checks.check_json_depth(raw)
                 try:
                     data = json.loads(raw)
                 except (ValueError, UnicodeDecodeError) as exc:
                     raise errors.bad_request(f"the body is not valid JSON: {exc}") from None
+                input_checks.check_text(data)
     except RequestEntityTooLarge:
         raise ApiError(413, "payload_too_large",
-                       f"the request body is over {request.max_content_length} bytes") from None
+                       f"the request body is over {request.max_content_length - 1} bytes") from None
     try:
         return route.body.model_validate(data)
     except ValidationError as exc:
