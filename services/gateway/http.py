@@ -31,7 +31,7 @@ from services.contracts import rpc as rpc_contracts
 from services.runtime import clock
 from services.runtime.errors import DomainError
 
-from . import auth, errors, input_checks
+from . import auth, browser_guard, errors, input_checks
 from .error_pages import error_page, wants_html
 from .errors import ApiError
 from .routing import LEADER, MANAGER, MAX_ID, PUBLIC, SIGNED_IN, Route
@@ -166,6 +166,7 @@ class GatewayWsgiApp:
         except Exception:
             log.exception("request failed before reaching a worker")
             response = errors.internal_error_response()
+        browser_guard.add_security_headers(response.headers, https=environ.get("wsgi.url_scheme") == "https")
         return response(environ, start_response)
 
 
@@ -274,10 +275,14 @@ def _refusal(call: Call, exc: ApiError) -> Response:
         return _render(call, call.route.invalid(call, exc))
     if exc.status == 401:
         # A page a browser may not see without signing in: the sign-in form, right here.
+        token = browser_guard.signin_token(call.request)
         body = render_page("signin.html", title="Sign in", error=None, next=call.request.path,
-                           **layout(None, call.request.path))
+                           signin_token=token, **layout(None, call.request.path))
         headers = {"Cache-Control": "no-store", **exc.headers}
-        return Response(body, status=exc.status, headers=headers, content_type="text/html; charset=utf-8")
+        response = Response(body, status=exc.status, headers=headers, content_type="text/html; charset=utf-8")
+        name, value, options = browser_guard.signin_cookie(token, call.settings.secure_cookies)
+        response.set_cookie(name, value, **options)
+        return response
     return error_page(call.request, exc, call.viewer)
 
 
@@ -293,6 +298,8 @@ def _run(call: Call) -> Any:
 
     # Public routes ignore any session: they act the same for everyone, so a forged
     # cross-site request gains nothing from the victim's cookie.
+    if route.unsafe and browser_guard.cross_site(request):
+        raise ApiError(403, "csrf_failed", "this request was started by another site")
     if route.access != PUBLIC:
         call.caller = _authenticate(call)
     if route.access in (SIGNED_IN, LEADER, MANAGER) and call.caller is None:
@@ -364,7 +371,8 @@ def _parse_body(route: Route, request: Request) -> BaseModel | None:
         return None
     try:
         if route.form and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            data: Any = {k: v for k, v in request.form.items() if k != auth.CSRF_FORM_FIELD}
+            data: Any = {k: v for k, v in request.form.items()
+                         if k not in (auth.CSRF_FORM_FIELD, browser_guard.SIGNIN_FIELD)}
             input_checks.check_text(data)
         else:
             raw = request.get_data(cache=True)
