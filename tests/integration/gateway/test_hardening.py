@@ -76,3 +76,66 @@ def test_a_chunked_body_is_read_not_taken_as_empty(stack):
 
     response = leader.request("PATCH", path, data=too_much(), headers={"Content-Type": "application/json"})
     assert response.status_code == 413, response.text
+
+
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
+
+
+def test_every_response_carries_the_security_headers(gateway):
+    base_url, _, _ = gateway
+    for method, path in (("GET", "/"), ("GET", "/signin"), ("GET", "/static/site.css"), ("GET", "/openapi.json"),
+                         ("GET", "/no/such/page"), ("POST", "/api/applications"), ("DELETE", "/api/session")):
+        response = requests.request(method, base_url + path, timeout=30, headers={"Accept": "text/html"})
+        for name in SECURITY_HEADERS:
+            assert name in response.headers, (method, path, response.status_code, name)
+        csp = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_sign_in_refuses_a_post_not_made_from_its_own_form(stack):
+    email = "alex@pd.example.gov"
+    from .conftest import PASSWORD
+
+    # Another site's form: no token of ours (the browser would not send our cookie to it
+    # either way, and could not read it).
+    forged = requests.post(stack.base_url + "/signin", data={"email": email, "password": PASSWORD},
+                           allow_redirects=False, timeout=30)
+    assert forged.status_code == 403 and "niot_session" not in forged.headers.get("Set-Cookie", "")
+    wrong = requests.Session()
+    wrong.get(stack.base_url + "/signin", timeout=30)
+    guessed = wrong.post(stack.base_url + "/signin", timeout=30, allow_redirects=False,
+                         data={"email": email, "password": PASSWORD, "signin_token": "x" * 43})
+    assert guessed.status_code == 403
+    # A browser marking the request as cross-site is refused on any unsafe route.
+    marked = requests.post(stack.base_url + "/api/session", json={"email": email, "password": PASSWORD},
+                           headers={"Sec-Fetch-Site": "cross-site"}, timeout=30)
+    assert marked.status_code == 403
+    # The site's own form signs in.
+    own = requests.Session()
+    form = own.get(stack.base_url + "/signin", timeout=30)
+    token = form.text.split('name="signin_token" value="')[1].split('"')[0]
+    signed = own.post(stack.base_url + "/signin", data={"email": email, "password": PASSWORD, "signin_token": token},
+                      headers={"Sec-Fetch-Site": "same-origin"}, allow_redirects=False, timeout=30)
+    assert signed.status_code == 303 and own.get(stack.base_url + "/leader", timeout=30).status_code == 200
+
+
+def test_the_attendee_list_is_what_the_openapi_document_says(stack):
+    from .test_api import register_when_projected
+
+    a = stack.leader_ids["a"]
+    sid = register_when_projected(stack.clients["a"], a)["id"]
+    assert stack.manager.post(f"/api/screenings/{sid}/approve").status_code == 200
+    seated = stack.browser(stack.base_url).post(f"/api/screenings/{sid}/rsvps",
+                                                json={"name": "Pat Public", "email": "pat@example.org"})
+    assert seated.status_code == 201
+    listed = stack.clients["a"].get(f"/api/screenings/{sid}/attendees")
+    assert listed.status_code == 200
+    document = stack.manager.get("/openapi.json").json()
+    operation = document["paths"]["/api/screenings/{screening_id}/attendees"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema["type"] == "array" and isinstance(listed.json(), list)
+    for person in listed.json():
+        assert set(schema["items"]["required"]) <= set(person)
+    assert [person["name"] for person in listed.json()] == ["Pat Public"]
