@@ -263,7 +263,10 @@ def _respond(call: Call) -> Response:
         return _refusal(call, exc)
     except DomainError as exc:
         return _refusal(call, errors.from_service_error(exc, "gateway"))
-    except Exception:
+    except Exception as exc:
+        if errors.is_database_outage(exc):
+            log.warning("database unavailable in %s %s: %s", route.method, route.openapi_path, exc)
+            return _refusal(call, errors.database_unavailable())
         log.exception("unhandled error in %s %s", route.method, route.openapi_path)
         return _refusal(call, errors.internal_error())
 
@@ -412,6 +415,9 @@ def _spend_rate_limit(call: Call) -> None:
             break
         except IntegrityError:
             if attempt:
+                raise
+        except Exception as exc:  # a dropped connection is retried once on a fresh one
+            if attempt or not errors.is_dropped_connection(exc):
                 raise
     waits = [w for w in waits if w is not None]
     if waits:
