@@ -22,7 +22,6 @@ from nameko.extensions import Entrypoint
 from eventlet import wsgi
 from nameko.web.server import HttpOnlyProtocol, WebServer
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
@@ -31,7 +30,7 @@ from services.contracts import rpc as rpc_contracts
 from services.runtime import clock
 from services.runtime.errors import DomainError
 
-from . import auth, browser_guard, errors, input_checks
+from . import auth, browser_guard, errors, input_checks, rate_limits
 from .error_pages import error_page, wants_html
 from .errors import ApiError
 from .routing import LEADER, MANAGER, MAX_ID, PUBLIC, SIGNED_IN, Route
@@ -320,7 +319,7 @@ def _run(call: Call) -> Any:
     call.query = _parse_query(route, request)
     call.body = _parse_body(route, request)
     if route.rate_limit:
-        _spend_rate_limit(call)
+        rate_limits.spend(call)
     return route.handler(call)
 
 
@@ -399,31 +398,6 @@ def _parse_body(route: Route, request: Request) -> BaseModel | None:
         return route.body.model_validate(data)
     except ValidationError as exc:
         raise errors.from_validation_error(exc) from None
-
-
-def _spend_rate_limit(call: Call) -> None:
-    route = call.route
-    keys = [(f"{route.rate_limit}_ip", call.client_ip)]
-    email = getattr(call.body, "email", None) if call.body is not None else None
-    if email:
-        keys.append((f"{route.rate_limit}_email", str(email)))
-    for attempt in range(2):
-        try:
-            with call.db.transaction() as session:
-                waits = [auth.spend(session, f"{route.rate_limit}:{bucket}", key, call.settings.rate_limits[bucket], call.now)
-                         for bucket, key in keys]
-            break
-        except IntegrityError:
-            if attempt:
-                raise
-        except Exception as exc:  # a dropped connection is retried once on a fresh one
-            if attempt or not errors.is_dropped_connection(exc):
-                raise
-    waits = [w for w in waits if w is not None]
-    if waits:
-        wait = max(waits)
-        raise ApiError(429, "too_many_requests", f"too many attempts; try again in {wait} seconds",
-                       headers={"Retry-After": str(wait)})
 
 
 def _render(call: Call, result: Any) -> Response:

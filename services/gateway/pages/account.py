@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from services.gateway import app, auth, browser_guard
+from services.gateway import app, auth, browser_guard, rate_limits
 from services.gateway.api.accounts import SETUP_REQUESTED, SetupIn, SetupRequestIn, request_setup_link
 from services.gateway.api.table import ROUTES
 from services.gateway.errors import ApiError
@@ -61,11 +61,13 @@ def signin_submit(call: Call):
     hours = timedelta(hours=float(call.settings.session_hours))
     with call.db.transaction() as session:
         account = app.check_credentials(session, call.body.email, call.body.password)
-        if account is None:
-            return signin_form(call, status=401, next=call.body.next,
-                               error="The email or password is wrong, or the account is not active.")
-        cookie, _ = auth.start_session(session, account, call.now, hours)
-        home = workspace_of(account.role)
+        if account is not None:
+            cookie, _ = auth.start_session(session, account, call.now, hours)
+            home = workspace_of(account.role)
+    if account is None:
+        rate_limits.count_failed_login(call, call.body.email)
+        return signin_form(call, status=401, next=call.body.next,
+                           error="The email or password is wrong, or the account is not active.")
     target = call.body.next or ""
     # Only a path on this site: never an address elsewhere ("//host" included).
     if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
