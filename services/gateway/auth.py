@@ -225,5 +225,19 @@ def spend(session: Session, bucket: str, key: str, limit: Limit, now: datetime) 
     return None
 
 
+def waiting(session: Session, bucket: str, key: str, limit: Limit, now: datetime) -> int | None:
+    """Without counting anything: the seconds to wait when (bucket, key) has already used
+    its whole budget in the current window, else None."""
+    window_start = datetime.fromtimestamp(int(now.timestamp()) // limit.seconds * limit.seconds, tz=now.tzinfo)
+    hits = session.execute(
+        sa.select(RateLimitWindow.hits).where(RateLimitWindow.bucket == bucket,
+                                              RateLimitWindow.key == digest(f"{bucket}:{key.strip().lower()}"),
+                                              RateLimitWindow.window_start == window_start)
+    ).scalar_one_or_none()
+    if hits is not None and hits >= limit.hits:
+        return max(1, int((window_start + timedelta(seconds=limit.seconds) - now).total_seconds()))
+    return None
+
+
 def purge_rate_limits(session: Session, before: datetime) -> int:
     return session.execute(sa.delete(RateLimitWindow).where(RateLimitWindow.window_start < before)).rowcount

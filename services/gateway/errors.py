@@ -10,6 +10,7 @@ from typing import Any
 
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService, get_module_path, registry
 from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
 from werkzeug.wrappers import Response
 
 from services.runtime.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -119,6 +120,26 @@ def _code(class_name: str) -> str:
 def error_response(error: ApiError) -> Response:
     return Response(json.dumps(error.body()), status=error.status,
                     headers={"Content-Type": "application/json", "Cache-Control": "no-store", **error.headers})
+
+
+def database_unavailable(retry_after: int = 5) -> ApiError:
+    """A database the gateway could not reach or lost mid-request: nothing was committed,
+    and the client should try again shortly (never reported as the server being broken)."""
+    return ApiError(503, "database_unavailable", "the database did not answer; nothing was changed, try again shortly",
+                    headers={"Retry-After": str(retry_after)})
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """Whether `exc` says the database is unreachable or dropped the connection (as
+    opposed to a bug or a refused statement)."""
+    return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                            sa_exc.TimeoutError)) or bool(getattr(exc, "connection_invalidated", False))
+
+
+def is_dropped_connection(exc: BaseException) -> bool:
+    """Whether the connection itself was lost (worth one retry on a fresh connection)."""
+    return isinstance(exc, (sa_exc.InterfaceError, sa_exc.DisconnectionError)) or \
+        bool(getattr(exc, "connection_invalidated", False))
 
 
 def internal_error() -> ApiError:

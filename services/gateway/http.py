@@ -22,7 +22,6 @@ from nameko.extensions import Entrypoint
 from eventlet import wsgi
 from nameko.web.server import HttpOnlyProtocol, WebServer
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
@@ -31,7 +30,7 @@ from services.contracts import rpc as rpc_contracts
 from services.runtime import clock
 from services.runtime.errors import DomainError
 
-from . import auth, errors
+from . import auth, browser_guard, errors, input_checks, rate_limits
 from .error_pages import error_page, wants_html
 from .errors import ApiError
 from .routing import LEADER, MANAGER, MAX_ID, PUBLIC, SIGNED_IN, Route
@@ -156,12 +155,17 @@ class GatewayWsgiApp:
 
     def __call__(self, environ, start_response):
         try:
+            if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+                # The server decodes the chunks and ends the stream; without this flag the
+                # body would be read as empty (there is no Content-Length).
+                environ["wsgi.input_terminated"] = True
             request = Request(environ)
             providers = list(self.server._providers)
             response = providers[0].handle_request(request)
         except Exception:
             log.exception("request failed before reaching a worker")
             response = errors.internal_error_response()
+        browser_guard.add_security_headers(response.headers, https=environ.get("wsgi.url_scheme") == "https")
         return response(environ, start_response)
 
 
@@ -220,6 +224,10 @@ def dispatch(service, request: Request, routes) -> Response:
         return _unrouted(service, request, errors.bad_request(f"bad URL: {exc}"))
     if any(isinstance(v, int) and v > MAX_ID for v in path.values()):
         return _unrouted(service, request, errors.not_found(f"no resource at {request.path}"))
+    try:
+        input_checks.check_path(path)
+    except ApiError as exc:
+        return _unrouted(service, request, exc)
     call = Call(service, request, route, path)
     response = _respond(call)
     access_log.info("%s %s %s", route.method, route.openapi_path, response.status_code)
@@ -254,7 +262,10 @@ def _respond(call: Call) -> Response:
         return _refusal(call, exc)
     except DomainError as exc:
         return _refusal(call, errors.from_service_error(exc, "gateway"))
-    except Exception:
+    except Exception as exc:
+        if errors.is_database_outage(exc):
+            log.warning("database unavailable in %s %s: %s", route.method, route.openapi_path, exc)
+            return _refusal(call, errors.database_unavailable())
         log.exception("unhandled error in %s %s", route.method, route.openapi_path)
         return _refusal(call, errors.internal_error())
 
@@ -266,10 +277,14 @@ def _refusal(call: Call, exc: ApiError) -> Response:
         return _render(call, call.route.invalid(call, exc))
     if exc.status == 401:
         # A page a browser may not see without signing in: the sign-in form, right here.
+        token = browser_guard.signin_token(call.request)
         body = render_page("signin.html", title="Sign in", error=None, next=call.request.path,
-                           **layout(None, call.request.path))
+                           signin_token=token, **layout(None, call.request.path))
         headers = {"Cache-Control": "no-store", **exc.headers}
-        return Response(body, status=exc.status, headers=headers, content_type="text/html; charset=utf-8")
+        response = Response(body, status=exc.status, headers=headers, content_type="text/html; charset=utf-8")
+        name, value, options = browser_guard.signin_cookie(token, call.settings.secure_cookies)
+        response.set_cookie(name, value, **options)
+        return response
     return error_page(call.request, exc, call.viewer)
 
 
@@ -277,12 +292,16 @@ def _run(call: Call) -> Any:
     route = call.route
     request = call.request
     limit = call.settings.max_body_bytes
-    request.max_content_length = limit
+    # One byte over: a chunked body (no Content-Length) is read up to this and then
+    # refused as too large when it reaches it, rather than cut short silently.
+    request.max_content_length = limit + 1
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, "payload_too_large", f"the request body is over {limit} bytes")
 
     # Public routes ignore any session: they act the same for everyone, so a forged
     # cross-site request gains nothing from the victim's cookie.
+    if route.unsafe and browser_guard.cross_site(request):
+        raise ApiError(403, "csrf_failed", "this request was started by another site")
     if route.access != PUBLIC:
         call.caller = _authenticate(call)
     if route.access in (SIGNED_IN, LEADER, MANAGER) and call.caller is None:
@@ -296,10 +315,11 @@ def _run(call: Call) -> Any:
         if not call.caller.owns(owner):
             raise errors.forbidden("you may act only on your own records")
 
+    input_checks.check_query(request.args)
     call.query = _parse_query(route, request)
     call.body = _parse_body(route, request)
     if route.rate_limit:
-        _spend_rate_limit(call)
+        rate_limits.spend(call)
     return route.handler(call)
 
 
@@ -353,47 +373,31 @@ def _parse_body(route: Route, request: Request) -> BaseModel | None:
         return None
     try:
         if route.form and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            data: Any = {k: v for k, v in request.form.items() if k != auth.CSRF_FORM_FIELD}
+            data: Any = {k: v for k, v in request.form.items()
+                         if k not in (auth.CSRF_FORM_FIELD, browser_guard.SIGNIN_FIELD)}
+            input_checks.check_text(data)
         else:
             raw = request.get_data(cache=True)
+            if len(raw) >= request.max_content_length:
+                raise RequestEntityTooLarge()
             if not raw.strip():
                 data = {}
             elif request.mimetype not in ("application/json", ""):
                 raise ApiError(415, "unsupported_media_type", "send the body as application/json")
             else:
+                input_checks.check_json_depth(raw)
                 try:
                     data = json.loads(raw)
                 except (ValueError, UnicodeDecodeError) as exc:
                     raise errors.bad_request(f"the body is not valid JSON: {exc}") from None
+                input_checks.check_text(data)
     except RequestEntityTooLarge:
         raise ApiError(413, "payload_too_large",
-                       f"the request body is over {request.max_content_length} bytes") from None
+                       f"the request body is over {request.max_content_length - 1} bytes") from None
     try:
         return route.body.model_validate(data)
     except ValidationError as exc:
         raise errors.from_validation_error(exc) from None
-
-
-def _spend_rate_limit(call: Call) -> None:
-    route = call.route
-    keys = [(f"{route.rate_limit}_ip", call.client_ip)]
-    email = getattr(call.body, "email", None) if call.body is not None else None
-    if email:
-        keys.append((f"{route.rate_limit}_email", str(email)))
-    for attempt in range(2):
-        try:
-            with call.db.transaction() as session:
-                waits = [auth.spend(session, f"{route.rate_limit}:{bucket}", key, call.settings.rate_limits[bucket], call.now)
-                         for bucket, key in keys]
-            break
-        except IntegrityError:
-            if attempt:
-                raise
-    waits = [w for w in waits if w is not None]
-    if waits:
-        wait = max(waits)
-        raise ApiError(429, "too_many_requests", f"too many attempts; try again in {wait} seconds",
-                       headers={"Retry-After": str(wait)})
 
 
 def _render(call: Call, result: Any) -> Response:

@@ -8,10 +8,21 @@ from services.runtime.settings import flag, section
 
 from .auth import Limit
 
-DEFAULT_RATE_LIMITS = {
-    "login_ip": Limit(20, 900), "login_email": Limit(5, 900),
-    "public_form_ip": Limit(30, 3600), "public_form_email": Limit(5, 3600),
+# Each budget is a list of (attempts, seconds) windows, short before long, so a client
+# that goes over waits a minute at first and longer only if it keeps on (README: "Rate
+# limits"). Public forms are counted per form; failed sign-ins per account and address.
+DEFAULT_RATE_LIMITS: dict[str, tuple[Limit, ...]] = {
+    "login_ip": (Limit(30, 60), Limit(100, 900)),
+    "login_email": (Limit(5, 60), Limit(10, 900)),
+    "public_form_ip": (Limit(10, 60), Limit(30, 900)),
+    "public_form_email": (Limit(3, 60), Limit(6, 900)),
 }
+
+
+def _limits(value: Any) -> tuple[Limit, ...]:
+    """`[hits, seconds]` or a list of them."""
+    pairs = value if value and isinstance(value[0], (list, tuple)) else [value]
+    return tuple(Limit(int(hits), int(seconds)) for hits, seconds in pairs)
 
 
 @dataclass(frozen=True)
@@ -23,15 +34,14 @@ class GatewaySettings:
     secure_cookies: bool = False  # true behind HTTPS: session cookies carry the Secure flag
     trusted_proxy_hops: int = 0
     coverage_max_age_seconds: float = 30
-    rate_limits: Mapping[str, Limit] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    rate_limits: Mapping[str, tuple[Limit, ...]] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     check_rpc: bool = False  # check each call's argument types against its contract (tests)
 
 
 def from_config(cfg: Mapping[str, Any]) -> GatewaySettings:
     gateway = section(cfg, "GATEWAY")
     defaults = GatewaySettings()
-    limits = {name: Limit(int(hits), int(seconds))
-              for name, (hits, seconds) in (gateway.get("rate_limits") or {}).items()}
+    limits = {name: _limits(value) for name, value in (gateway.get("rate_limits") or {}).items()}
 
     def number(name: str, kind=float):
         value = gateway.get(name)

@@ -40,11 +40,19 @@ def _describe(service: str, message) -> DeadLetter:
         event_type = json.loads(text).get("type")
     except (ValueError, AttributeError):
         event_type = None
+    error, failed_at = str(headers.get(ERROR_HEADER, "")), headers.get(FAILED_AT_HEADER)
+    deaths = headers.get("x-death") or []
+    if not error and deaths:
+        # Rejected by the consumer without requeue (it could not even re-publish it): the
+        # broker's record says where from and when; the consumer's log says why.
+        death = deaths[0]
+        error = (f"{death.get('reason', 'rejected')} by the consumer of {death.get('queue')}: "
+                 f"it could not re-publish this message (see that service's log)")
+        failed_at = failed_at or (str(death["time"]) if death.get("time") else None)
     return DeadLetter(
         service=service, message_id=message.properties.get("message_id"), event_type=event_type,
         home_queue=headers.get(QUEUE_HEADER, topology.consumer_queue_name(service)),
-        attempts=int(headers.get(ATTEMPT_HEADER, 0)), failed_at=headers.get(FAILED_AT_HEADER),
-        error=str(headers.get(ERROR_HEADER, "")), body=text,
+        attempts=int(headers.get(ATTEMPT_HEADER, 0)), failed_at=failed_at, error=error, body=text,
     )
 
 

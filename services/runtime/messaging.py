@@ -130,10 +130,10 @@ class EventQueue(SharedExtension, ProviderCollector):
             if delay is not None:
                 log.warning("event %s failed (attempt %s); retrying in %ss",
                             message.properties.get("message_id"), attempt, delay)
-        except Exception:
-            # Could not hand it on: leave it with the broker rather than lose it.
-            log.exception("could not re-publish a failed message; requeueing it")
-            self.consumer.requeue_message(message)
+        except Exception as exc:  # noqa: BLE001
+            # Could not hand it on: the broker dead-letters it (never a requeue, which
+            # would bring it straight back in a loop).
+            self.reject(message, f"{error}; then could not re-publish it: {exc!r}")
             return
         self.consumer.ack_message(message)
 
@@ -146,11 +146,20 @@ class EventQueue(SharedExtension, ProviderCollector):
         try:
             self._republish(message, exchange="", routing_key=self.dead_letter_queue,
                             headers=self._failure_headers(message, 0, reason))
-        except Exception:
-            log.exception("could not dead-letter a message; requeueing it")
-            self.consumer.requeue_message(message)
+        except Exception as exc:  # noqa: BLE001
+            self.reject(message, f"{reason}; then could not re-publish it: {exc!r}")
             return
         self.consumer.ack_message(message)
+
+    def reject(self, message, reason: str) -> None:
+        """Reject without requeue: the queue's dead-letter exchange takes the message to
+        `{service}.dead-letters` (the broker's x-death header says so; the reason is
+        logged here, and `niot dead-letters list` points to it)."""
+        log.error("rejecting a message on %s into its dead-letter queue: %s", self.queue.name, reason)
+        try:
+            message.reject(requeue=False)
+        except Exception:  # noqa: BLE001 (the channel is gone: the broker redelivers it later)
+            log.exception("could not reject a message on %s", self.queue.name)
 
     def _failure_headers(self, message, attempt: int, error: str) -> dict[str, Any]:
         headers = {k: v for k, v in (message.headers or {}).items() if k != "x-death"}
@@ -164,8 +173,12 @@ class EventQueue(SharedExtension, ProviderCollector):
 
     def _republish(self, message, *, exchange: str, routing_key: str, headers: dict[str, Any]):
         properties = message.properties or {}
+        body = message.body
+        if not isinstance(body, (bytes, bytearray)):
+            # An empty or undecodable body can arrive as text; it goes on as the bytes it was.
+            body = str(body).encode("utf-8", errors="surrogateescape")
         self.publisher.publish(
-            message.body, exchange=Exchange(exchange) if exchange else "", routing_key=routing_key,
+            bytes(body), exchange=Exchange(exchange) if exchange else "", routing_key=routing_key,
             headers=headers, content_type=message.content_type or "application/octet-stream",
             content_encoding=message.content_encoding or "binary", serializer=None,
             message_id=properties.get("message_id"), mandatory=False,

@@ -14,6 +14,7 @@ Two caches per process:
 """
 from __future__ import annotations
 
+import re
 import threading
 import time as _time
 from collections import OrderedDict
@@ -81,13 +82,18 @@ def current_version(session: Session) -> int:
     return session.execute(sa.select(FeedVersionRow.version).where(FeedVersionRow.id == 1)).scalar_one()
 
 
+REGION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,59}")
+
+
 def _scope(session: Session, kind: str, key: Any) -> tuple[tuple, list, str, str]:
     s = ScreeningRow
     if kind == "national":
         return ("national",), [], f"{NETWORK} screenings", \
             "Public film screenings and guided discussions across the network"
     if kind == "region":
-        if not isinstance(key, str) or not key or len(key) > 60:
+        # Region ids are slugs ("region-5"); anything else, a CR or newline above all, would
+        # otherwise land in the calendar's name.
+        if not isinstance(key, str) or not REGION_ID.fullmatch(key):
             raise ValidationFailed("must be a region id", field="region_id")
         return ("region", key), [s.region == key], f"{NETWORK} screenings: {key}", f"Public screenings in {key}"
     if isinstance(key, bool) or not isinstance(key, int) or key <= 0:

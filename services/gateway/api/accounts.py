@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from services.gateway import app, auth
+from services.gateway import app, auth, rate_limits
 from services.gateway.errors import unauthorized
 from services.gateway.http import Call, Reply, session_cookie_options
 from services.gateway.routing import MANAGER, PUBLIC, SIGNED_IN
@@ -40,10 +40,12 @@ def _session_hours(call: Call) -> timedelta:
 def login(call: Call):
     with call.db.transaction() as session:
         account = app.check_credentials(session, call.body.email, call.body.password)
-        if account is None:
-            raise unauthorized("the email or password is wrong, or the account is not active")
-        cookie, csrf = auth.start_session(session, account, call.now, _session_hours(call))
-        view = app.account_view(account)
+        if account is not None:
+            cookie, csrf = auth.start_session(session, account, call.now, _session_hours(call))
+            view = app.account_view(account)
+    if account is None:
+        rate_limits.count_failed_login(call, call.body.email)
+        raise unauthorized("the email or password is wrong, or the account is not active")
     max_age = int(_session_hours(call).total_seconds())
     return Reply({"account": view, "csrf_token": csrf}, status=201,
                  cookies=[(auth.SESSION_COOKIE, cookie, session_cookie_options(call, max_age))])

@@ -20,6 +20,9 @@ from .table import ROUTES
 route = ROUTES.route
 FILMS, SCREENINGS, RSVPS, HOSTING, FEEDS = "Films", "Screenings", "RSVPs", "Hosting", "Calendar feeds"
 OBJECT = {"type": "object"}
+# The attendee list is an array (services.contracts.rpc.screenings.Attendee per entry).
+ATTENDEES = {"type": "array", "items": {"type": "object", "required": [
+    "rsvp_id", "name", "email", "status", "walk_in", "invited", "position", "registered_at"]}}
 Token = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(max_length=5000)]
 
@@ -271,7 +274,7 @@ def cancel_screening(call: Call):
 
 
 @route("GET", "/api/screenings/{screening_id:token}/attendees", access=LEADER, owner=organisers, tag=HOSTING,
-       response=OBJECT, summary="The attendee list")
+       response=ATTENDEES, summary="The attendee list")
 def attendees(call: Call):
     return call.rpc("screenings", "attendees", actor(call), call.path["screening_id"])
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from services.gateway import app, auth
+from services.gateway import app, auth, browser_guard, rate_limits
 from services.gateway.api.accounts import SETUP_REQUESTED, SetupIn, SetupRequestIn, request_setup_link
 from services.gateway.api.table import ROUTES
 from services.gateway.errors import ApiError
@@ -36,22 +36,37 @@ class SignInForm(BaseModel):
     next: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
+def signin_form(call: Call, status: int = 200, error: str | None = None, next: str | None = None) -> Reply:
+    """The sign-in form with its login-CSRF token, and the cookie the token must match."""
+    token = browser_guard.signin_token(call.request)
+    reply = page(call, "signin.html", status=status, title="Sign in", error=error, next=next,
+                 signin_token=token)
+    reply.cookies.append(browser_guard.signin_cookie(token, call.settings.secure_cookies))
+    return reply
+
+
 @route("GET", "/signin", access=PUBLIC, tag=TAG, content_type=HTML, summary="Page: sign in")
 def signin_page(call: Call):
-    return page(call, "signin.html", title="Sign in", error=None, next=call.request.args.get("next", "")[:500])
+    return signin_form(call, next=call.request.args.get("next", "")[:500])
 
 
 @route("POST", "/signin", access=PUBLIC, tag=TAG, content_type=HTML, body=SignInForm, form=True,
-       rate_limit="login", extra_statuses=(401,), summary="Page: submit the sign-in form")
+       rate_limit="login", extra_statuses=(401, 403), summary="Page: submit the sign-in form")
 def signin_submit(call: Call):
+    if not browser_guard.signin_token_ok(call.request, call.request.form.get(browser_guard.SIGNIN_FIELD)):
+        # Not from this site's own form (or from one open too long): nobody is signed in.
+        return signin_form(call, status=403, next=call.body.next,
+                           error="This sign-in form has expired. Please enter your email and password again.")
     hours = timedelta(hours=float(call.settings.session_hours))
     with call.db.transaction() as session:
         account = app.check_credentials(session, call.body.email, call.body.password)
-        if account is None:
-            return page(call, "signin.html", status=401, title="Sign in", next=call.body.next,
-                        error="The email or password is wrong, or the account is not active.")
-        cookie, _ = auth.start_session(session, account, call.now, hours)
-        home = workspace_of(account.role)
+        if account is not None:
+            cookie, _ = auth.start_session(session, account, call.now, hours)
+            home = workspace_of(account.role)
+    if account is None:
+        rate_limits.count_failed_login(call, call.body.email)
+        return signin_form(call, status=401, next=call.body.next,
+                           error="The email or password is wrong, or the account is not active.")
     target = call.body.next or ""
     # Only a path on this site: never an address elsewhere ("//host" included).
     if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:

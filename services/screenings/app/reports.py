@@ -20,19 +20,22 @@ def file_report(uow, actor: Actor, screening_id: Any, raw: Any, *, now: datetime
                 settings: ScreeningsSettings) -> dict:
     """The host's (or a co-host's) account of the event, for the program managers."""
     screening = load(uow, screening_id)
-    if actor.leader_id is None:
-        raise Forbidden("only the host or a co-host can file the report")
+    if actor.leader_id is None and not actor.manager:
+        raise Forbidden("only the host, a co-host or a program manager can file the report")
     if not isinstance(raw, Mapping):
         raise ValidationFailed("must be an object", field="report")
-    report = report_rules.file_report(screening, raw, filed_by=str(actor.leader_id), now=now,
-                                      already_filed=uow.reports.filed(screening.id))
+    report = report_rules.file_report(screening, raw, filed_by=None if actor.manager else str(actor.leader_id),
+                                      now=now, already_filed=uow.reports.filed(screening.id))
+    host = host_of(uow, screening)
+    filed_by = person(uow.leaders.get(actor.leader_id)) if not actor.manager else events.Person(
+        name=f"A program manager, for {host.name}", email=host.email)
     uow.reports.add(report)
     uow.cancel_job(REPORT_CHASE, screening.id)
     confirmed = uow.rsvps.attendee_list(screening.id).confirmed
     walk_ins = sum(1 for r in confirmed if r.walk_in)
     uow.publish(events.ScreeningReportFiled(
-        screening=screening_info(uow, screening, host_of(uow, screening)), manager_emails=settings.manager_emails,
-        filed_by=person(uow.leaders.get(actor.leader_id)), head_count=report.head_count,
+        screening=screening_info(uow, screening, host), manager_emails=settings.manager_emails,
+        filed_by=filed_by, head_count=report.head_count,
         confirmed_rsvps=len(confirmed) - walk_ins, walk_ins=walk_ins, partners=report.partners,
         audiences=tuple(a.value for a in report.audiences), follow_up_actions=report.follow_up_actions,
         notes=report.notes, filed_at=now,

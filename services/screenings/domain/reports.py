@@ -29,10 +29,14 @@ class Report:
 
 
 def file_report(
-    screening: Screening, raw: Mapping[str, Any], *, filed_by: str, now: datetime, already_filed: bool = False,
+    screening: Screening, raw: Mapping[str, Any], *, filed_by: str | None, now: datetime,
+    already_filed: bool = False,
 ) -> Report:
-    """The host's (or a co-host's) account of how the event went."""
-    if filed_by not in screening.organisers():
+    """The host's (or a co-host's) account of how the event went. A program manager
+    (`filed_by` None) may file it for the host, who is then recorded as its author."""
+    if filed_by is None:
+        filed_by = screening.host_id
+    elif filed_by not in screening.organisers():
         raise Forbidden("only the host or a co-host can file the report")
     if screening.status is Status.CANCELLED:
         raise Conflict("a cancelled event has no report")

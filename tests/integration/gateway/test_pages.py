@@ -31,6 +31,10 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
 
 
+def signin_token_of(html: str) -> str:
+    return re.search(r'name="signin_token" value="([^"]+)"', html)[1]
+
+
 def test_public_pages_and_forms(stack):
     public = stack.browser(stack.base_url)
     home = public.get("/")
@@ -63,9 +67,10 @@ def test_public_pages_and_forms(stack):
 
 def test_sign_in_form_leader_home_and_manager_pages(stack):
     leader = stack.browser(stack.base_url)
-    assert leader.get("/leader").status_code == 401  # the sign-in form, as a page
-    signed = leader.post("/signin", data={"email": "alex@pd.example.gov", "password": PASSWORD, "next": "//evil.example"},
-                         allow_redirects=False)
+    form = leader.get("/leader")
+    assert form.status_code == 401  # the sign-in form, as a page
+    signed = leader.post("/signin", data={"email": "alex@pd.example.gov", "password": PASSWORD, "next": "//evil.example",
+                                          "signin_token": signin_token_of(form.text)}, allow_redirects=False)
     assert signed.status_code == 303 and signed.headers["Location"].endswith("/leader")
     home = leader.get("/leader")
     assert home.status_code == 200 and "Welcome, Alex Able" in home.text
@@ -86,7 +91,8 @@ def test_sign_in_form_leader_home_and_manager_pages(stack):
     assert out.status_code == 303 and leader.get("/leader").status_code == 401
 
     manager = stack.browser(stack.base_url)
-    manager.post("/signin", data={"email": "manager@niot.example.org", "password": PASSWORD})
+    manager.post("/signin", data={"email": "manager@niot.example.org", "password": PASSWORD,
+                                  "signin_token": signin_token_of(manager.get("/signin").text)})
     dashboard = manager.get("/manage/coverage")
     assert dashboard.status_code == 200 and "Region 4" in dashboard.text and 'class="red"' in dashboard.text
     applied = stack.browser(stack.base_url).post("/api/applications", json={**APPLICATION, "email": "q@pd.example.gov"})

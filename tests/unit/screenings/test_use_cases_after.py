@@ -125,8 +125,6 @@ def test_the_report_is_filed_once_by_an_organiser_after_the_event():
     uow, view, _, _ = completed()
     later = END + timedelta(hours=1)
     with pytest.raises(Forbidden):
-        reports.file_report(uow, MANAGER, view["id"], REPORT, now=later, settings=SETTINGS)
-    with pytest.raises(Forbidden):
         reports.file_report(uow.next(), as_leader(3), view["id"], REPORT, now=later, settings=SETTINGS)
     with pytest.raises(ValidationFailed) as refused:
         reports.file_report(uow.next(), as_leader(1), view["id"], "42 people", now=later, settings=SETTINGS)
@@ -141,6 +139,15 @@ def test_the_report_is_filed_once_by_an_organiser_after_the_event():
     with pytest.raises(Conflict, match="already been filed"):
         reports.file_report(again, as_leader(2), view["id"], REPORT, now=later, settings=SETTINGS)
     assert again.published == []
+
+
+def test_a_program_manager_may_file_the_report_for_the_host():
+    uow, view, _, _ = completed()
+    reports.file_report(uow, MANAGER, view["id"], REPORT, now=END + timedelta(hours=1), settings=SETTINGS)
+    [report] = uow.store.reports.values()
+    assert report.filed_by == "1"
+    [event] = uow.published
+    assert event.filed_by.name.startswith("A program manager, for ")
 
 
 # --- feedback -------------------------------------------------------------------------
