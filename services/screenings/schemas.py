@@ -21,6 +21,8 @@ class SearchFilters(BaseModel):
     kind: Literal["film_screening", "guided_discussion"] | None = None
     format: Literal["community_screening", "roll_call", "academy", "school_program"] | None = None
     status: Literal["submitted", "sent_back", "resubmitted", "scheduled", "cancelled", "completed"] | None = None
+    film: str | None = Field(None, max_length=80)
+    audience: str | None = Field(None, max_length=40)
     page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(25, ge=1, le=100)
 

@@ -14,7 +14,7 @@ from services.runtime.errors import NotFound
 from . import access, calendar, presenters
 from .domain.rsvps import AttendeeList, RsvpStatus, verify_cancel_token
 from .domain.screening import Status
-from .models import FilmRow, LeaderRow, ReportRow, RsvpRow, ScreeningRow
+from .models import FilmRow, LeaderRow, ReportRow, RsvpRow, ScreeningAudienceRow, ScreeningRow
 from .repository import film_from_row, hosted_or_cohosted_by, rsvp_from_row, screening_from_row, screening_key
 from .settings import ScreeningsSettings
 
@@ -86,9 +86,13 @@ def search_screenings(session: Session, filters, actor: Actor | None) -> dict:
     if filters.leader_id is not None:
         conditions.append(hosted_or_cohosted_by(filters.leader_id))
     for column, value in ((s.region, filters.region), (s.state, filters.state),
-                          (s.kind, filters.kind), (s.format, filters.format), (s.status, filters.status)):
+                          (s.kind, filters.kind), (s.format, filters.format), (s.status, filters.status),
+                          (s.film_slug, filters.film)):
         if value is not None:
             conditions.append(column == value)
+    if filters.audience is not None:
+        conditions.append(s.id.in_(sa.select(ScreeningAudienceRow.screening_id)
+                                   .where(ScreeningAudienceRow.audience == filters.audience)))
     if filters.starts_from is not None:
         conditions.append(s.start_at >= filters.starts_from)
     if filters.starts_before is not None:

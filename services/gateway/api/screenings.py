@@ -36,6 +36,8 @@ class SearchQuery(Strict):
     kind: Literal["film_screening", "guided_discussion"] | None = None
     format: Literal["community_screening", "roll_call", "academy", "school_program"] | None = None
     status: Literal["submitted", "sent_back", "resubmitted", "scheduled", "cancelled", "completed"] | None = None
+    film: Slug | None = Field(None, description="a film's slug (see /api/films)")
+    audience: Slug | None = Field(None, description="one audience the event is for, e.g. students")
     page: Page = 1
     page_size: int = Field(25, ge=1, le=100)
 
