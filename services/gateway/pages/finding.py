@@ -144,3 +144,19 @@ def screenings_invalid(call: Call, exc: ApiError) -> Reply:
        summary="Page: upcoming screenings, by region, state, format, audience, film and dates")
 def screenings_page(call: Call):
     return _screenings(call)
+
+
+# --- a leader's public profile ----------------------------------------------------------
+
+@route("GET", "/leaders/{leader_id:int}", access=PUBLIC, tag=TAG, content_type=HTML,
+       summary="Page: a leader's public profile, with their upcoming screenings (no contact details)")
+def leader_profile_page(call: Call):
+    leader = scrub(call.rpc("leaders", "public_leader", call.path["leader_id"]))
+    found = call.rpc("screenings", "search_screenings", {"leader_id": leader["id"], "starts_from": call.now.isoformat(),
+                                                         "page_size": 20})
+    expertise = leader.get("expertise") or []
+    ask = {"state": leader.get("state") or "", **({"topic": expertise[0]["slug"]} if expertise else {})}
+    feed = f"/feeds/leaders/{leader['id']}/screenings.ics"
+    return page(call, "leader_profile.html", title=leader.get("name") or "Leader", leader=leader,
+                upcoming=scrub(found.get("items", [])), ask_href=listing.filtered_href("/mentorship/request", **ask),
+                feed={"href": feed, "webcal": listing.webcal(call, feed)})

@@ -170,11 +170,17 @@ def join_submit(call: Call):
                                                             ("/", "Go to the home page")])
 
 
-@route("GET", "/mentorship/request", access=PUBLIC, tag=TAG, content_type=HTML,
-       summary="Page: the mentorship request form")
+class MentorshipRequestQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    topic: Annotated[str, StringConstraints(max_length=60)] | None = None
+    state: Annotated[str, StringConstraints(max_length=2)] | None = None
+
+
+@route("GET", "/mentorship/request", access=PUBLIC, tag=TAG, content_type=HTML, query=MentorshipRequestQuery,
+       summary="Page: the mentorship request form (a leader's profile links here with their topic and state)")
 def mentorship_request_page(call: Call):
     return page(call, "mentorship_request.html", title="Ask for mentoring", errors=[],
-                topics=call.rpc("leaders", "expertise_tags"))
+                topics=call.rpc("leaders", "expertise_tags"), chosen=call.query.model_dump(exclude_none=True))
 
 
 @route("POST", "/mentorship/request", access=PUBLIC, tag=TAG, content_type=HTML,
