@@ -41,6 +41,12 @@ def _index() -> tuple[dict[str, Place], dict[tuple[str, str], Place]]:
     return by_zip, by_city
 
 
+def zip_codes_in(state: str) -> list[str]:
+    """Every ZIP code of a state (two letters) that has a point, in order."""
+    suffix = f", {state.upper()})"
+    return sorted(code for code, place in _index()[0].items() if place.label.endswith(suffix))
+
+
 def normal_zip(text: str | None) -> str | None:
     """The five-digit ZIP of '94110' or '94110-1234'; None when it is not one."""
     match = ZIP.match((text or "").strip())

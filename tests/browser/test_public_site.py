@@ -84,8 +84,8 @@ def test_the_directory_pages_and_its_filters_combine(page):
     name = card.locator("h2").inner_text()
     region = card.locator(".meta").inner_text().split(" · ")[1]
     expertise = card.locator(".tags li").first.inner_text()
-    page.get_by_label("Region").select_option(label=region)
-    page.get_by_label("Expertise").select_option(label=expertise)
+    page.locator("#region").select_option(label=region)
+    page.locator("#expertise").select_option(label=expertise)
     page.get_by_role("button", name="Show leaders").click()
     expect(page).to_have_url(re.compile(r"region=.+&.*expertise=.+"))
     cards = page.locator("main .leader-list .card")
@@ -93,7 +93,7 @@ def test_the_directory_pages_and_its_filters_combine(page):
     for one in cards.all():
         assert one.locator(".meta").inner_text().endswith(region)
         assert expertise in one.locator(".tags li").all_inner_texts()
-    expect(page.get_by_label("Region")).to_have_value(re.compile(".+"))
+    expect(page.locator("#region")).to_have_value(re.compile(".+"))
     check_page(page, "public-directory-filtered")
 
 
@@ -103,8 +103,8 @@ def test_the_screening_list_filters_combine_and_refuse_with_the_form(page):
     place = page.locator("main .screening-list .card .meta", has_text="Hosted by").filter(
         has_not_text="Online").first.inner_text()
     state = place.split(" · ")[0].rsplit(", ", 1)[1]
-    page.get_by_label("State").select_option(value=state)
-    page.get_by_label("Format").select_option(value="community_screening")
+    page.locator("#state").select_option(value=state)
+    page.locator("#format").select_option(value="community_screening")
     page.get_by_role("button", name="Show screenings").click()
     expect(page).to_have_url(re.compile(rf"state={state}&format=community_screening"))
     found = int(page.get_by_role("status").inner_text().split()[0])
@@ -118,7 +118,7 @@ def test_the_screening_list_filters_combine_and_refuse_with_the_form(page):
     assert response.status == 422
     expect(page.locator("#state-error")).to_have_text("Choose a state from the list")
     expect(page.locator("#to_date-error")).to_have_text("Choose a date on or after the first date")
-    expect(page.get_by_label("From")).to_have_value("2027-01-10")
+    expect(page.locator("#from_date")).to_have_value("2027-01-10")
     check_page(page, "public-screenings-refused")
 
 
@@ -129,7 +129,7 @@ def test_the_map_filters_by_state_and_reads_as_a_list(page):
     page.locator(".map-list summary").click()
     page.locator(".map-list a", has_text="Illinois").click()
     expect(page).to_have_url(re.compile(r"/directory\?state=IL$"))
-    expect(page.get_by_label("State")).to_have_value("IL")
+    expect(page.locator("#state")).to_have_value("IL")
     page.goto("/screenings")
     expect(page.locator(".state-map svg a[href='/screenings?state=NY']")).to_have_count(1)
 
@@ -145,3 +145,24 @@ def test_the_subscribe_links_carry_the_feeds(page, site):
     for feed in (national.get_attribute("href"), href):
         answer = page.request.get(feed.replace("webcal://", "http://", 1))
         assert answer.status == 200 and answer.text().startswith("BEGIN:VCALENDAR")
+
+
+def test_a_zip_search_lists_the_nearest_leaders_first(page):
+    page.goto("/directory")
+    page.locator("#near").fill("62701")
+    page.locator("#radius").select_option(value="500")
+    page.get_by_role("button", name="Show leaders").click()
+    expect(page.get_by_role("status")).to_contain_text("within 500 miles of 62701 (Springfield, IL), nearest first")
+    miles = [int(text.split()[0]) for text in page.locator("main .leader-list .distance").all_inner_texts()]
+    assert len(miles) >= 2 and miles == sorted(miles) and miles[-1] <= 500
+    # The page lists them in the order the API gives, nearest first.
+    api = page.request.get("/api/directory?near=62701&radius_miles=500&limit=24").json()
+    assert page.locator("main .leader-list h2").all_inner_texts() == [l["name"] for l in api["leaders"]]
+    assert [round(l["distance_miles"]) for l in api["leaders"]] == miles
+    check_page(page, "public-directory-near-zip")
+
+    page.locator("#near").fill("Nowhere, IL")
+    page.get_by_role("button", name="Show leaders").click()
+    expect(page.locator("#near-error")).to_contain_text("We do not know this place")
+    expect(page.locator("#near")).to_have_value("Nowhere, IL")
+    check_page(page, "public-directory-near-unknown")

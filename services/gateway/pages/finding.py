@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from services.gateway import state_map
+from services.gateway.api import nearby
 from services.gateway.api.common import scrub
 from services.gateway.api.table import ROUTES
 from services.gateway.errors import ApiError
@@ -28,7 +29,9 @@ FORMATS = (("community_screening", "Community screening"), ("roll_call", "Roll c
 AUDIENCES = (("general_public", "General public"), ("law_enforcement", "Law enforcement"), ("students", "Students"),
              ("educators", "Educators"), ("parents", "Parents"), ("faith_communities", "Faith communities"),
              ("community_organizations", "Community organizations"), ("civic_leaders", "Civic leaders"))
-DIRECTORY_LABELS = {"region": "Region", "state": "State", "expertise": "Expertise", "page": "Page"}
+DIRECTORY_LABELS = {"near": "Near (ZIP code or city, state)", "radius": "Within", "region": "Region", "state": "State",
+                    "expertise": "Expertise", "page": "Page"}
+RADII = [(str(miles), f"{miles} miles") for miles in nearby.RADIUS_CHOICES]
 SCREENING_LABELS = {"region": "Region", "state": "State", "format": "Format", "audience": "Audience",
                     "film": "Film", "from_date": "From", "to_date": "Until", "page": "Page"}
 DIRECTORY_PAGE_SIZE = 24
@@ -47,6 +50,8 @@ def _states(regions: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 class DirectoryPageQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    near: Choice | None = None
+    radius: Choice | None = None
     region: Choice | None = None
     state: Choice | None = None
     expertise: Choice | None = None
@@ -56,20 +61,22 @@ class DirectoryPageQuery(BaseModel):
 def _directory(call: Call, status: int = 200, form: FormState | None = None) -> Reply:
     regions = _regions(call)
     choices = {"region": [(r["id"], r["name"]) for r in regions], "state": _states(regions),
-               "expertise": [(t["slug"], t["label"]) for t in call.rpc("leaders", "expertise_tags")]}
+               "expertise": [(t["slug"], t["label"]) for t in call.rpc("leaders", "expertise_tags")], "radius": RADII}
     if form is None:
         form = listing.checked(call, DIRECTORY_LABELS, choices)
+    place, around = listing.near(form)
     found, total, number = [], 0, 1
     if not form.errors:
         chosen = listing.chosen(form, choices)
+        chosen.pop("radius", None)
         number = listing.page_number(form)
-        result = scrub(call.rpc("leaders", "directory", **chosen, page=number, limit=DIRECTORY_PAGE_SIZE))
+        result = scrub(call.rpc("leaders", "directory", **chosen, **around, page=number, limit=DIRECTORY_PAGE_SIZE))
         found, total = result.get("leaders", []), result.get("total", 0)
     counts = {s["code"]: s["active_leaders"] for r in scrub(call.rpc("leaders", "coverage_leaders")).get("regions", [])
               for s in r.get("states", [])}
     names = dict(choices["state"])
     return page(call, "directory.html", status=422 if form.errors else status, title="Leaders", form=form,
-                choices=choices, leaders=found, total=total,
+                choices=choices, leaders=found, total=total, place=place, radius=around.get("radius_miles"),
                 paging=listing.pager("/directory", form, number, DIRECTORY_PAGE_SIZE, total),
                 map=listing.state_tiles(names, counts, "/directory", "leader"),
                 map_size=(state_map.WIDTH, state_map.HEIGHT), legend=listing.MAP_LEGEND)

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from werkzeug.datastructures import MultiDict
 
 from services.gateway import state_map
+from services.gateway.api import nearby
 from services.gateway.errors import ApiError
 from services.gateway.http import Call
 
@@ -53,6 +54,16 @@ def refused(call: Call, exc: ApiError, labels: Mapping[str, str]) -> FormState:
     if not form.errors and not form.message:
         form.message = exc.message
     return form
+
+
+def near(form: FormState) -> tuple[Any, dict[str, Any]]:
+    """The place typed in `near` and the search arguments around it; a problem on the field if unknown."""
+    radius = form.values.get("radius") or nearby.DEFAULT_RADIUS
+    try:
+        return nearby.around(form.values.get("near"), float(radius) if str(radius).isdigit() else None)
+    except ApiError as exc:
+        form.errors["near"] = exc.message
+        return None, {}
 
 
 def chosen(form: FormState, choices: Choices) -> dict[str, str]:
