@@ -173,9 +173,11 @@ class Demo:
             details["join_url"] = "https://meet.example.org/niot-discussion"
             details["state"] = leader["state"]
         else:
+            code = _postal_code(leader["state"], 1000 + number)
+            place = places.zip_place(code)
             details["venue"] = {"name": ["Public Library", "Police Academy", "Community Center", "High School"][
-                number % 4], "address": f"{100 + number} Main Street", "city": "Springfield",
-                "state": leader["state"]}
+                number % 4], "address": f"{100 + number} Main Street", "city": place.city if place else "Springfield",
+                "state": leader["state"], **({"postal_code": code} if code else {})}
         return details
 
     def upcoming_screenings(self, leaders: list[dict]) -> None:

@@ -19,6 +19,7 @@ class Place:
     label: str
     latitude: float
     longitude: float
+    city: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -34,10 +35,10 @@ def _index() -> tuple[dict[str, Place], dict[tuple[str, str], Place]]:
         except (TypeError, ValueError):
             continue
         city, state = str(entry["city"]).strip(), str(entry["state"]).upper()
-        by_zip[entry["zip_code"]] = Place(f"{entry['zip_code']} ({city}, {state})", lat, lon)
+        by_zip[entry["zip_code"]] = Place(f"{entry['zip_code']} ({city}, {state})", lat, lon, city)
         points.setdefault((city.upper(), state), []).append((lat, lon, city))
     by_city = {key: Place(f"{found[0][2]}, {key[1]}", sum(p[0] for p in found) / len(found),
-                          sum(p[1] for p in found) / len(found)) for key, found in points.items()}
+                          sum(p[1] for p in found) / len(found), found[0][2]) for key, found in points.items()}
     return by_zip, by_city
 
 

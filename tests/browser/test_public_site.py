@@ -5,6 +5,7 @@ raw program data)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import pytest
@@ -158,7 +159,7 @@ def test_a_zip_search_lists_the_nearest_leaders_first(page):
     # The page lists them in the order the API gives, nearest first.
     api = page.request.get("/api/directory?near=62701&radius_miles=500&limit=24").json()
     assert page.locator("main .leader-list h2").all_inner_texts() == [l["name"] for l in api["leaders"]]
-    assert [round(l["distance_miles"]) for l in api["leaders"]] == miles
+    assert all(abs(l["distance_miles"] - shown) <= 0.5 for l, shown in zip(api["leaders"], miles))
     check_page(page, "public-directory-near-zip")
 
     page.locator("#near").fill("Nowhere, IL")
@@ -166,3 +167,16 @@ def test_a_zip_search_lists_the_nearest_leaders_first(page):
     expect(page.locator("#near-error")).to_contain_text("We do not know this place")
     expect(page.locator("#near")).to_have_value("Nowhere, IL")
     check_page(page, "public-directory-near-unknown")
+
+
+def test_screenings_near_a_city_come_nearest_first(page):
+    page.goto("/screenings?near=Chicago,%20IL&radius=500")
+    expect(page.get_by_role("status")).to_contain_text("within 500 miles of Chicago, IL, nearest first")
+    miles = [int(text.split()[0]) for text in page.locator("main .screening-list .distance").all_inner_texts()]
+    assert miles and miles == sorted(miles) and miles[-1] <= 500
+    now = datetime.now(timezone.utc).isoformat()
+    api = page.request.get("/api/screenings", params={"near": "Chicago, IL", "radius_miles": 500, "page_size": 20,
+                                                      "starts_from": now}).json()
+    assert api["total"] == int(page.get_by_role("status").inner_text().split()[0])
+    assert [s["distance_miles"] for s in api["items"]] == sorted(s["distance_miles"] for s in api["items"])
+    check_page(page, "public-screenings-near-city")

@@ -239,7 +239,8 @@ def get_leader(call: Call):
 
 @route("PATCH", "/api/leaders/{leader_id:int}", access=LEADER, owner=leader_id_from_path, tag=PROFILE,
        body=JsonObject, response=OBJECT, summary="Change profile fields",
-       description="Fields: name, agency, title, email, phone, state, expertise, bio, max_mentees. "
+       description="Fields: name, agency, title, email, phone, state, postal_code (the ZIP code where the leader "
+                   "works, for near-me searches), expertise, bio, max_mentees. "
                    "trusted_host and status are for program managers only.")
 def update_leader(call: Call):
     changes: dict[str, Any] = call.body.root

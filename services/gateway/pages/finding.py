@@ -32,7 +32,8 @@ AUDIENCES = (("general_public", "General public"), ("law_enforcement", "Law enfo
 DIRECTORY_LABELS = {"near": "Near (ZIP code or city, state)", "radius": "Within", "region": "Region", "state": "State",
                     "expertise": "Expertise", "page": "Page"}
 RADII = [(str(miles), f"{miles} miles") for miles in nearby.RADIUS_CHOICES]
-SCREENING_LABELS = {"region": "Region", "state": "State", "format": "Format", "audience": "Audience",
+SCREENING_LABELS = {"near": "Near (ZIP code or city, state)", "radius": "Within", "region": "Region", "state": "State",
+                    "format": "Format", "audience": "Audience",
                     "film": "Film", "from_date": "From", "to_date": "Until", "page": "Page"}
 DIRECTORY_PAGE_SIZE = 24
 SCREENINGS_PAGE_SIZE = 20
@@ -96,6 +97,8 @@ def directory_page(call: Call):
 
 class ScreeningsPageQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    near: Choice | None = None
+    radius: Choice | None = None
     region: Choice | None = None
     state: Choice | None = None
     format: Choice | None = None
@@ -122,24 +125,29 @@ def _screenings(call: Call, status: int = 200, form: FormState | None = None) ->
     regions = _regions(call)
     films = scrub(call.rpc("screenings", "list_films"))
     choices = {"region": [(r["id"], r["name"]) for r in regions], "state": _states(regions),
-               "format": list(FORMATS), "audience": list(AUDIENCES), "film": [(f["slug"], f["title"]) for f in films]}
+               "format": list(FORMATS), "audience": list(AUDIENCES), "film": [(f["slug"], f["title"]) for f in films],
+               "radius": RADII}
     if form is None:
         form = listing.checked(call, SCREENING_LABELS, choices)
     window = _window(call, form)
+    place, around = listing.near(form)
     found, total, number = [], 0, 1
     if not form.errors:
         number = listing.page_number(form)
-        result = call.rpc("screenings", "search_screenings", {**listing.chosen(form, choices), **window,
+        chosen = listing.chosen(form, choices)
+        chosen.pop("radius", None)
+        result = call.rpc("screenings", "search_screenings", {**chosen, **window, **around,
                                                                "page": number, "page_size": SCREENINGS_PAGE_SIZE})
         found, total = scrub(result.get("items", [])), result.get("total", 0)
     now = call.now
     coverage = call.rpc("screenings", "coverage_screenings", now.isoformat(), (now + timedelta(days=366)).isoformat())
     counts = {s["state"]: s["upcoming"] for r in coverage.get("regions", []) for s in r.get("states", []) if s["state"]}
     return page(call, "screenings.html", status=422 if form.errors else status, title="Upcoming screenings",
-                form=form, choices=choices, upcoming=found, total=total,
+                form=form, choices=choices, upcoming=found, total=total, place=place, radius=around.get("radius_miles"),
                 paging=listing.pager("/screenings", form, number, SCREENINGS_PAGE_SIZE, total),
                 map=listing.state_tiles(dict(choices["state"]), counts, "/screenings", "upcoming screening"),
-                map_size=(state_map.WIDTH, state_map.HEIGHT), legend=listing.MAP_LEGEND, feeds=listing.feeds(call, regions))
+                map_size=(state_map.WIDTH, state_map.HEIGHT), legend=listing.MAP_LEGEND,
+                feeds=listing.feeds(call, regions))
 
 
 def screenings_invalid(call: Call, exc: ApiError) -> Reply:
