@@ -65,8 +65,8 @@ _templates.filters.update(plural=plural, in_words=in_words, long_date=long_date,
 
 
 # The site's navigation: for everyone, then for the signed-in person's role.
-SITE_LINKS = (("/screenings", "Screenings"), ("/directory", "Leaders"), ("/mentorship/request", "Ask for mentoring"),
-              ("/join", "Join the network"))
+SITE_LINKS = (("/screenings", "Screenings"), ("/films", "Films"), ("/directory", "Leaders"),
+              ("/mentorship/request", "Ask for mentoring"), ("/join", "Join the network"))
 WORKSPACE_LINKS = {
     "leader": (("/leader", "Your home"), ("/leader/training", "Training")),
     "manager": (("/manage/coverage", "Coverage"), ("/manage/applications", "Applications")),

@@ -48,9 +48,15 @@ class LeaderRow(Base):
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Where the leader works, for "near me": the ZIP code they give and its point.
+    postal_code: Mapped[str | None] = mapped_column(sa.String(10), nullable=True)
+    latitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
 
     __table_args__ = (
         sa.CheckConstraint("max_mentees >= 0", name="max_mentees_not_negative"),
+        # A near-me search keeps the leaders inside a latitude band first, then the longitudes.
+        sa.Index("ix_leaders_status_latitude_longitude", "status", "latitude", "longitude"),
         sa.CheckConstraint(_one_of("status", LEADER_STATUSES), name="status_known"),
         # The directory filters active leaders by state (a region is a set of states)
         # and lists them by name.

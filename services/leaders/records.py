@@ -41,6 +41,7 @@ def leader_record(leader: Leader, grouping: str, *, today: date, mentoring_ready
         "away_until": leader.away_until.isoformat() if leader.away_until else None,
         "trusted_host": leader.trusted_host,
         "status": leader.status,
+        "postal_code": leader.postal_code,
         "mentoring_ready": mentoring_ready,
     }
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.runtime import places
 from services.runtime.uow import UnitOfWork
 
 from .domain.applications import OPEN_APPLICATION_STATUSES, Application, Reference
@@ -269,7 +270,7 @@ def to_leader(row: LeaderRow, expertise: tuple[str, ...]) -> Leader:
         id=row.id, version=row.version, name=row.name, agency=row.agency, title=row.title,
         email=row.email, phone=row.phone, state=row.state, expertise=expertise, bio=row.bio,
         max_mentees=row.max_mentees, away_until=row.away_until, trusted_host=row.trusted_host,
-        status=row.status,
+        status=row.status, postal_code=row.postal_code,
     )
 
 
@@ -279,8 +280,15 @@ def _leader_values(leader: Leader) -> dict[str, Any]:
         "email": leader.email, "email_key": comparable_email(leader.email), "phone": leader.phone,
         "state": leader.state, "bio": leader.bio, "max_mentees": leader.max_mentees,
         "away_until": leader.away_until, "trusted_host": leader.trusted_host,
-        "status": leader.status, "version": leader.version,
+        "status": leader.status, "version": leader.version, **_located(leader.postal_code),
     }
+
+
+def _located(postal_code: str | None) -> dict[str, Any]:
+    """The ZIP code with its point, stored so a near-me search can prefilter by latitude and longitude."""
+    place = places.zip_place(postal_code)
+    return {"postal_code": postal_code, "latitude": place.latitude if place else None,
+            "longitude": place.longitude if place else None}
 
 
 def expertise_by_leader(session: Session, leader_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:

@@ -49,6 +49,13 @@ class DirectoryQuery(Paging):
     grouping: ShortText | None = None
 
 
+class NearQuery(DirectoryQuery):
+    """The directory around a point: leaders within `radius_miles`, nearest first."""
+    near_latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    near_longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+    radius_miles: Annotated[float, Field(gt=0, le=1000)] = 50
+
+
 class RosterQuery(DirectoryQuery):
     status: Literal[LEADER_STATUSES] | None = None  # type: ignore[valid-type]
 

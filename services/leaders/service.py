@@ -103,10 +103,12 @@ class RosterEntrypoints:
         return self._change_leader(profiles.set_status, leader_id, status)
 
     @rpc
-    def directory(self, region=None, state=None, expertise=None, grouping=None, page=1, limit=50):
+    def directory(self, region=None, state=None, expertise=None, grouping=None, page=1, limit=50,
+                  near_latitude=None, near_longitude=None, radius_miles=50):
         with self.db.unit_of_work() as uow:
             return views.directory(uow.session, region=region, state=state, expertise=expertise,
-                                   grouping=grouping, page=page, limit=limit)
+                                   grouping=grouping, page=page, limit=limit, near_latitude=near_latitude,
+                                   near_longitude=near_longitude, radius_miles=radius_miles)
 
     @rpc
     def roster(self, status=None, region=None, state=None, expertise=None, grouping=None, page=1, limit=50):

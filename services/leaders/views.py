@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.contracts.email import InvalidEmail, normalise_email
+from services.runtime import places
 from services.runtime.errors import NotFound, ValidationFailed
 
 from . import records, regions
@@ -35,6 +36,7 @@ from .schemas import (
     CoverageQuery,
     DirectoryQuery,
     LeaderRef,
+    NearQuery,
     RosterQuery,
     text,
     validated,
@@ -152,15 +154,37 @@ def _page(session: Session, query: sa.Select, filters: DirectoryQuery) -> tuple[
 
 def directory(session: Session, **filters: Any) -> dict[str, Any]:
     """Active leaders for the public: filter by region, state and expertise (all tags must
-    match); never any contact detail."""
-    query_filters = validated(DirectoryQuery, **filters)
+    match); never any contact detail. Around a point (`near_latitude`, `near_longitude`):
+    only those within `radius_miles`, nearest first, each with its distance."""
+    query_filters = validated(NearQuery, **filters)
     grouping = grouping_or_current(session, query_filters.grouping)
     query = _filtered(sa.select(LeaderRow).where(LeaderRow.status == "active"), query_filters, grouping)
-    total, leaders = _page(session, query, query_filters)
+    distances: dict[int, float] = {}
+    if query_filters.near_latitude is not None and query_filters.near_longitude is not None:
+        total, leaders, distances = _nearest(session, query, query_filters)
+    else:
+        total, leaders = _page(session, query, query_filters)
     return {
         "grouping": grouping, "total": total, "page": query_filters.page, "limit": query_filters.limit,
-        "leaders": [public_profile(leader, grouping) for leader in leaders],
+        "leaders": [{**public_profile(leader, grouping), "distance_miles": distances.get(leader.id)}
+                    for leader in leaders],
     }
+
+
+def _nearest(session: Session, query: sa.Select, filters: NearQuery) -> tuple[int, list[Leader], dict[int, float]]:
+    """The page of leaders nearest the point: the database keeps those inside the radius's
+    bounding box (an index on latitude and longitude), then exact distances sort them."""
+    lat, lon, miles = filters.near_latitude, filters.near_longitude, filters.radius_miles
+    south, north, west, east = places.bounding_box(lat, lon, miles)
+    boxed = query.where(LeaderRow.latitude.between(south, north), LeaderRow.longitude.between(west, east))
+    points = session.execute(boxed.with_only_columns(LeaderRow.id, LeaderRow.name, LeaderRow.latitude,
+                                                     LeaderRow.longitude)).all()
+    near = sorted((round(places.distance_miles(lat, lon, p.latitude, p.longitude), 1), p.name, p.id) for p in points)
+    near = [n for n in near if n[0] <= miles]
+    chosen = near[filters.offset:filters.offset + filters.limit]
+    by_id = {leader.id: leader for leader in leaders_of(session, sa.select(LeaderRow).where(
+        LeaderRow.id.in_([n[2] for n in chosen])))}
+    return len(near), [by_id[n[2]] for n in chosen], {n[2]: n[0] for n in chosen}
 
 
 def roster(session: Session, *, today: date, **filters: Any) -> dict[str, Any]:

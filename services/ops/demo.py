@@ -23,6 +23,7 @@ from typing import Callable
 import sqlalchemy as sa
 from nameko.standalone.rpc import ClusterRpcClient
 
+from services.runtime import places
 from services.runtime.config import db_uri
 from services.runtime.db import OUTBOX, Transactions, make_engine, session_factory
 
@@ -57,6 +58,13 @@ def load_if_empty(cfg: dict, *, force: bool = False) -> bool:
     return True
 
 
+def _postal_code(state: str, number: int) -> str | None:
+    """A real ZIP code in the leader's state, from the offline ZIP data (its own random
+    choice, so the rest of the demo data stays as it was)."""
+    codes = places.zip_codes_in(state)
+    return random.Random(f"{state}-{number}").choice(codes) if codes else None
+
+
 class Demo:
     def __init__(self, cfg: dict, rpc, *, seed: int = 2012):
         self.cfg = cfg
@@ -89,6 +97,7 @@ class Demo:
                 "bio": _bio(leader, self.random),
                 "max_mentees": self.random.choice([1, 2, 3, 3, 4]),
                 "trusted_host": number % 3 == 0,
+                "postal_code": _postal_code(leader["state"], number),
             })
             modules = ALL_MODULES if number % 5 else ALL_MODULES[2:]  # every fifth is not trained to mentor
             for module in modules[: 2 + number % 4]:
@@ -164,9 +173,11 @@ class Demo:
             details["join_url"] = "https://meet.example.org/niot-discussion"
             details["state"] = leader["state"]
         else:
+            code = _postal_code(leader["state"], 1000 + number)
+            place = places.zip_place(code)
             details["venue"] = {"name": ["Public Library", "Police Academy", "Community Center", "High School"][
-                number % 4], "address": f"{100 + number} Main Street", "city": "Springfield",
-                "state": leader["state"]}
+                number % 4], "address": f"{100 + number} Main Street", "city": place.city if place else "Springfield",
+                "state": leader["state"], **({"postal_code": code} if code else {})}
         return details
 
     def upcoming_screenings(self, leaders: list[dict]) -> None:

@@ -57,6 +57,8 @@ class ScreeningRow(Base):
         sa.Index("ix_screenings_feed", "in_feeds", "end_at"),
         sa.Index("ix_screenings_feed_region", "in_feeds", "region", "end_at"),
         sa.Index("ix_screenings_feed_host", "in_feeds", "host_id", "end_at"),
+        # Near-me: listed events inside a latitude band first, then the longitudes.
+        sa.Index("ix_screenings_feed_latitude_longitude", "in_feeds", "latitude", "longitude"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
@@ -71,6 +73,10 @@ class ScreeningRow(Base):
     venue_name: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
     venue_address: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
     venue_city: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+    # The venue's ZIP code and its point (else the middle of its city), for near-me searches.
+    venue_postal_code: Mapped[str | None] = mapped_column(sa.String(10), nullable=True)
+    latitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     join_url: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)
     # The venue's state (an online event's stated one, else its host's), for coverage.
     state: Mapped[str | None] = mapped_column(sa.String(2), nullable=True)

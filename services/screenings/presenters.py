@@ -30,7 +30,7 @@ def screening_view(screening: Screening, actor: Actor | None, *, host_name: str 
         "description": details.description, "film": details.film_slug, "online": details.online,
         "venue": None if details.venue is None else {
             "name": details.venue.name, "address": details.venue.address, "city": details.venue.city,
-            "state": details.venue.state},
+            "state": details.venue.state, "postal_code": details.venue.postal_code},
         "state": screening.state, "region": screening.region, "time_zone": details.time_zone,
         "local_start": details.local_start.isoformat(), "local_end": details.local_end.isoformat(),
         "local_label": local_label(details.local_start, details.local_end, details.time_zone),

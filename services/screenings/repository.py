@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.contracts.leaders import LeaderSnapshot
+from services.runtime import places
 from services.runtime.uow import UnitOfWork
 
 from .domain.details import Format, Kind, ScreeningDetails, Venue, Visibility
@@ -35,7 +36,8 @@ from .models import (
 def screening_from_row(row: ScreeningRow) -> Screening:
     venue = None
     if row.venue_name is not None:
-        venue = Venue(row.venue_name, row.venue_address or "", row.venue_city or "", row.details_state or "")
+        venue = Venue(row.venue_name, row.venue_address or "", row.venue_city or "", row.details_state or "",
+                      row.venue_postal_code)
     details = ScreeningDetails(
         kind=Kind(row.kind), format=Format(row.format), title=row.title, description=row.description,
         film_slug=row.film_slug, venue=venue, join_url=row.join_url, state=row.details_state,
@@ -240,6 +242,10 @@ class ScreeningRepository:
         row.venue_name = details.venue.name if details.venue else None
         row.venue_address = details.venue.address if details.venue else None
         row.venue_city = details.venue.city if details.venue else None
+        row.venue_postal_code = details.venue.postal_code if details.venue else None
+        point = None if details.venue is None else (places.zip_place(details.venue.postal_code)
+                                                    or places.city_place(details.venue.city, details.venue.state))
+        row.latitude, row.longitude = (point.latitude, point.longitude) if point else (None, None)
         row.join_url = details.join_url
         row.details_state = details.state
         row.state = screening.state

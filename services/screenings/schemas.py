@@ -21,6 +21,11 @@ class SearchFilters(BaseModel):
     kind: Literal["film_screening", "guided_discussion"] | None = None
     format: Literal["community_screening", "roll_call", "academy", "school_program"] | None = None
     status: Literal["submitted", "sent_back", "resubmitted", "scheduled", "cancelled", "completed"] | None = None
+    film: str | None = Field(None, max_length=80)
+    audience: str | None = Field(None, max_length=40)
+    near_latitude: float | None = Field(None, ge=-90, le=90)
+    near_longitude: float | None = Field(None, ge=-180, le=180)
+    radius_miles: float = Field(50, gt=0, le=1000)
     page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(25, ge=1, le=100)
 

@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session
 
 from services.contracts.rpc.common import Actor
 from services.contracts.screenings import PUBLIC_PATHS
+from services.runtime import places
 from services.runtime.errors import NotFound
 
 from . import access, calendar, presenters
 from .domain.rsvps import AttendeeList, RsvpStatus, verify_cancel_token
 from .domain.screening import Status
-from .models import FilmRow, LeaderRow, ReportRow, RsvpRow, ScreeningRow
+from .models import FilmRow, LeaderRow, ReportRow, RsvpRow, ScreeningAudienceRow, ScreeningRow
 from .repository import film_from_row, hosted_or_cohosted_by, rsvp_from_row, screening_from_row, screening_key
 from .settings import ScreeningsSettings
 
@@ -86,18 +87,26 @@ def search_screenings(session: Session, filters, actor: Actor | None) -> dict:
     if filters.leader_id is not None:
         conditions.append(hosted_or_cohosted_by(filters.leader_id))
     for column, value in ((s.region, filters.region), (s.state, filters.state),
-                          (s.kind, filters.kind), (s.format, filters.format), (s.status, filters.status)):
+                          (s.kind, filters.kind), (s.format, filters.format), (s.status, filters.status),
+                          (s.film_slug, filters.film)):
         if value is not None:
             conditions.append(column == value)
+    if filters.audience is not None:
+        conditions.append(s.id.in_(sa.select(ScreeningAudienceRow.screening_id)
+                                   .where(ScreeningAudienceRow.audience == filters.audience)))
     if filters.starts_from is not None:
         conditions.append(s.start_at >= filters.starts_from)
     if filters.starts_before is not None:
         conditions.append(s.start_at < filters.starts_before)
-    total = session.execute(sa.select(sa.func.count()).select_from(s).where(*conditions)).scalar_one()
-    rows = session.execute(
-        sa.select(s).where(*conditions).order_by(s.start_at, s.id)
-        .offset((filters.page - 1) * filters.page_size).limit(filters.page_size)
-    ).scalars().all()
+    distances: dict[str, float] = {}
+    if filters.near_latitude is not None and filters.near_longitude is not None:
+        total, rows, distances = _nearest(session, conditions, filters)
+    else:
+        total = session.execute(sa.select(sa.func.count()).select_from(s).where(*conditions)).scalar_one()
+        rows = session.execute(
+            sa.select(s).where(*conditions).order_by(s.start_at, s.id)
+            .offset((filters.page - 1) * filters.page_size).limit(filters.page_size)
+        ).scalars().all()
     counts: dict[str, dict[str, int]] = {r.id: {} for r in rows}
     if rows:
         for screening_id, status, n in session.execute(
@@ -106,9 +115,26 @@ def search_screenings(session: Session, filters, actor: Actor | None) -> dict:
         ):
             counts[screening_id][status] = n
     return {
-        "items": [_view(session, r, actor, counts=counts[r.id]) for r in rows],
+        "items": [{**_view(session, r, actor, counts=counts[r.id]), "distance_miles": distances.get(r.id)}
+                  for r in rows],
         "total": total, "page": filters.page, "page_size": filters.page_size,
     }
+
+
+def _nearest(session: Session, conditions: list, filters) -> tuple[int, list[ScreeningRow], dict[str, float]]:
+    """The page of events nearest the point: the database keeps those inside the radius's
+    bounding box, exact distances sort them (nearest first, then soonest)."""
+    s, lat, lon, miles = ScreeningRow, filters.near_latitude, filters.near_longitude, filters.radius_miles
+    south, north, west, east = places.bounding_box(lat, lon, miles)
+    points = session.execute(sa.select(s.id, s.start_at, s.latitude, s.longitude).where(
+        *conditions, s.latitude.between(south, north), s.longitude.between(west, east))).all()
+    near = sorted((round(places.distance_miles(lat, lon, p.latitude, p.longitude), 1), p.start_at, p.id)
+                  for p in points)
+    near = [n for n in near if n[0] <= miles]
+    start = (filters.page - 1) * filters.page_size
+    chosen = near[start:start + filters.page_size]
+    by_id = {r.id: r for r in session.execute(sa.select(s).where(s.id.in_([n[2] for n in chosen]))).scalars()}
+    return len(near), [by_id[n[2]] for n in chosen], {n[2]: n[0] for n in chosen}
 
 
 def event_ics(session: Session, settings: ScreeningsSettings, screening_id: Any) -> str:

@@ -8,8 +8,8 @@ from tests.browser.support import check_page
 
 pytestmark = pytest.mark.browser
 
-PUBLIC_PAGES = ["/", "/screenings", "/directory", "/join", "/mentorship/request", "/signin", "/account/setup",
-                "/docs"]
+PUBLIC_PAGES = ["/", "/screenings", "/directory", "/films", "/join", "/mentorship/request", "/signin",
+                "/account/setup", "/docs"]
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)

@@ -36,6 +36,7 @@ class PublicProfile(Response):
     region_name: str
     expertise: list[ExpertiseTag]
     bio: str
+    distance_miles: float | None = None
 
 
 class LeaderRecord(Response):
@@ -61,6 +62,7 @@ class LeaderRecord(Response):
     trusted_host: bool
     status: LeaderStatus
     mentoring_ready: bool
+    postal_code: str | None = None
 
 
 class ApplicationReference(Response):
@@ -261,6 +263,9 @@ class Directory(Params):
     grouping: str | None = None
     page: int = 1
     limit: int = 50
+    near_latitude: float | None = None
+    near_longitude: float | None = None
+    radius_miles: float = 50
 
 
 @rpc_method("leaders", "roster", response=RosterPage)

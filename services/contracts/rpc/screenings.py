@@ -55,6 +55,7 @@ class Venue(Response):
     address: str
     city: str
     state: str
+    postal_code: str | None = None
 
 
 class Host(Response):
@@ -95,6 +96,7 @@ class Screening(Response):
     cancel_message: str | None
     page_path: str
     ics_path: str
+    distance_miles: float | None = None
 
 
 class ManagedScreening(Screening):

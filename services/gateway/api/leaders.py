@@ -11,6 +11,7 @@ from services.gateway.http import Call, Reply
 from services.gateway.routing import LEADER, MANAGER, PUBLIC
 from services.gateway.schemas import list_of
 
+from . import nearby
 from .common import JsonObject, Page, Slug, actor, leader_id_from_path, query_args, scrub
 from .table import ROUTES
 
@@ -33,6 +34,12 @@ class DirectoryQuery(_Query):
     grouping: Slug | None = None
     page: Page = 1
     limit: int = Field(50, ge=1, le=200)
+
+
+class DirectoryNearQuery(DirectoryQuery):
+    near: nearby.Near | None = Field(None, description="a ZIP code (62701) or a city and state (Springfield, IL): "
+                                                       "leaders within `radius_miles` of it, nearest first")
+    radius_miles: nearby.Radius = nearby.DEFAULT_RADIUS
 
 
 class RosterQuery(DirectoryQuery):
@@ -100,10 +107,11 @@ def submit_application(call: Call):
     return Reply({"id": result.get("id"), "status": result.get("status")}, status=201)
 
 
-@route("GET", "/api/directory", access=PUBLIC, tag=ROSTER, query=DirectoryQuery, response=PAGE,
-       summary="The public directory of active leaders (no contact details)")
+@route("GET", "/api/directory", access=PUBLIC, tag=ROSTER, query=DirectoryNearQuery, response=PAGE,
+       summary="The public directory of active leaders (no contact details), or those near a place")
 def directory(call: Call):
     args = query_args(call)
+    args.update(nearby.around(args.pop("near", None), args.pop("radius_miles", None))[1])
     if "expertise" in args and len(args["expertise"]) == 1:
         args["expertise"] = args["expertise"][0]
     return scrub(call.rpc("leaders", "directory", **args))
@@ -231,7 +239,8 @@ def get_leader(call: Call):
 
 @route("PATCH", "/api/leaders/{leader_id:int}", access=LEADER, owner=leader_id_from_path, tag=PROFILE,
        body=JsonObject, response=OBJECT, summary="Change profile fields",
-       description="Fields: name, agency, title, email, phone, state, expertise, bio, max_mentees. "
+       description="Fields: name, agency, title, email, phone, state, postal_code (the ZIP code where the leader "
+                   "works, for near-me searches), expertise, bio, max_mentees. "
                    "trusted_host and status are for program managers only.")
 def update_leader(call: Call):
     changes: dict[str, Any] = call.body.root

@@ -14,6 +14,7 @@ from services.gateway.http import Call, Reply
 from services.gateway.routing import LEADER, MANAGER, PUBLIC, SIGNED_IN
 from services.gateway.schemas import Name, list_of
 
+from . import nearby
 from .common import JsonObject, Page, RecordId, Slug, actor, scrub
 from .table import ROUTES
 
@@ -40,6 +41,11 @@ class SearchQuery(Strict):
     kind: Literal["film_screening", "guided_discussion"] | None = None
     format: Literal["community_screening", "roll_call", "academy", "school_program"] | None = None
     status: Literal["submitted", "sent_back", "resubmitted", "scheduled", "cancelled", "completed"] | None = None
+    film: Slug | None = Field(None, description="a film's slug (see /api/films)")
+    audience: Slug | None = Field(None, description="one audience the event is for, e.g. students")
+    near: nearby.Near | None = Field(None, description="a ZIP code (62701) or a city and state (Springfield, IL): "
+                                                       "events within `radius_miles` of it, nearest first")
+    radius_miles: nearby.Radius = nearby.DEFAULT_RADIUS
     page: Page = 1
     page_size: int = Field(25, ge=1, le=100)
 
@@ -141,8 +147,14 @@ def add_film(call: Call):
 @route("GET", "/api/screenings", access=PUBLIC, tag=SCREENINGS, query=SearchQuery, response=OBJECT,
        summary="Search public screenings and discussions")
 def search_screenings(call: Call):
-    return _public(call, call.rpc("screenings", "search_screenings", call.query.model_dump(mode="json",
-                                                                                          exclude_none=True)))
+    return _public(call, call.rpc("screenings", "search_screenings", _filters(call)))
+
+
+def _filters(call: Call) -> dict:
+    """The search's filters, with `near` turned into the point and radius around it."""
+    filters = call.query.model_dump(mode="json", exclude_none=True)
+    filters.update(nearby.around(filters.pop("near", None), filters.pop("radius_miles", None))[1])
+    return filters
 
 
 @route("GET", "/api/screenings/{screening_id:token}", access=PUBLIC, tag=SCREENINGS, response=OBJECT,
@@ -217,8 +229,7 @@ def register_screening(call: Call):
 @route("GET", "/api/manage/screenings", access=SIGNED_IN, tag=HOSTING, query=SearchQuery, response=OBJECT,
        summary="Search screenings as the signed-in host or manager (includes unpublished ones you may see)")
 def manage_search(call: Call):
-    return call.rpc("screenings", "search_screenings", call.query.model_dump(mode="json", exclude_none=True),
-                    actor=actor(call))
+    return call.rpc("screenings", "search_screenings", _filters(call), actor=actor(call))
 
 
 @route("GET", "/api/manage/screenings/{screening_id:token}", access=LEADER, owner=organisers, tag=HOSTING,

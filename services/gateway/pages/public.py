@@ -29,30 +29,18 @@ def home_page(call: Call):
     return page(call, "home.html", title="Home", upcoming=upcoming(call)[:5])
 
 
-class DirectoryPageQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    state: Annotated[str, StringConstraints(max_length=2)] | None = None
-
-
-@route("GET", "/directory", access=PUBLIC, tag=TAG, content_type=HTML, query=DirectoryPageQuery,
-       summary="Page: the public directory")
-def directory_page(call: Call):
-    state = (call.query.state or "").strip().upper() or None
-    found = scrub(call.rpc("leaders", "directory", **({"state": state} if state else {}), limit=200))
-    return page(call, "directory.html", title="Directory", state=state, total=found.get("total", 0),
-                leaders=found.get("leaders", []))
-
-
-@route("GET", "/screenings", access=PUBLIC, tag=TAG, content_type=HTML, summary="Page: upcoming screenings")
-def screenings_page(call: Call):
-    return page(call, "screenings.html", title="Upcoming screenings", upcoming=upcoming(call))
-
-
 @route("GET", "/screenings/{screening_id:token}", access=PUBLIC, tag=TAG, content_type=HTML,
        summary="Page: one screening, with the RSVP form")
 def screening_page(call: Call):
     screening = scrub(call.rpc("screenings", "get_screening", call.path["screening_id"]))
-    return page(call, "screening.html", title=screening.get("title") or "Screening", s=screening)
+    film = None
+    if screening.get("film"):
+        try:
+            film = scrub(call.rpc("screenings", "get_film", screening["film"]))
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+    return page(call, "screening.html", title=screening.get("title") or "Screening", s=screening, film=film)
 
 
 class RsvpForm(BaseModel):
@@ -182,11 +170,17 @@ def join_submit(call: Call):
                                                             ("/", "Go to the home page")])
 
 
-@route("GET", "/mentorship/request", access=PUBLIC, tag=TAG, content_type=HTML,
-       summary="Page: the mentorship request form")
+class MentorshipRequestQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    topic: Annotated[str, StringConstraints(max_length=60)] | None = None
+    state: Annotated[str, StringConstraints(max_length=2)] | None = None
+
+
+@route("GET", "/mentorship/request", access=PUBLIC, tag=TAG, content_type=HTML, query=MentorshipRequestQuery,
+       summary="Page: the mentorship request form (a leader's profile links here with their topic and state)")
 def mentorship_request_page(call: Call):
     return page(call, "mentorship_request.html", title="Ask for mentoring", errors=[],
-                topics=call.rpc("leaders", "expertise_tags"))
+                topics=call.rpc("leaders", "expertise_tags"), chosen=call.query.model_dump(exclude_none=True))
 
 
 @route("POST", "/mentorship/request", access=PUBLIC, tag=TAG, content_type=HTML,

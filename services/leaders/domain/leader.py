@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from services.runtime import places
 from services.runtime.errors import Conflict
 
 from ..regions import DEFAULT_GROUPING, STATES, get_region, region_of
@@ -67,6 +68,7 @@ class Leader:
     away_until: date | None = None
     trusted_host: bool = False
     status: str = "active"
+    postal_code: str | None = None
     id: int | None = None
     version: int = 1
 
@@ -102,6 +104,18 @@ def _max_mentees(value: Any) -> int:
     return number
 
 
+def parse_postal_code(value: Any) -> str | None:
+    """Where the leader works, as a five-digit US ZIP code that the offline ZIP data knows."""
+    if blank(value):
+        return None
+    code = places.normal_zip(str(value))
+    if code is None:
+        raise Invalid("must be a five-digit ZIP code, e.g. 62701")
+    if places.zip_place(code) is None:
+        raise Invalid(f"{code} is not a ZIP code we know")
+    return code
+
+
 _LEADER_PARSERS: dict[str, Callable[[Any], Any]] = {
     "name": parse_name,
     "agency": parse_agency,
@@ -114,6 +128,7 @@ _LEADER_PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_mentees": _max_mentees,
     "trusted_host": parse_flag,
     "status": _leader_status,
+    "postal_code": parse_postal_code,
 }
 REQUIRED_LEADER_FIELDS = ("name", "agency", "title", "email", "state")
 LEADER_INPUT_FIELDS = (*_LEADER_PARSERS, "availability", "away_until")
@@ -202,7 +217,7 @@ def set_availability(leader: Leader, away_until: date | None, *, today: date) ->
 
 _PROFILE_FIELDS = (
     "name", "agency", "title", "email", "phone", "state", "expertise", "bio",
-    "max_mentees", "away_until", "trusted_host", "status",
+    "max_mentees", "away_until", "trusted_host", "status", "postal_code",
 )
 PROFILE_FIELDS = _PROFILE_FIELDS
 """Every field of a leader's profile: what a brand-new leader has "changed"."""

@@ -7,6 +7,8 @@ from enum import StrEnum
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from services.runtime import places
+
 from ..films import FILMS_BY_SLUG, Audience, Film
 from .validation import MAX_CAPACITY, MAX_ITEM, MAX_TEXT, MAX_TITLE, FieldErrors, clean_audiences, clean_text, \
     clean_text_list
@@ -38,6 +40,7 @@ class Venue:
     address: str
     city: str
     state: str
+    postal_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class ScreeningDetails:
             "venue": None if self.venue is None else {
                 "name": self.venue.name, "address": self.venue.address,
                 "city": self.venue.city, "state": self.venue.state,
+                **({"postal_code": self.venue.postal_code} if self.venue.postal_code else {}),
             },
             "join_url": self.join_url,
             "state": self.state,
@@ -143,6 +147,17 @@ def _join_url(value: Any, errors: FieldErrors) -> str | None:
     return url
 
 
+def _postal_code(value: Any, errors: FieldErrors) -> str | None:
+    """The venue's five-digit US ZIP code, optional, one the offline ZIP data knows."""
+    if value is None or not str(value).strip():
+        return None
+    code = places.normal_zip(str(value))
+    if code is None or places.zip_place(code) is None:
+        errors.add("venue.postal_code", "give the venue's five-digit ZIP code, e.g. 62701")
+        return None
+    return code
+
+
 def _leader_id(value: Any) -> str | None:
     if isinstance(value, bool):
         return None
@@ -196,7 +211,7 @@ def validate_details(raw: Mapping[str, Any], *, films: Mapping[str, Film] = FILM
                 errors.add("venue.state", f"unknown state or territory {parts['state']!r}; use the postal code")
                 state = None
             parts["state"] = state or ""
-            venue = Venue(**parts)
+            venue = Venue(**parts, postal_code=_postal_code(raw_venue.get("postal_code"), errors))
     elif raw_join:
         join_url = _join_url(raw_join, errors)
         raw_state = raw.get("state")
