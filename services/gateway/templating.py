@@ -69,7 +69,8 @@ SITE_LINKS = (("/screenings", "Screenings"), ("/directory", "Leaders"), ("/mento
               ("/join", "Join the network"))
 WORKSPACE_LINKS = {
     "leader": (("/leader", "Your home"), ("/leader/training", "Training")),
-    "manager": (("/manage/coverage", "Coverage"), ("/manage/applications", "Applications")),
+    "manager": (("/manage", "Manage"), ("/manage/screenings", "Approvals"), ("/manage/applications", "Applications"),
+                ("/manage/mentorship", "Mentorship"), ("/manage/coverage", "Coverage"), ("/manage/deliveries", "Mail")),
 }
 
 

@@ -21,10 +21,13 @@ class SearchFilters(BaseModel):
     kind: Literal["film_screening", "guided_discussion"] | None = None
     format: Literal["community_screening", "roll_call", "academy", "school_program"] | None = None
     status: Literal["submitted", "sent_back", "resubmitted", "scheduled", "cancelled", "completed"] | None = None
+    ends_before: datetime | None = None
+    # Held events (scheduled or completed) whose host has not filed the report yet.
+    report_missing: bool = False
     page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(25, ge=1, le=100)
 
-    @field_validator("starts_from", "starts_before")
+    @field_validator("starts_from", "starts_before", "ends_before")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:

@@ -93,6 +93,11 @@ def search_screenings(session: Session, filters, actor: Actor | None) -> dict:
         conditions.append(s.start_at >= filters.starts_from)
     if filters.starts_before is not None:
         conditions.append(s.start_at < filters.starts_before)
+    if filters.ends_before is not None:
+        conditions.append(s.end_at < filters.ends_before)
+    if filters.report_missing:
+        conditions.append(s.status.in_([Status.SCHEDULED.value, Status.COMPLETED.value]))
+        conditions.append(~sa.exists().where(ReportRow.screening_id == s.id))
     total = session.execute(sa.select(sa.func.count()).select_from(s).where(*conditions)).scalar_one()
     rows = session.execute(
         sa.select(s).where(*conditions).order_by(s.start_at, s.id)

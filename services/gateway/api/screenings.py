@@ -36,6 +36,8 @@ class SearchQuery(Strict):
     kind: Literal["film_screening", "guided_discussion"] | None = None
     format: Literal["community_screening", "roll_call", "academy", "school_program"] | None = None
     status: Literal["submitted", "sent_back", "resubmitted", "scheduled", "cancelled", "completed"] | None = None
+    ends_before: datetime | None = Field(None, description="events that ended before this time (UTC offset required)")
+    report_missing: bool = Field(False, description="only held events whose report has not been filed")
     page: Page = 1
     page_size: int = Field(25, ge=1, le=100)
 
