@@ -36,7 +36,7 @@ class ApplicationsQuery(BaseModel):
        summary="Page: the applications to decide, pending or waitlisted, paged")
 def applications_page(call: Call):
     found = call.rpc("leaders", "list_applications", status=call.query.status, page=call.query.page, limit=PAGE_SIZE)
-    return page(call, "applications.html", title="Applications", status=call.query.status, total=found["total"],
+    return page(call, "applications.html", title="Applications", showing=call.query.status, total=found["total"],
                 applications=found["applications"], page_number=call.query.page,
                 pages=max(1, math.ceil(found["total"] / PAGE_SIZE)))
 

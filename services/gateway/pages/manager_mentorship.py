@@ -24,6 +24,8 @@ STATES = (("open", "Waiting for a leader"), ("offered", "Offered to a leader"), 
           ("closed_unanswered", "Closed with no leader"))
 STATE_NAMES = dict(STATES)
 ASSIGNED = notice("request-assigned", "success", "The request is offered to the leader you picked; they have it by mail.")
+# A manager offers a waiting request to a leader, or takes a pending offer back and offers it to another.
+ASSIGNABLE = ("open", "offered")
 ASSIGN_LABELS = {"leader_id": "Leader to offer it to"}
 
 
@@ -48,10 +50,11 @@ def requests_page(call: Call):
 def request_page(call: Call, form: forms.FormState, status: int = 200) -> Reply:
     request = call.rpc("leaders", "get_request", call.path["request_id"])
     candidates = []
-    if request["state"] == "open":
+    if request["state"] in ASSIGNABLE:
         candidates = call.rpc("leaders", "candidates", call.path["request_id"], 10)["candidates"]
     return page(call, "manage_request.html", status=status, title=f"Mentorship request from {request['requester']['name']}",
-                r=request, candidates=candidates, state_names=STATE_NAMES, form=form)
+                r=request, candidates=candidates, state_names=STATE_NAMES, form=form,
+                assignable=request["state"] in ASSIGNABLE)
 
 
 def assign_invalid(call: Call, exc: ApiError) -> Reply:
