@@ -70,7 +70,8 @@ SITE_LINKS = (("/screenings", "Screenings"), ("/directory", "Leaders"), ("/mento
 WORKSPACE_LINKS = {
     "leader": (("/leader", "Your home"), ("/leader/training", "Training")),
     "manager": (("/manage", "Manage"), ("/manage/screenings", "Approvals"), ("/manage/applications", "Applications"),
-                ("/manage/mentorship", "Mentorship"), ("/manage/coverage", "Coverage"), ("/manage/deliveries", "Mail")),
+                ("/manage/roster", "Roster"), ("/manage/mentorship", "Mentorship"), ("/manage/coverage", "Coverage"),
+                ("/manage/deliveries", "Mail")),
 }
 
 

@@ -51,6 +51,7 @@ class DirectoryQuery(Paging):
 
 class RosterQuery(DirectoryQuery):
     status: Literal[LEADER_STATUSES] | None = None  # type: ignore[valid-type]
+    name: ShortText | None = None  # part of the leader's name, any case
 
 
 class LeaderRef(_Strict):

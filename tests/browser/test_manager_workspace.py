@@ -4,6 +4,7 @@ request to a leader picked by name, resends a message."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from playwright.sync_api import expect
@@ -14,7 +15,8 @@ pytestmark = pytest.mark.browser
 
 MANAGER_PAGES = ["/manage", "/manage/screenings", "/manage/screenings?report=overdue", "/manage/applications",
                  "/manage/applications?status=waitlisted", "/manage/mentorship", "/manage/mentorship?state=offered",
-                 "/manage/deliveries", "/manage/deliveries?state=failed", "/manage/dead-letters"]
+                 "/manage/deliveries", "/manage/deliveries?state=failed", "/manage/dead-letters",
+                 "/manage/roster", "/manage/roster?status=alumni", "/manage/roster/import"]
 
 
 def test_every_manager_page(manager_page):
@@ -86,3 +88,56 @@ def test_a_manager_resends_a_message_from_the_delivery_log(manager_page):
     expect(page.get_by_text("The message is queued to be sent again.")).to_be_visible()
     expect(page.get_by_label("Address")).to_have_value(recipient)
     check_page(page, "manage-deliveries-resent")
+
+
+def test_a_manager_imports_a_roster_with_a_bad_row_fixes_it_and_sees_the_leaders(manager_page):
+    page = manager_page
+    tag = uuid.uuid4().hex[:6]
+    good, fixed = f"Kim Parkhurst {tag}", f"Lee Wongsam {tag}"
+    csv_text = ("name,agency,title,email,phone,state,expertise,bio,max_mentees,availability,away_until,"
+                "trusted_host,status\n"
+                f"{good},Seattle PD,Officer,kim.{tag}@spd.example.gov,,WA,,,,,,,\n"
+                f"{fixed},Portland PB,Sergeant,lee.{tag}@ppb.example.gov,,Atlantis,,,,,,,\n")
+    page.goto("/manage/roster")
+    page.get_by_role("link", name="Import leaders from CSV").click()
+    page.get_by_label("The roster as CSV").fill(csv_text)
+    page.get_by_role("button", name="Check the file").click()
+    problem = page.locator("tr.red")
+    expect(problem).to_have_count(1)
+    expect(problem).to_contain_text("3")
+    expect(problem).to_contain_text("State")
+    expect(page.locator("section.preview")).to_contain_text(good)
+    expect(page.get_by_label("The roster as CSV")).to_have_value(csv_text)  # what was pasted is kept
+    check_page(page, "manage-roster-import-preview")
+
+    page.get_by_label("The roster as CSV").fill(csv_text.replace("Atlantis", "OR"))
+    page.get_by_role("button", name="Check again").click()
+    expect(page.locator("tr.red")).to_have_count(0)
+    page.get_by_role("button", name="Import 2 leaders").click()
+    expect(page.get_by_text("The good rows are imported")).to_be_visible()
+    page.get_by_label("Name").fill(tag)
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name=good)).to_be_visible()
+    expect(page.get_by_role("heading", name=fixed)).to_be_visible()
+    expect(page.get_by_text("2 leaders.")).to_be_visible()
+
+    page.get_by_label(f"Status of {fixed}").select_option("alumni")
+    page.locator("form", has=page.get_by_label(f"Status of {fixed}")).get_by_role("button").click()
+    expect(page.get_by_text("The leader's status is changed.")).to_be_visible()
+    expect(page.get_by_label(f"Status of {fixed}")).to_have_value("alumni")
+
+
+def test_a_region_target_is_set_and_a_bad_one_comes_back_with_its_message(manager_page):
+    page = manager_page
+    page.goto("/manage/roster")
+    target = page.locator("#targets ~ ul.cards input[type=number]").first
+    label = page.locator("#targets ~ ul.cards label").first.inner_text()
+    target.fill("-3")
+    page.locator("#targets ~ ul.cards form").first.get_by_role("button", name="Save target").click()
+    expect(page.locator("#targets ~ ul.cards .field-error")).to_have_count(1)
+    expect(page.get_by_label(label)).to_have_value("-3")
+    check_page(page, "manage-roster-target-error")
+    page.get_by_label(label).fill("4")
+    page.locator("form", has=page.get_by_label(label)).get_by_role("button", name="Save target").click()
+    expect(page.get_by_text("The region's target is saved")).to_be_visible()
+    expect(page.get_by_label(label)).to_have_value("4")

@@ -78,3 +78,23 @@ def test_one_delivery_by_its_id_and_resent(full_stack):
     assert resent.json()["recipient"] == first["recipient"]
     assert full_stack.manager.get("/api/deliveries/999999").status_code == 404
     assert full_stack.manager.get("/api/deliveries/not-a-number").status_code == 404
+
+
+ROSTER_HEADER = "name,agency,title,email,phone,state,expertise,bio,max_mentees,availability,away_until,trusted_host,status"
+
+
+def test_a_roster_import_is_checked_first_then_imported_and_found_by_name(stack):
+    csv_text = "\r\n".join([ROSTER_HEADER, "Kim Parkhurst,Seattle PD,Officer,kim@spd.example.gov,,WA,,,,,,,",
+                            "Lee Wongsam,Portland PB,Sergeant,lee@ppb.example.gov,,Atlantis,,,,,,,"]) + "\r\n"
+    preview = stack.manager.post("/api/roster/import", json={"csv": csv_text, "dry_run": True})
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["accepted_rows"] == [2] and preview.json()["leader_ids"] == []
+    assert [(r["row"], [e["field"] for e in r["errors"]]) for r in preview.json()["rejected"]] == [(3, ["state"])]
+    assert stack.manager.get("/api/roster", params={"name": "parkhurst"}).json()["total"] == 0
+
+    imported = stack.manager.post("/api/roster/import", json={"csv": csv_text.replace("Atlantis", "OR")})
+    assert imported.status_code == 200 and len(imported.json()["leader_ids"]) == 2
+    found = stack.manager.get("/api/roster", params={"name": "PARKH"}).json()
+    assert [leader["name"] for leader in found["leaders"]] == ["Kim Parkhurst"]
+    assert stack.manager.get("/api/roster", params={"name": "x" * 65}).status_code == 422
+    assert stack.clients["a"].post("/api/roster/import", json={"csv": csv_text, "dry_run": True}).status_code == 403
