@@ -69,7 +69,9 @@ SITE_LINKS = (("/screenings", "Screenings"), ("/films", "Films"), ("/directory",
               ("/mentorship/request", "Ask for mentoring"), ("/join", "Join the network"))
 WORKSPACE_LINKS = {
     "leader": (("/leader", "Your home"), ("/leader/training", "Training")),
-    "manager": (("/manage/coverage", "Coverage"), ("/manage/applications", "Applications")),
+    "manager": (("/manage", "Manage"), ("/manage/screenings", "Approvals"), ("/manage/applications", "Applications"),
+                ("/manage/roster", "Roster"), ("/manage/mentorship", "Mentorship"), ("/manage/coverage", "Coverage"),
+                ("/manage/deliveries", "Mail")),
 }
 
 

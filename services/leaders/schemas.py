@@ -58,6 +58,7 @@ class NearQuery(DirectoryQuery):
 
 class RosterQuery(DirectoryQuery):
     status: Literal[LEADER_STATUSES] | None = None  # type: ignore[valid-type]
+    name: ShortText | None = None  # part of the leader's name, any case
 
 
 class LeaderRef(_Strict):

@@ -111,19 +111,21 @@ class RosterEntrypoints:
                                    near_longitude=near_longitude, radius_miles=radius_miles)
 
     @rpc
-    def roster(self, status=None, region=None, state=None, expertise=None, grouping=None, page=1, limit=50):
+    def roster(self, status=None, region=None, state=None, expertise=None, grouping=None, page=1, limit=50,
+               name=None):
         with self.db.unit_of_work() as uow:
             return views.roster(uow.session, today=clock.now().date(), status=status, region=region,
-                                state=state, expertise=expertise, grouping=grouping, page=page, limit=limit)
+                                state=state, expertise=expertise, grouping=grouping, page=page, limit=limit,
+                                name=name)
 
     @rpc
     def expertise_tags(self):
         return views.expertise_tags()
 
     @rpc
-    def import_roster_csv(self, csv_text):
+    def import_roster_csv(self, csv_text, dry_run=False):
         with self.db.unit_of_work() as uow:
-            return roster_import.import_roster_csv(uow, csv_text, now=clock.now())
+            return roster_import.import_roster_csv(uow, csv_text, now=clock.now(), dry_run=dry_run)
 
     @rpc
     def export_roster_csv(self):

@@ -194,6 +194,9 @@ def roster(session: Session, *, today: date, **filters: Any) -> dict[str, Any]:
     query = sa.select(LeaderRow)
     if query_filters.status is not None:
         query = query.where(LeaderRow.status == query_filters.status)
+    if query_filters.name and query_filters.name.strip():
+        pattern = "%" + query_filters.name.strip().lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+        query = query.where(sa.func.lower(LeaderRow.name).like(pattern))
     query = _filtered(query, query_filters, grouping)
     total, leaders = _page(session, query, query_filters)
     ready = _mentoring_ready(session, [leader.id for leader in leaders])

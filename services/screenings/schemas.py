@@ -26,10 +26,13 @@ class SearchFilters(BaseModel):
     near_latitude: float | None = Field(None, ge=-90, le=90)
     near_longitude: float | None = Field(None, ge=-180, le=180)
     radius_miles: float = Field(50, gt=0, le=1000)
+    ends_before: datetime | None = None
+    # Held events (scheduled or completed) whose host has not filed the report yet.
+    report_missing: bool = False
     page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(25, ge=1, le=100)
 
-    @field_validator("starts_from", "starts_before")
+    @field_validator("starts_from", "starts_before", "ends_before")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:

@@ -98,6 +98,11 @@ def search_screenings(session: Session, filters, actor: Actor | None) -> dict:
         conditions.append(s.start_at >= filters.starts_from)
     if filters.starts_before is not None:
         conditions.append(s.start_at < filters.starts_before)
+    if filters.ends_before is not None:
+        conditions.append(s.end_at < filters.ends_before)
+    if filters.report_missing:
+        conditions.append(s.status.in_([Status.SCHEDULED.value, Status.COMPLETED.value]))
+        conditions.append(~sa.exists().where(ReportRow.screening_id == s.id))
     distances: dict[str, float] = {}
     if filters.near_latitude is not None and filters.near_longitude is not None:
         total, rows, distances = _nearest(session, conditions, filters)

@@ -277,6 +277,7 @@ class Roster(Params):
     grouping: str | None = None
     page: int = 1
     limit: int = 50
+    name: str | None = None  # part of the leader's name
 
 
 @rpc_method("leaders", "expertise_tags", response=list[ExpertiseTag])
@@ -287,6 +288,7 @@ class ExpertiseTags(Params):
 @rpc_method("leaders", "import_roster_csv", response=ImportReport)
 class ImportRosterCsv(Params):
     csv_text: str
+    dry_run: bool = False  # report what would be imported and why rows are refused; store nothing
 
 
 @rpc_method("leaders", "export_roster_csv", response=str)

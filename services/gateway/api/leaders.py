@@ -44,6 +44,8 @@ class DirectoryNearQuery(DirectoryQuery):
 
 class RosterQuery(DirectoryQuery):
     status: Literal["active", "inactive", "alumni"] | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        None, description="part of the name, any case")
 
 
 class ApplicationsQuery(_Query):
@@ -94,6 +96,8 @@ class Grouping(BaseModel):
 class RosterCsv(BaseModel):
     model_config = ConfigDict(extra="forbid")
     csv: Annotated[str, StringConstraints(max_length=250_000)]
+    dry_run: bool = Field(False, description="only check the file: the answer says what would be imported and "
+                                             "why each refused row is refused; nothing is stored")
 
 
 # --- public ---------------------------------------------------------------------------
@@ -195,7 +199,7 @@ def roster_csv(call: Call):
 @route("POST", "/api/roster/import", access=MANAGER, tag=ROSTER, body=RosterCsv, response=OBJECT,
        summary="Import leaders from CSV; every rejected row is reported with why")
 def import_roster(call: Call):
-    return call.rpc("leaders", "import_roster_csv", call.body.csv)
+    return call.rpc("leaders", "import_roster_csv", call.body.csv, dry_run=call.body.dry_run)
 
 
 @route("GET", "/api/settings", access=MANAGER, tag=ROSTER, response=OBJECT,

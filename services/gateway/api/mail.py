@@ -59,13 +59,13 @@ def search_deliveries(call: Call):
     return call.rpc("mailer", "search_deliveries", **call.query.model_dump(exclude_none=True))
 
 
-@route("GET", "/api/deliveries/{delivery_id:token}", access=MANAGER, tag=MAIL, response=OBJECT,
+@route("GET", "/api/deliveries/{delivery_id:int}", access=MANAGER, tag=MAIL, response=OBJECT,
        summary="One message: its state, attempts and why it failed")
 def get_delivery(call: Call):
     return call.rpc("mailer", "get_delivery", call.path["delivery_id"])
 
 
-@route("POST", "/api/deliveries/{delivery_id:token}/resend", access=MANAGER, tag=MAIL, response=OBJECT,
+@route("POST", "/api/deliveries/{delivery_id:int}/resend", access=MANAGER, tag=MAIL, response=OBJECT,
        summary="Send a message again")
 def resend_delivery(call: Call):
     return call.rpc("mailer", "resend", call.path["delivery_id"])
@@ -95,13 +95,21 @@ def _services(name: str | None) -> list[str]:
 @route("GET", "/api/dead-letters", access=MANAGER, tag=OPS, query=DeadLetterQuery, response=list_of(OBJECT),
        summary="Events that failed for good, with the error")
 def list_dead_letters(call: Call):
-    letters = deadletters.list_dead_letters(config["AMQP_URI"], _services(call.query.service))
-    return [letter.to_dict() for letter in letters]
+    return dead_letters(call.query.service)
+
+
+def dead_letters(service: str | None = None) -> list[dict]:
+    """Every consuming service's dead letters (or one service's), oldest first per service."""
+    return [letter.to_dict() for letter in deadletters.list_dead_letters(config["AMQP_URI"], _services(service))]
 
 
 @route("POST", "/api/dead-letters/{service:str}/replay", access=MANAGER, tag=OPS, body=Replay, response=OBJECT,
        summary="Send a service's dead letters back to its queue")
 def replay_dead_letters(call: Call):
-    service = _services(call.path["service"])[0]
-    replayed = deadletters.replay(config["AMQP_URI"], service, call.body.message_ids)
-    return {"service": service, "replayed": replayed}
+    return replay(call.path["service"], call.body.message_ids)
+
+
+def replay(service: str, message_ids: list[str] | None = None) -> dict:
+    """Send a service's dead letters (all, or those named) back to its queue."""
+    known = _services(service)[0]
+    return {"service": known, "replayed": deadletters.replay(config["AMQP_URI"], known, message_ids)}

@@ -46,6 +46,8 @@ class SearchQuery(Strict):
     near: nearby.Near | None = Field(None, description="a ZIP code (62701) or a city and state (Springfield, IL): "
                                                        "events within `radius_miles` of it, nearest first")
     radius_miles: nearby.Radius = nearby.DEFAULT_RADIUS
+    ends_before: datetime | None = Field(None, description="events that ended before this time (UTC offset required)")
+    report_missing: bool = Field(False, description="only held events whose report has not been filed")
     page: Page = 1
     page_size: int = Field(25, ge=1, le=100)
 

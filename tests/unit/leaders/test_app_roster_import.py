@@ -72,3 +72,17 @@ def test_an_address_taken_during_the_import_stores_nothing(uow, monkeypatch):
     with pytest.raises(Conflict) as refused:
         import_roster_csv(uow, csv_text("Kim Park,Seattle PD,Officer,kim@spd.gov,,WA,,,,,,,"), now=NOW)
     assert refused.value.field == "file" and uow.published == []
+
+
+def test_a_dry_run_reports_the_same_rows_and_stores_nothing(uow):
+    rows = ("Kim Park,Seattle PD,Officer,kim@spd.gov,,WA,,,,,,,", "Bad,PD,Officer,bad@pd.gov,12,Atlantis,,,,,,,")
+    preview = import_roster_csv(uow, csv_text(*rows), now=NOW, dry_run=True)
+    assert (preview["accepted_rows"], preview["leader_ids"]) == ([2], [])
+    assert {r["row"]: {e["field"] for e in r["errors"]} for r in preview["rejected"]} == {3: {"phone", "state"}}
+    assert uow.leaders.all() == [] and uow.published == []
+    imported = import_roster_csv(uow, csv_text(*rows), now=NOW)
+    assert {k: v for k, v in imported.items() if k != "leader_ids"} == {k: v for k, v in preview.items()
+                                                                        if k != "leader_ids"}
+    assert [leader.email for leader in uow.leaders.all()] == ["kim@spd.gov"]
+    with pytest.raises(ValidationFailed):
+        import_roster_csv(uow, csv_text(*rows), now=NOW, dry_run="yes")
