@@ -68,7 +68,8 @@ _templates.filters.update(plural=plural, in_words=in_words, long_date=long_date,
 SITE_LINKS = (("/screenings", "Screenings"), ("/directory", "Leaders"), ("/mentorship/request", "Ask for mentoring"),
               ("/join", "Join the network"))
 WORKSPACE_LINKS = {
-    "leader": (("/leader", "Your home"), ("/leader/training", "Training")),
+    "leader": (("/leader", "Your home"), ("/leader/screenings/new", "Register a screening"),
+               ("/leader/training", "Training")),
     "manager": (("/manage/coverage", "Coverage"), ("/manage/applications", "Applications")),
 }
 

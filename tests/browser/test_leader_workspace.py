@@ -1,0 +1,196 @@
+"""The leader workspace in a real browser: a leader registers a screening (after an error
+that keeps what was typed), a manager approves it, a member of the public takes a seat
+and gets the invitation by mail, the leader sees the attendee, checks in a walk-in and
+files a report for an event that is over. Every page passes check_page."""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.support import check_page, choose_password, link_to
+
+pytestmark = pytest.mark.browser
+
+
+def _signed_in_leader(context, demo_leader_links, address: str):
+    link = demo_leader_links.pop(address)
+    page = context.new_page()
+    choose_password(page, link)
+    return page
+
+
+@pytest.fixture
+def reporting_leader(context, demo_leader_links, manager_page):
+    """A demo leader who is not a trusted host (their screenings wait for review) and
+    hosted an event that is over with no report yet, signed in."""
+    found = manager_page.request.get("/api/manage/screenings?status=completed&page_size=100").json()["items"]
+    due = {s["host"]["leader_id"]: s for s in found if s.get("report_filed") is False}
+    for leader_id, screening in due.items():
+        leader = manager_page.request.get(f"/api/leaders/{leader_id}").json()
+        if not leader["trusted_host"] and leader["email"].lower() in demo_leader_links:
+            page = _signed_in_leader(context, demo_leader_links, leader["email"].lower())
+            page.due_screening = screening
+            return page
+    pytest.fail("the demo data has no untrusted leader with a report due")
+
+
+@pytest.fixture
+def untrusted_leader(context, demo_leader_links, manager_page):
+    """A demo leader whose screenings wait for a manager's review, signed in."""
+    roster = manager_page.request.get("/api/roster?limit=200").json()["leaders"]
+    for leader in roster:
+        if not leader["trusted_host"] and leader["email"].lower() in demo_leader_links:
+            return _signed_in_leader(context, demo_leader_links, leader["email"].lower())
+    pytest.fail("the demo data has no untrusted leader left to sign in as")
+
+
+def _register(leader, title: str, *, day: date, visibility: str = "public") -> str:
+    """Fill in and send the registration form; returns the screening's workspace address."""
+    leader.goto("/leader/screenings/new")
+    leader.get_by_label("Format").select_option("community_screening")
+    leader.locator("input[name=film]").nth(1).check()
+    leader.get_by_label("Title").fill(title)
+    leader.get_by_label("General public").check()
+    leader.get_by_label("Venue name").fill("Grange Hall")
+    leader.get_by_label("Street address").fill("4 Elm Road")
+    leader.get_by_label("City").fill("Tacoma")
+    leader.get_by_label("State", exact=True).fill("WA")
+    leader.get_by_label("Starts").fill(f"{day.isoformat()}T10:00")
+    leader.get_by_label("Ends").fill(f"{day.isoformat()}T12:00")
+    leader.get_by_label("Seats").fill("20")
+    leader.get_by_label("Who can come").select_option(visibility)
+    leader.get_by_role("button", name="Register").click()
+    expect(leader.get_by_text("Your screening is registered.")).to_be_visible()
+    return leader.url
+
+
+def _anonymous(browser, site):
+    context = browser.new_context(base_url=site.base_url, viewport={"width": 1280, "height": 900})
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(site.base_url)
+                  else site.record_escape(route))
+    return context
+
+
+def test_a_leader_registers_a_screening_people_come_and_the_report_is_filed(
+        reporting_leader, manager_page, browser, site):
+    leader = reporting_leader
+    title = f"Not In Our Town night {uuid.uuid4().hex[:6]}"
+    day = date.today() + timedelta(days=40)
+
+    leader.goto("/leader")
+    expect(leader.get_by_role("heading", name="Reports due")).to_be_visible()
+    expect(leader.get_by_role("link", name=f"File the report for {leader.due_screening['title']}").first).to_be_visible()
+    expect(leader.get_by_role("link", name="subscribe in your calendar app")).to_have_attribute(
+        "href", re.compile(r"^webcal://.+/feeds/leaders/\d+/screenings\.ics$"))
+    check_page(leader, "leader-home")
+
+    leader.get_by_role("link", name="Register a screening or discussion").first.click()
+    check_page(leader, "leader-screening-new")
+    leader.get_by_label("Format").select_option("community_screening")
+    leader.locator("input[name=film]").nth(1).check()
+    leader.get_by_label("Title").fill(title)
+    leader.get_by_label("General public").check()
+    leader.get_by_label("Venue name").fill("Riverside Library")
+    leader.get_by_label("Street address").fill("12 Main Street")
+    leader.get_by_label("State", exact=True).fill("WA")  # the city is left out
+    leader.get_by_label("Starts").fill(f"{day.isoformat()}T18:30")
+    leader.get_by_label("Ends").fill(f"{day.isoformat()}T20:30")
+    leader.get_by_label("Seats").fill("40")
+    leader.get_by_role("button", name="Register").click()
+
+    expect(leader.locator("#venue_city-error")).to_be_visible()
+    expect(leader.get_by_label("Venue name")).to_have_value("Riverside Library")
+    expect(leader.get_by_label("Title")).to_have_value(title)
+    expect(leader.get_by_label("General public")).to_be_checked()
+    check_page(leader, "leader-screening-new-error")
+    leader.get_by_label("City").fill("Seattle")
+    leader.get_by_role("button", name="Register").click()
+
+    expect(leader.get_by_text("Your screening is registered.")).to_be_visible()
+    expect(leader.get_by_role("heading", name=title)).to_be_visible()
+    expect(leader.get_by_text("Awaiting approval")).to_be_visible()
+    check_page(leader, "leader-screening-workspace")
+    workspace = leader.url
+    screening_id = workspace.rstrip("/").rsplit("/", 1)[1]
+
+    manager_page.goto(f"/manage/screenings/{screening_id}/review")
+    manager_page.get_by_role("button", name="Approve").click()
+    expect(manager_page.get_by_role("heading", name="Approved")).to_be_visible()
+
+    public = _anonymous(browser, site).new_page()
+    public.goto(f"/screenings/{screening_id}")
+    expect(public.get_by_role("heading", name=title)).to_be_visible()
+    public.get_by_label("Name").fill("Robin Attendee")
+    public.get_by_label("Email").fill("robin.attendee@example.com")
+    public.get_by_role("button", name=re.compile("RSVP|Register|seat", re.I)).click()
+    expect(public.get_by_role("heading", name="You are registered")).to_be_visible()
+    mail = site.wait_for_mail("robin.attendee@example.com", title)
+    assert any(part.get_content_type() == "text/calendar" for part in mail.walk())
+    public.context.close()
+
+    leader.goto(workspace)
+    expect(leader.get_by_text("Approved", exact=True)).to_be_visible()
+    leader.get_by_role("link", name="Attendees and waitlist").click()
+    expect(leader.get_by_text("Robin Attendee")).to_be_visible()
+    leader.get_by_role("button", name="Check in").click()
+    expect(leader.locator("#name-error")).to_be_visible()
+    leader.get_by_label("Name").fill("Sam Walkin")
+    leader.get_by_role("button", name="Check in").click()
+    expect(leader.get_by_text("Checked in: the walk-in is on the attendee list.")).to_be_visible()
+    expect(leader.get_by_text("Sam Walkin")).to_be_visible()
+    check_page(leader, "leader-attendees")
+
+    leader.goto(f"/manage/screenings/{leader.due_screening['id']}/report")
+    check_page(leader, "leader-report")
+    leader.get_by_label("How many people came").fill("")
+    leader.get_by_label("Notes").fill("A full room and a long talk afterwards.")
+    leader.get_by_role("button", name="File the report").click()
+    expect(leader.locator("#head_count-error")).to_be_visible()
+    expect(leader.get_by_label("Notes")).to_have_value("A full room and a long talk afterwards.")
+    check_page(leader, "leader-report-error")
+    leader.get_by_label("How many people came").fill("34")
+    leader.get_by_label("Law enforcement").check()
+    leader.get_by_role("button", name="File the report").click()
+    expect(leader.get_by_text("Thank you: your report is filed.")).to_be_visible()
+
+
+def test_invitees_reach_an_invitation_only_event_through_their_mail(untrusted_leader, manager_page, browser, site):
+    leader = untrusted_leader
+    title = f"Roll call discussion {uuid.uuid4().hex[:6]}"
+    workspace = _register(leader, title, day=date.today() + timedelta(days=45), visibility="invitation_only")
+    screening_id = workspace.rstrip("/").rsplit("/", 1)[1]
+    manager_page.goto(f"/manage/screenings/{screening_id}/review")
+    manager_page.get_by_role("button", name="Approve").click()
+    expect(manager_page.get_by_role("heading", name="Approved")).to_be_visible()
+
+    leader.goto(workspace)
+    leader.get_by_role("link", name="Invite people").click()
+    check_page(leader, "leader-invitations")
+    leader.get_by_label("Email addresses").fill(
+        "Ann Invitee <ann.invitee@example.com>, not-an-address\nbo.invitee@example.com")
+    leader.get_by_role("button", name="Send the invitations").click()
+    expect(leader.locator("#addresses-error")).to_contain_text("not-an-address")
+    expect(leader.get_by_label("Email addresses")).to_have_value("not-an-address")
+    expect(leader.get_by_text("Ann Invitee")).to_be_visible()
+    expect(leader.get_by_text("bo.invitee@example.com")).to_be_visible()
+    check_page(leader, "leader-invitations-error")
+
+    mail = site.wait_for_mail("ann.invitee@example.com", "You are invited")
+    link = link_to(mail, site.base_url, f"/screenings/{screening_id}?rsvp=")
+    site.wait_for_mail("bo.invitee@example.com", "You are invited")
+
+    invitee = _anonymous(browser, site).new_page()
+    invitee.goto(link)
+    expect(invitee.get_by_role("heading", name=title)).to_be_visible()
+    expect(invitee.get_by_text("Ann Invitee, a seat is reserved for you.")).to_be_visible()
+    check_page(invitee, "public-invited-screening")
+    invitee.context.close()
+
+    stranger = _anonymous(browser, site).new_page()
+    assert stranger.goto(f"/screenings/{screening_id}").status == 404
+    assert stranger.goto(f"/screenings/{screening_id}?rsvp=nobody&token=guess").status == 404
+    stranger.context.close()
