@@ -69,7 +69,7 @@ SITE_LINKS = (("/screenings", "Screenings"), ("/directory", "Leaders"), ("/mento
               ("/join", "Join the network"))
 WORKSPACE_LINKS = {
     "leader": (("/leader", "Your home"), ("/leader/screenings/new", "Register a screening"),
-               ("/leader/training", "Training")),
+               ("/leader/training", "Training"), ("/leader/profile", "Your profile")),
     "manager": (("/manage/coverage", "Coverage"), ("/manage/applications", "Applications")),
 }
 

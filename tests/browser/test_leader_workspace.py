@@ -4,7 +4,10 @@ and gets the invitation by mail, the leader sees the attendee, checks in a walk-
 files a report for an event that is over. Every page passes check_page."""
 from __future__ import annotations
 
+import random
 import re
+import string
+import time
 import uuid
 from datetime import date, timedelta
 
@@ -17,9 +20,17 @@ pytestmark = pytest.mark.browser
 
 
 def _signed_in_leader(context, demo_leader_links, address: str):
-    link = demo_leader_links.pop(address)
+    """A page signed in as the demo leader at `address`: from their set-up link, or with
+    the password an earlier test chose from it."""
     page = context.new_page()
-    choose_password(page, link)
+    if address in demo_leader_links:
+        choose_password(page, demo_leader_links.pop(address))
+        return page
+    page.goto("/signin")
+    page.get_by_label("Email").fill(address)
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("You are signed in.")).to_be_visible()
     return page
 
 
@@ -194,3 +205,75 @@ def test_invitees_reach_an_invitation_only_event_through_their_mail(untrusted_le
     assert stranger.goto(f"/screenings/{screening_id}").status == 404
     assert stranger.goto(f"/screenings/{screening_id}?rsvp=nobody&token=guess").status == 404
     stranger.context.close()
+
+
+def test_a_leader_edits_their_profile_and_availability(leader_page):
+    leader = leader_page
+    leader.goto("/leader")
+    leader.get_by_role("link", name="Your profile").click()
+    check_page(leader, "leader-profile")
+    leader.get_by_label("About you").fill("Community liaison; I run roll-call screenings.")
+    leader.get_by_label("Mentees at a time").fill("-1")
+    leader.get_by_role("button", name="Save the profile").click()
+    expect(leader.locator("#max_mentees-error")).to_be_visible()
+    expect(leader.get_by_label("About you")).to_have_value("Community liaison; I run roll-call screenings.")
+    check_page(leader, "leader-profile-error")
+    leader.get_by_label("Mentees at a time").fill("2")
+    leader.get_by_role("button", name="Save the profile").click()
+    expect(leader.get_by_text("Your profile is saved.")).to_be_visible()
+    expect(leader.get_by_label("About you")).to_have_value("Community liaison; I run roll-call screenings.")
+
+    leader.get_by_label("I am away").check()
+    leader.get_by_role("button", name="Save availability").click()
+    expect(leader.locator("#away_until-error")).to_be_visible()
+    leader.get_by_label("I am away").check()
+    leader.get_by_label("Away until").fill((date.today() + timedelta(days=14)).isoformat())
+    leader.get_by_role("button", name="Save availability").click()
+    expect(leader.get_by_text("Your availability is saved.")).to_be_visible()
+    expect(leader.get_by_text("You are away until")).to_be_visible()
+
+
+def _offered_leader(manager_page, requester: str, timeout: float = 60) -> int:
+    """The leader the network offered the request of `requester` to (routing is a message away)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = manager_page.request.get("/api/mentorship/requests?state=offered&limit=200").json()["requests"]
+        for request in found:
+            if request["requester_name"] == requester and request["leader"]:
+                return request["leader"]["id"]
+        time.sleep(0.5)
+    pytest.fail(f"the request of {requester} was offered to nobody")
+
+
+def test_a_peers_request_reaches_a_leader_who_accepts_it_on_the_dashboard(
+        browser, site, context, demo_leader_links, manager_page):
+    address = f"peer-{uuid.uuid4().hex[:8]}@example.org"
+    name = "Jordan " + "".join(random.choice(string.ascii_lowercase) for _ in range(8)).capitalize()
+    peer = _anonymous(browser, site).new_page()
+    peer.goto("/mentorship/request")
+    peer.get_by_label("Name").fill(name)
+    peer.get_by_label("Agency").fill("Lakeside Police Department")
+    peer.get_by_label("Role").fill("Patrol officer")
+    peer.get_by_label("Work email").fill(address)
+    peer.get_by_label("State (two letters)").fill("WA")
+    peer.get_by_label("What you need help with").fill("How to start a community screening after a bias incident.")
+    peer.get_by_role("button", name="Send request").click()
+    expect(peer.get_by_role("heading", name="Check your email")).to_be_visible()
+    mail = site.wait_for_mail(address, "confirm")
+    peer.goto(link_to(mail, site.base_url, "/mentorship/confirm/"))
+    peer.get_by_role("button", name="Confirm my request").click()
+    expect(peer.get_by_role("heading", name="Request confirmed")).to_be_visible()
+    peer.context.close()
+
+    leader_id = _offered_leader(manager_page, name)
+    email = manager_page.request.get(f"/api/leaders/{leader_id}").json()["email"].lower()
+    site.wait_for_mail(email, "asks for your mentoring")
+    leader = _signed_in_leader(context, demo_leader_links, email)
+    leader.goto("/leader")
+    card = leader.locator(".card", has_text=f"From {name}")
+    expect(card).to_contain_text("Please answer by")
+    check_page(leader, "leader-home-offer")
+    card.get_by_role("button", name="Accept").click()
+    expect(leader.get_by_role("heading", name="Request accepted")).to_be_visible()
+    leader.goto("/leader")
+    expect(leader.locator(".card", has_text=f"From {name}")).to_contain_text("Accepted")
