@@ -377,6 +377,11 @@ def _screening_cancelled(data, ctx):
     return _to_recipient(data, ctx, "screening_cancelled", "Cancelled: {{ s.title }}")
 
 
+@notifies("attendees_messaged")
+def _attendees_messaged(data, ctx):
+    return _to_recipient(data, ctx, "attendees_messaged", "{{ d.subject }} ({{ s.title }})")
+
+
 @notifies("rsvp_confirmed")
 def _rsvp_confirmed(data, ctx):
     return _to_recipient(data, ctx, "rsvp_confirmed",

@@ -59,58 +59,9 @@ def untrusted_leader(context, demo_leader_links, manager_page):
     pytest.fail("the demo data has no untrusted leader left to sign in as")
 
 
-def _register(leader, title: str, *, day: date, visibility: str = "public") -> str:
-    """Fill in and send the registration form; returns the screening's workspace address."""
-    leader.goto("/leader/screenings/new")
-    leader.get_by_label("Format").select_option("community_screening")
-    leader.locator("input[name=film]").nth(1).check()
-    leader.get_by_label("Title").fill(title)
-    leader.get_by_label("General public").check()
-    leader.get_by_label("Venue name").fill("Grange Hall")
-    leader.get_by_label("Street address").fill("4 Elm Road")
-    leader.get_by_label("City").fill("Tacoma")
-    leader.get_by_label("State", exact=True).fill("WA")
-    leader.get_by_label("Starts").fill(f"{day.isoformat()}T10:00")
-    leader.get_by_label("Ends").fill(f"{day.isoformat()}T12:00")
-    leader.get_by_label("Seats").fill("20")
-    leader.get_by_label("Who can come").select_option(visibility)
-    leader.get_by_role("button", name="Register").click()
-    expect(leader.get_by_text("Your screening is registered.")).to_be_visible()
-    return leader.url
-
-
-def _anonymous(browser, site):
-    context = browser.new_context(base_url=site.base_url, viewport={"width": 1280, "height": 900})
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(site.base_url)
-                  else site.record_escape(route))
-    return context
-
-
-def test_a_leader_registers_a_screening_people_come_and_the_report_is_filed(
-        reporting_leader, manager_page, browser, site):
-    leader = reporting_leader
-    title = f"Not In Our Town night {uuid.uuid4().hex[:6]}"
-    day = date.today() + timedelta(days=40)
-
-    leader.goto("/leader")
-    expect(leader.get_by_role("heading", name="Reports due")).to_be_visible()
-    expect(leader.get_by_role("link", name=f"File the report for {leader.due_screening['title']}").first).to_be_visible()
-    expect(leader.get_by_role("link", name="subscribe in your calendar app")).to_have_attribute(
-        "href", re.compile(r"^webcal://.+/feeds/leaders/\d+/screenings\.ics$"))
-    check_page(leader, "leader-home")
-
-    leader.get_by_role("link", name="Register a screening or discussion").first.click()
-    check_page(leader, "leader-screening-new")
-    leader.get_by_label("Format").select_option("community_screening")
-    leader.locator("input[name=film]").nth(1).check()
-    leader.get_by_label("Title").fill(title)
-    leader.get_by_label("General public").check()
-    leader.get_by_label("Venue name").fill("Riverside Library")
-    leader.get_by_label("Street address").fill("12 Main Street")
-    leader.get_by_label("State", exact=True).fill("WA")  # the city is left out
-    leader.get_by_label("Starts").fill(f"{day.isoformat()}T18:30")
-    leader.get_by_label("Ends").fill(f"{day.isoformat()}T20:30")
-    leader.get_by_label("Seats").fill("40")
+def _fill_registration(leader, title: str, *, day: date, city: str = "Tacoma", visibility: str = "public") -> None:
+    """Fill in the registration form on the page (a venue in Washington, 6:30 to 8:30 pm)."""
+    _fill_registration(leader, title, day=day, city="")  # the city is left out
     leader.get_by_role("button", name="Register").click()
 
     expect(leader.locator("#venue_city-error")).to_be_visible()
@@ -154,6 +105,15 @@ def test_a_leader_registers_a_screening_people_come_and_the_report_is_filed(
     expect(leader.get_by_text("Checked in: the walk-in is on the attendee list.")).to_be_visible()
     expect(leader.get_by_text("Sam Walkin")).to_be_visible()
     check_page(leader, "leader-attendees")
+    leader.get_by_label("Your message").fill("Park behind the library; the front lot is closed.")
+    leader.get_by_role("button", name="Send the message").click()
+    expect(leader.locator("#message-subject-error")).to_be_visible()
+    expect(leader.get_by_label("Your message")).to_have_value("Park behind the library; the front lot is closed.")
+    leader.get_by_label("Subject").fill("Parking")
+    leader.get_by_role("button", name="Send the message").click()
+    expect(leader.get_by_text("Your message is on its way")).to_be_visible()
+    assert "front lot is closed" in site.wait_for_mail("robin.attendee@example.com", "Parking").get_body(
+        preferencelist=("plain",)).get_content()
 
     leader.goto(f"/manage/screenings/{leader.due_screening['id']}/report")
     check_page(leader, "leader-report")

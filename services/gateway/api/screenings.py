@@ -319,6 +319,19 @@ def invite(call: Call):
     return invite_all(call, call.path["screening_id"], call.body.invitees)
 
 
+class MessageIn(Strict):
+    subject: Annotated[str, StringConstraints(max_length=200)]
+    message: Note
+
+
+@route("POST", "/api/screenings/{screening_id:token}/messages", access=LEADER, owner=organisers, tag=HOSTING,
+       body=MessageIn, response=OBJECT, summary="Send a message to everyone with a seat or a waitlist place "
+       "(the organisers get a copy)")
+def message_attendees(call: Call):
+    return call.rpc("screenings", "message_attendees", actor(call), call.path["screening_id"], call.body.subject,
+                    call.body.message)
+
+
 @route("POST", "/api/screenings/{screening_id:token}/report", access=LEADER, owner=organisers, tag=HOSTING,
        body=JsonObject, response=OBJECT, status=201,
        summary="File the post-event report (head count, partners, audience, follow-up, notes)")
