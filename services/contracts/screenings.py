@@ -8,7 +8,7 @@ Choices the mailer relies on:
 
 - **One event per recipient** for everything addressed to attendees or organisers
   (`screening_rescheduled`, `screening_venue_changed`, `screening_cancelled`,
-  `screening_reminder_due`, `rsvp_*`): iMIP wants each attendee to get their own message
+  `attendees_messaged`, `screening_reminder_due`, `rsvp_*`): iMIP wants each attendee to get their own message
   (their own ATTENDEE line, nobody else's address), each message has its own dedupe key
   (event, recipient, template, sequence) and a large event does not become one giant
   payload. `recipient_role` says who the mail is for. Events addressed to program
@@ -270,6 +270,16 @@ class ScreeningCancelled(_ToRecipient):
 
     message: Text | None = Field(description="the host's message to attendees; required once scheduled")
     cancelled_at: UtcDateTime
+
+
+@event("screenings", "attendees_messaged", consumers=_MAILER)
+class AttendeesMessaged(_ToRecipient):
+    """An organiser's message to everyone with a seat or a waitlist place (the organisers
+    get their copy). No calendar part: nothing about the event changed."""
+
+    subject: Name = Field(description="one line, the organiser's subject")
+    message: Text
+    sent_at: UtcDateTime
 
 
 # --- RSVPs (to the attendee) ----------------------------------------------------------

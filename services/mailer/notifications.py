@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from .compose import CalendarInvite
 from .delivery import MailKind
@@ -284,9 +285,20 @@ def _invitation(data) -> CalendarInvite | None:
     return CalendarInvite(body=data.invitation_ics, method=data.invitation_method)
 
 
+def _page_path(data) -> str:
+    """The event's page; for an attendee, with their private link (the token of their
+    cancel link), which opens an invitation-only event's page to its invitees."""
+    path = data.screening.page_path
+    rsvp_id, cancel_path = getattr(data, "rsvp_id", None), getattr(data, "cancel_path", None)
+    token = parse_qs(urlsplit(cancel_path).query).get("token", [None])[0] if cancel_path else None
+    if rsvp_id is None or token is None:
+        return path
+    return f"{path}?{urlencode({'rsvp': rsvp_id, 'token': token})}"
+
+
 def _screening_context(data, ctx: RenderContext, **more) -> dict:
     screening = data.screening
-    context = {"d": data, "s": screening, "page_url": ctx.link(screening.page_path),
+    context = {"d": data, "s": screening, "page_url": ctx.link(_page_path(data)),
                "ics_url": ctx.link(screening.ics_path),
                "join_url": getattr(data, "join_url", None),
                "cancel_url": ctx.link(data.cancel_path) if getattr(data, "cancel_path", None) else None}
@@ -364,6 +376,11 @@ def _screening_venue_changed(data, ctx):
 @notifies("screening_cancelled")
 def _screening_cancelled(data, ctx):
     return _to_recipient(data, ctx, "screening_cancelled", "Cancelled: {{ s.title }}")
+
+
+@notifies("attendees_messaged")
+def _attendees_messaged(data, ctx):
+    return _to_recipient(data, ctx, "attendees_messaged", "{{ d.subject }} ({{ s.title }})")
 
 
 @notifies("rsvp_confirmed")

@@ -123,6 +123,12 @@ class SchedulingEntrypoints:
                                             settings=self.settings)
 
     @rpc
+    def message_attendees(self, actor, screening_id, subject, message):
+        with self.db.unit_of_work() as uow:
+            return changes.message_attendees(uow, schemas.actor(actor), screening_id, subject, message,
+                                             now=clock.now(), settings=self.settings)
+
+    @rpc
     def get_screening(self, screening_id, actor=None):
         with self.db.unit_of_work() as uow:
             return views.get_screening(uow.session, screening_id, _actor(actor))

@@ -346,6 +346,19 @@ class Invite(Params):
     email: str
 
 
+class MessagedAttendees(Response):
+    screening_id: str
+    recipients: int
+
+
+@rpc_method(SERVICE, "message_attendees", response=MessagedAttendees)
+class MessageAttendees(Params):
+    actor: Actor
+    screening_id: str
+    subject: str
+    message: str
+
+
 @rpc_method(SERVICE, "cancel_rsvp", response=CancelledRsvp)
 class CancelRsvp(Params):
     rsvp_id: str

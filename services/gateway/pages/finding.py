@@ -172,6 +172,6 @@ def leader_profile_page(call: Call):
     expertise = leader.get("expertise") or []
     ask = {"state": leader.get("state") or "", **({"topic": expertise[0]["slug"]} if expertise else {})}
     feed = f"/feeds/leaders/{leader['id']}/screenings.ics"
-    return page(call, "leader_profile.html", title=leader.get("name") or "Leader", leader=leader,
+    return page(call, "public_profile.html", title=leader.get("name") or "Leader", leader=leader,
                 upcoming=scrub(found.get("items", [])), ask_href=listing.filtered_href("/mentorship/request", **ask),
                 feed={"href": feed, "webcal": listing.webcal(call, feed)})

@@ -14,7 +14,7 @@ from services.gateway.errors import ApiError
 from services.gateway.http import Call, Reply
 from services.gateway.routing import LEADER, SIGNED_IN
 
-from .render import HTML, TAG, action_page, message, page, refused_as_page, screening_details, see_other
+from .render import HTML, TAG, action_page, message, page, refused_as_page, see_other
 
 route = ROUTES.route
 Line = Annotated[str, StringConstraints(max_length=1000)]
@@ -29,13 +29,33 @@ def signed_in_leader(call: Call) -> int:
     return call.caller.leader_id
 
 
+STATUS_WORDS = {"submitted": "Awaiting approval", "resubmitted": "Awaiting approval (resubmitted)",
+                "sent_back": "Sent back for changes", "scheduled": "Approved", "cancelled": "Cancelled",
+                "completed": "Completed"}
+
+
+def status_words(status: str | None) -> str:
+    return STATUS_WORDS.get(status or "", (status or "").replace("_", " ").capitalize())
+
+
 @route("GET", "/leader", access=SIGNED_IN, tag=TAG, content_type=HTML,
-       summary="Page: a leader's home (offers, mentorships, screenings)")
+       summary="Page: a leader's home (screenings, reports due, offers, training, calendar feed)")
 def leader_home(call: Call):
     leader_id = signed_in_leader(call)
     requests = call.rpc("leaders", "leader_requests", leader_id)
-    mine = call.rpc("screenings", "search_screenings", {"leader_id": leader_id, "page_size": 50}, actor=actor(call))
-    return page(call, "leader_home.html", title="Your home", requests=requests, screenings=mine.get("items", []))
+    mine = call.rpc("screenings", "search_screenings", {"leader_id": leader_id, "page_size": 100},
+                    actor=actor(call)).get("items", [])
+    now = call.now.isoformat()
+    upcoming = [dict(s, status_words=status_words(s.get("status"))) for s in mine
+                if s.get("end_utc", "") > now and s.get("status") != "cancelled"]
+    reports_due = [s for s in mine if s.get("end_utc", "") <= now and s.get("status") in ("scheduled", "completed")
+                   and s.get("report_filed") is False]
+    training = call.rpc("leaders", "leader_training", leader_id)
+    done = sum(1 for m in training["modules"] if m["completed_at"])
+    feed = f"/feeds/leaders/{leader_id}/screenings.ics"
+    return page(call, "leader_home.html", title="Your home", requests=requests, upcoming=upcoming,
+                reports_due=reports_due, training=training, modules_done=done,
+                feed_path=feed, webcal=f"webcal://{call.request.host}{feed}")
 
 
 def _leader_action(call: Call, method: str, done: str, *args) -> Reply:
@@ -129,27 +149,14 @@ CHANGEABLE = ("submitted", "sent_back", "resubmitted", "scheduled")
 
 
 @route("GET", "/manage/screenings/{screening_id:token}", access=LEADER, owner=organisers, tag=TAG,
-       content_type=HTML, summary="Page: a screening for its organisers and managers, to reschedule or cancel it")
+       content_type=HTML, summary="Page: a screening's workspace for its organisers and managers (details, "
+                                  "status, edit, attendees, report, reschedule, cancel)")
 def manage_screening_page(call: Call):
     view = call.rpc("screenings", "get_screening", call.path["screening_id"], actor=actor(call))
-    sid = view.get("id")
-    if view.get("status") not in CHANGEABLE:
-        return action_page(call, view.get("title") or "Screening", [], details=screening_details(view),
-                           text=f"This screening is {view.get('status')}; it can no longer be changed.")
-    note = {"name": "message", "label": "A note for the attendees (optional)", "long": True}
-    forms = [
-        {"action": f"/manage/screenings/{sid}/reschedule", "button": "Reschedule", "fields": [
-            {"name": "start", "label": "Starts", "type": "datetime-local", "required": True,
-             "value": str(view.get("local_start") or "")[:16]},
-            {"name": "end", "label": "Ends", "type": "datetime-local", "required": True,
-             "value": str(view.get("local_end") or "")[:16]},
-            note]},
-        {"action": f"/manage/screenings/{sid}/cancel", "button": "Cancel the screening", "fields": [
-            {"name": "message", "label": "Your message to the attendees", "long": True, "required": True}]},
-    ]
-    return action_page(call, view.get("title") or "Screening", forms, details=screening_details(view),
-                       text=f"Times are local to the venue ({view.get('time_zone')}). Attendees, the host and "
-                            "co-hosts are told of any change with an updated calendar invitation.")
+    ended = view.get("end_utc", "") <= call.now.isoformat()
+    return page(call, "leader_screening.html", title=view.get("title") or "Screening", s=view, ended=ended,
+                changeable=view.get("status") in CHANGEABLE and not ended,
+                status_text=status_words(view.get("status")))
 
 
 class RescheduleForm(BaseModel):
@@ -188,11 +195,3 @@ def cancel_submit(call: Call):
             return refused_as_page(call, exc, "Not cancelled")
         raise
     return message(call, "Cancelled", "Attendees, the host and co-hosts are told, with your note.")
-
-
-@route("GET", "/manage/screenings/{screening_id:token}/report", access=LEADER, owner=organisers, tag=TAG,
-       content_type=HTML, summary="Page: the post-event report of a screening")
-def screening_report_page(call: Call):
-    view = call.rpc("screenings", "get_screening", call.path["screening_id"], actor=actor(call))
-    return action_page(call, f"Report: {view.get('title')}", [], details=screening_details(view),
-                       text=f"File the report with POST /api/screenings/{view.get('id')}/report.")

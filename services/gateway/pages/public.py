@@ -3,6 +3,7 @@ network, asking for mentoring, and the private links in their mail."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -29,9 +30,23 @@ def home_page(call: Call):
     return page(call, "home.html", title="Home", upcoming=upcoming(call)[:5])
 
 
+class ScreeningPageQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rsvp: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+
 @route("GET", "/screenings/{screening_id:token}", access=PUBLIC, tag=TAG, content_type=HTML,
-       summary="Page: one screening, with the RSVP form")
+       query=ScreeningPageQuery, summary="Page: one screening, with the RSVP form; with an attendee's private "
+                                          "link (rsvp and token, as in their mail) also an invitation-only one")
 def screening_page(call: Call):
+    if call.query.rsvp and call.query.token:
+        seat = scrub(call.rpc("screenings", "attendee_view", call.query.rsvp, call.query.token))
+        if seat.get("id") != call.path["screening_id"]:
+            raise ApiError(404, "not_found", "no such screening")
+        cancel = f"/rsvps/{call.query.rsvp}/cancel?token={quote(call.query.token)}"
+        return page(call, "screening.html", title=seat.get("title") or "Screening", s=seat, seat=seat["rsvp"],
+                    cancel_link=cancel)
     screening = scrub(call.rpc("screenings", "get_screening", call.path["screening_id"]))
     film = None
     if screening.get("film"):

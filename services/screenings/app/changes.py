@@ -1,5 +1,6 @@
 """Changing a screening after it was registered: a new time, a new venue, cancelling.
-Everyone who holds a seat or a waitlist place is told, with an updated invitation."""
+Everyone who holds a seat or a waitlist place is told, with an updated invitation; and
+an organiser's message to all of them."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,6 +11,7 @@ from services.contracts.rpc.common import Actor
 
 from .. import calendar
 from ..access import require_organiser_or_manager
+from ..domain.messages import attendee_message
 from ..domain.rules import check_schedule
 from ..domain.screening import Status
 from ..settings import ScreeningsSettings
@@ -74,3 +76,15 @@ def cancel_screening(uow, actor: Actor, screening_id: Any, message: Any, *, now:
                     method=calendar.METHOD_CANCEL if was_published else None, waitlisted=True,
                     message=screening.cancel_message, cancelled_at=now)
     return view(uow, screening, actor)
+
+
+def message_attendees(uow, actor: Actor, screening_id: Any, subject: Any, message: Any, *, now: datetime,
+                      settings: ScreeningsSettings) -> dict:
+    """One mail to each person with a seat or a waitlist place, and a copy to the organisers."""
+    screening = load(uow, screening_id)
+    require_organiser_or_manager(actor, screening)
+    note = attendee_message(screening, subject, message)
+    host = host_of(uow, screening)
+    sent = publish_to_each(uow, screening, host, events.AttendeesMessaged, settings, now, method=None,
+                           waitlisted=True, subject=note.subject, message=note.text, sent_at=now)
+    return {"screening_id": screening.id, "recipients": sent}

@@ -173,6 +173,8 @@ PAYLOADS: dict[str, dict] = {
     "screening_cancelled": attendee(message="The venue flooded; we will announce a new date soon.", cancelled_at=T,
                                     invitation_method="CANCEL", invitation_ics=invitation("CANCEL", 4),
                                     screening=screening(4, "cancelled")),
+    "attendees_messaged": attendee(subject="Parking at the library", sent_at=T,
+                                   message="Use the lot behind the building; the front one is closed."),
     "rsvp_confirmed": attendee(confirmed_at=T, invitation_method="REQUEST", invitation_ics=invitation("REQUEST", 2)),
     "rsvp_waitlisted": attendee("waitlisted", position=3, waitlisted_at=T),
     "rsvp_promoted": attendee(promoted_at=T, invitation_method="REQUEST", invitation_ics=invitation("REQUEST", 2)),

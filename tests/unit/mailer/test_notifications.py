@@ -239,3 +239,15 @@ def test_an_invitee_is_told_they_are_invited(db, settings):
     [registered] = queued(db, settings, "rsvp_confirmed")
     assert invited.subject.startswith("You are invited: ")
     assert registered.subject.startswith("Your place is reserved: ")
+
+
+def test_an_attendees_page_link_carries_their_private_link(db, settings):
+    """An invitation-only event's page opens only with the invitee's private link."""
+    [row] = queued(db, settings, "rsvp_confirmed")
+    assert "/screenings/" in row.text_body
+    assert re.search(r"/screenings/[\w-]+\?rsvp=[\w-]+&token=tok3n-abc", row.text_body)
+
+
+def test_an_organisers_page_link_is_the_plain_page(db, settings):
+    rows = queued(db, settings, "screening_approved")
+    assert rows and all("?rsvp=" not in row.text_body for row in rows)

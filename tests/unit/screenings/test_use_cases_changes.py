@@ -177,3 +177,30 @@ def test_cancelling_is_refused_to_strangers_without_a_message_and_once_over():
     with pytest.raises(Conflict, match="over"):
         changes.cancel_screening(uow.next(), as_leader(1), view["id"], "Too late.", now=END, settings=SETTINGS)
     assert stored(uow, view["id"]).status is Status.SCHEDULED and uow.published == []
+
+
+# --- a message to the attendees -------------------------------------------------------
+
+
+def test_a_message_reaches_every_seat_and_waitlist_place_and_the_organisers():
+    uow, view, _, _ = full_house()
+    sent = answered("message_attendees", changes.message_attendees(
+        uow, as_leader(2), view["id"], "Parking", "Use the lot behind the library.", now=NOW, settings=SETTINGS))
+    assert sent == {"screening_id": view["id"], "recipients": 4}
+    assert all(isinstance(p, events.AttendeesMessaged) for p in uow.published)
+    assert roles(uow.published) == EVERYONE
+    assert {(p.subject, p.message) for p in uow.published} == {("Parking", "Use the lot behind the library.")}
+    assert all(p.invitation_method is None for p in uow.published)
+    assert [p.cancel_path is not None for p in uow.published] == [False, False, True, True]
+
+
+def test_only_organisers_message_a_scheduled_events_attendees_with_a_subject_and_a_text():
+    uow, view, _, _ = full_house()
+    with pytest.raises(Forbidden):
+        changes.message_attendees(uow, as_leader(3), view["id"], "Hi", "Hello", now=NOW, settings=SETTINGS)
+    with pytest.raises(ValidationFailed) as refused:
+        changes.message_attendees(uow.next(), as_leader(1), view["id"], "Two\nlines", " ", now=NOW, settings=SETTINGS)
+    assert {e["field"] for e in refused.value.errors} == {"subject", "message"}
+    changes.cancel_screening(uow.next(), as_leader(1), view["id"], "Flooded.", now=NOW, settings=SETTINGS)
+    with pytest.raises(Conflict, match="scheduled"):
+        changes.message_attendees(uow.next(), as_leader(1), view["id"], "Hi", "Hello", now=NOW, settings=SETTINGS)

@@ -1,0 +1,75 @@
+"""A leader's profile and availability: what the directory shows of them (bio, agency,
+title, expertise), how many mentees they take, and whether they are away."""
+from __future__ import annotations
+
+from services.gateway.errors import ApiError
+from services.gateway.http import Call, Reply
+from services.gateway.api.table import ROUTES
+from services.gateway.routing import SIGNED_IN
+
+from . import forms
+from .leader import signed_in_leader
+from .render import HTML, TAG, notice, page, see_other
+
+route = ROUTES.route
+LABELS = {"agency": "Agency", "title": "Title", "bio": "About you", "expertise": "Expertise",
+          "max_mentees": "Mentees at a time", "away_until": "Away until"}
+PROFILE_SAVED = notice("profile-saved", "success", "Your profile is saved. The directory shows the change.")
+AVAILABILITY_SAVED = notice("availability-saved", "success", "Your availability is saved.")
+
+
+def profile_page(call: Call, form: forms.FormState, status: int = 200) -> Reply:
+    leader = call.rpc("leaders", "get_leader", signed_in_leader(call))
+    return page(call, "leader_profile.html", status=status, title="Your profile", leader=leader, form=form,
+                topics=[(t["slug"], t["label"]) for t in call.rpc("leaders", "expertise_tags")])
+
+
+@route("GET", "/leader/profile", access=SIGNED_IN, tag=TAG, content_type=HTML,
+       summary="Page: a leader's profile and availability")
+def profile_view(call: Call):
+    leader = call.rpc("leaders", "get_leader", signed_in_leader(call))
+    values = [("agency", leader["agency"]), ("title", leader["title"]), ("bio", leader["bio"]),
+              ("max_mentees", leader["max_mentees"]), ("away_until", leader.get("away_until") or "")]
+    values += [("expertise", tag["slug"]) for tag in leader["expertise"]]
+    state = forms.empty(LABELS)
+    for key, value in values:
+        state.values.add(key, value)
+    return profile_page(call, state)
+
+
+@route("POST", "/leader/profile", access=SIGNED_IN, tag=TAG, content_type=HTML,
+       summary="Page: save a leader's profile (PATCH /api/leaders/{id} does the same as JSON)")
+def profile_submit(call: Call):
+    form = call.request.form
+    mentees = (form.get("max_mentees") or "").strip()
+    changes = {"agency": (form.get("agency") or "").strip(), "title": (form.get("title") or "").strip(),
+               "bio": (form.get("bio") or "").strip(), "expertise": form.getlist("expertise"),
+               "max_mentees": int(mentees) if mentees.isdigit() else mentees}
+    try:
+        call.rpc("leaders", "update_leader", signed_in_leader(call), changes)
+    except ApiError as exc:
+        if exc.status == 422:
+            return profile_page(call, forms.refused(call, exc, LABELS), status=422)
+        raise
+    return see_other("/leader/profile", PROFILE_SAVED)
+
+
+@route("POST", "/leader/availability", access=SIGNED_IN, tag=TAG, content_type=HTML,
+       summary="Page: set a leader away until a date, or available "
+               "(PUT /api/leaders/{id}/availability does the same as JSON)")
+def availability_submit(call: Call):
+    away = (call.request.form.get("away_until") or "").strip() if call.request.form.get("away") == "yes" else ""
+    if call.request.form.get("away") == "yes" and not away:
+        state = forms.submitted(call, LABELS)
+        state.errors["away_until"] = "give the day you are back"
+        return profile_page(call, state, status=422)
+    try:
+        call.rpc("leaders", "set_availability", signed_in_leader(call), away or None)
+    except ApiError as exc:
+        if exc.status == 422:
+            state = forms.refused(call, exc, LABELS, {"away_until": "away_until", "date": "away_until"})
+            if not state.errors:
+                state.errors["away_until"], state.message = state.message or exc.message, None
+            return profile_page(call, state, status=422)
+        raise
+    return see_other("/leader/profile", AVAILABILITY_SAVED)
