@@ -36,11 +36,13 @@ class SignInForm(BaseModel):
     next: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
-def signin_form(call: Call, status: int = 200, error: str | None = None, next: str | None = None) -> Reply:
-    """The sign-in form with its login-CSRF token, and the cookie the token must match."""
+def signin_form(call: Call, status: int = 200, error: str | None = None, next: str | None = None,
+                email: str = "") -> Reply:
+    """The sign-in form with its login-CSRF token, and the cookie the token must match;
+    after a refusal, with the address as typed (never the password)."""
     token = browser_guard.signin_token(call.request)
     reply = page(call, "signin.html", status=status, title="Sign in", error=error, next=next,
-                 signin_token=token)
+                 signin_token=token, email=email)
     reply.cookies.append(browser_guard.signin_cookie(token, call.settings.secure_cookies))
     return reply
 
@@ -55,7 +57,7 @@ def signin_page(call: Call):
 def signin_submit(call: Call):
     if not browser_guard.signin_token_ok(call.request, call.request.form.get(browser_guard.SIGNIN_FIELD)):
         # Not from this site's own form (or from one open too long): nobody is signed in.
-        return signin_form(call, status=403, next=call.body.next,
+        return signin_form(call, status=403, next=call.body.next, email=call.body.email,
                            error="This sign-in form has expired. Please enter your email and password again.")
     hours = timedelta(hours=float(call.settings.session_hours))
     with call.db.transaction() as session:
@@ -65,7 +67,7 @@ def signin_submit(call: Call):
             home = workspace_of(account.role)
     if account is None:
         rate_limits.count_failed_login(call, call.body.email)
-        return signin_form(call, status=401, next=call.body.next,
+        return signin_form(call, status=401, next=call.body.next, email=call.body.email,
                            error="The email or password is wrong, or the account is not active.")
     target = call.body.next or ""
     # Only a path on this site: never an address elsewhere ("//host" included).
@@ -109,7 +111,7 @@ def setup_page(call: Call):
         if call.viewer:
             return message(call, "This link was already used",
                            "This set-up link is used up or expired, and you are signed in already.",
-                           next_steps=[(workspace_of(call.caller.role), "Go to your workspace")])
+                           next_steps=[(workspace_of(call.viewer.role), "Go to your workspace")])
         return message(call, "Link not valid",
                        "This set-up link is unknown, already used or expired. Sign in with your password, "
                        "or ask for a new link by mail.",

@@ -16,7 +16,7 @@ from services.gateway.templating import render_page
 from services.gateway.routing import PUBLIC
 
 from . import forms
-from .render import HTML, TAG, action_page, message, page, refused_as_page, upcoming
+from .render import HTML, TAG, action_page, message, page, refused_as_page, see_other, upcoming
 
 route = ROUTES.route
 Line = Annotated[str, StringConstraints(max_length=1000)]
@@ -47,7 +47,30 @@ def screening_page(call: Call):
         cancel = f"/rsvps/{call.query.rsvp}/cancel?token={quote(call.query.token)}"
         return page(call, "screening.html", title=seat.get("title") or "Screening", s=seat, seat=seat["rsvp"],
                     cancel_link=cancel)
-    screening = scrub(call.rpc("screenings", "get_screening", call.path["screening_id"]))
+    return public_screening(call, forms.empty(RSVP_LABELS))
+
+
+RSVP_LABELS = {"name": "Your name", "email": "Email"}
+
+
+def public_screening(call: Call, form: forms.FormState, status: int = 200) -> Reply:
+    """A public screening's page with its RSVP form (as typed, after a refusal). One that
+    is not public (awaiting approval, sent back) is still where its mails link: managers
+    go on to its review, its organisers to its page in their workspace."""
+    try:
+        screening = scrub(call.rpc("screenings", "get_screening", call.path["screening_id"]))
+    except ApiError as exc:
+        viewer = call.viewer
+        if exc.status != 404 or viewer is None:
+            raise
+        if viewer.is_manager:
+            return see_other(f"/manage/screenings/{call.path['screening_id']}/review")
+        if viewer.leader_id is None:
+            raise
+        # The service shows an unpublished screening to its organisers only (else its 404).
+        call.rpc("screenings", "get_screening", call.path["screening_id"],
+                 actor={"role": "leader", "leader_id": viewer.leader_id, "account_id": viewer.account_id})
+        return see_other(f"/manage/screenings/{call.path['screening_id']}")
     film = None
     if screening.get("film"):
         try:
@@ -55,7 +78,12 @@ def screening_page(call: Call):
         except ApiError as exc:
             if exc.status != 404:
                 raise
-    return page(call, "screening.html", title=screening.get("title") or "Screening", s=screening, film=film)
+    return page(call, "screening.html", status=status, title=screening.get("title") or "Screening", s=screening,
+                film=film, form=form)
+
+
+def rsvp_invalid(call: Call, exc: ApiError) -> Reply:
+    return public_screening(call, forms.refused(call, exc, RSVP_LABELS), status=422)
 
 
 class RsvpForm(BaseModel):
@@ -65,12 +93,14 @@ class RsvpForm(BaseModel):
 
 
 @route("POST", "/screenings/{screening_id:token}/rsvp", access=PUBLIC, tag=TAG, content_type=HTML, body=RsvpForm,
-       form=True, rate_limit="public_form", summary="Page: RSVP to a screening")
+       form=True, rate_limit="public_form", invalid=rsvp_invalid, summary="Page: RSVP to a screening")
 def rsvp_submit(call: Call):
     try:
         result = call.rpc("screenings", "rsvp", call.path["screening_id"], call.body.name, call.body.email)
     except ApiError as exc:
-        if exc.status in (404, 409, 422):
+        if exc.status == 422:
+            return rsvp_invalid(call, exc)
+        if exc.status in (404, 409):
             return refused_as_page(call, exc, "RSVP not taken")
         raise
     if result.get("status") == "waitlisted":
@@ -191,24 +221,35 @@ class MentorshipRequestQuery(BaseModel):
     state: Annotated[str, StringConstraints(max_length=2)] | None = None
 
 
+MENTORSHIP_LABELS = {"requester_name": "Name", "agency": "Agency", "role": "Role", "email": "Work email",
+                     "state": "State", "topic": "Topic", "description": "What you need help with",
+                     "urgency": "Urgency"}
+
+
+def mentorship_form(call: Call, form: forms.FormState, status: int = 200) -> Reply:
+    topics = [(t["slug"], t["label"]) for t in call.rpc("leaders", "expertise_tags")]
+    return page(call, "mentorship_request.html", status=status, title="Ask for mentoring", form=form, topics=topics)
+
+
+def mentorship_invalid(call: Call, exc: ApiError) -> Reply:
+    return mentorship_form(call, forms.refused(call, exc, MENTORSHIP_LABELS), status=422)
+
+
 @route("GET", "/mentorship/request", access=PUBLIC, tag=TAG, content_type=HTML, query=MentorshipRequestQuery,
        summary="Page: the mentorship request form (a leader's profile links here with their topic and state)")
 def mentorship_request_page(call: Call):
-    return page(call, "mentorship_request.html", title="Ask for mentoring", errors=[],
-                topics=call.rpc("leaders", "expertise_tags"), chosen=call.query.model_dump(exclude_none=True))
+    return mentorship_form(call, forms.empty(MENTORSHIP_LABELS, call.query.model_dump(exclude_none=True)))
 
 
 @route("POST", "/mentorship/request", access=PUBLIC, tag=TAG, content_type=HTML,
-       body=mentorship_api.MentorshipRequestIn, form=True, rate_limit="public_form",
+       body=mentorship_api.MentorshipRequestIn, form=True, rate_limit="public_form", invalid=mentorship_invalid,
        summary="Page: send a mentorship request")
 def mentorship_request_submit(call: Call):
     try:
         mentorship_api.submit(call, call.body)
     except ApiError as exc:
         if exc.status == 422:
-            return page(call, "mentorship_request.html", status=422, title="Ask for mentoring",
-                        errors=exc.errors or [{"field": exc.field, "message": exc.message}],
-                        topics=call.rpc("leaders", "expertise_tags"))
+            return mentorship_invalid(call, exc)
         raise
     return message(call, "Check your email", "We sent you a link to confirm your address. Your request goes "
                                              "to a leader once you confirm; the email also has your status link.")
