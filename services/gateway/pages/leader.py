@@ -13,6 +13,7 @@ from services.gateway.api.table import ROUTES
 from services.gateway.errors import ApiError
 from services.gateway.http import Call, Reply
 from services.gateway.routing import LEADER, SIGNED_IN
+from services.gateway.templating import long_date
 
 from .render import HTML, TAG, action_page, message, page, refused_as_page, see_other
 
@@ -124,13 +125,13 @@ class ModuleForm(BaseModel):
 def training_page(call: Call):
     training = call.rpc("leaders", "leader_training", signed_in_leader(call))
     details = [(m["title"] + (" (needed to mentor)" if m["required_for_mentoring"] else ""),
-                f"completed {m['completed_at'][:10]}" if m["completed_at"] else "not yet")
+                f"completed on {long_date(m['completed_at'])}" if m["completed_at"] else "not yet")
                for m in training["modules"]]
     forms = [{"action": "/leader/training", "hidden": {"module": m["slug"]}, "button": f"Mark “{m['title']}” done"}
              for m in training["modules"] if not m["completed_at"]]
     text = ("You can take mentorship requests." if training["mentoring_ready"]
             else "Finish the modules marked as needed to mentor to start receiving mentorship requests.")
-    return action_page(call, "Distance learning", forms, text, details)
+    return action_page(call, "Distance learning", forms, text, details, next_steps=[("/leader", "Back to your home")])
 
 
 @route("POST", "/leader/training", access=SIGNED_IN, tag=TAG, content_type=HTML, body=ModuleForm, form=True,

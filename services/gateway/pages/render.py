@@ -50,8 +50,10 @@ def message(call: Call, title: str, text: str, status: int = 200,
                 next_steps=next_steps or [("/", "Go to the home page")])
 
 
-def action_page(call: Call, title: str, forms: list[dict], text: str = "", details=None) -> Reply:
-    return page(call, "action.html", title=title, message=text, forms=forms, details=details or [])
+def action_page(call: Call, title: str, forms: list[dict], text: str = "", details=None,
+                next_steps: list[tuple[str, str]] | None = None) -> Reply:
+    return page(call, "action.html", title=title, message=text, forms=forms, details=details or [],
+                next_steps=next_steps or [])
 
 
 def see_other(location: str, notice: str | None = None):
