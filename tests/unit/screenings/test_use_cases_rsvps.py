@@ -32,8 +32,8 @@ def test_a_seat_comes_with_an_invitation_and_a_private_link():
     place = answered("rsvp", rsvps.rsvp(uow, view["id"], "Ana Diaz", " Ana@Example.org ", now=NOW, settings=SETTINGS))
 
     assert place["status"] == "confirmed" and place["created"] is True and place["waitlist_position"] is None
-    assert place["cancel_path"] == cancel_path(SETTINGS, place["rsvp_id"])
     kept = uow.store.rsvps[place["rsvp_id"]]
+    assert place["cancel_path"] == cancel_path(uow, kept)
     assert kept.email == "ana@example.org" and kept.status is RsvpStatus.CONFIRMED
     assert verify_cancel_token(place["cancel_path"].split("token=")[1], kept.cancel_token_hash)
     [mail] = uow.published
@@ -130,7 +130,8 @@ def test_cancelling_a_seat_gives_it_to_the_first_on_the_waitlist():
     assert isinstance(cancelled, events.RsvpCancelled) and cancelled.was_confirmed is True
     assert cancelled.invitation_method == "CANCEL" and cancelled.recipient.email == "ana@example.org"
     assert isinstance(promoted, events.RsvpPromoted) and promoted.recipient.email == "ben@example.org"
-    assert promoted.invitation_method == "REQUEST" and promoted.cancel_path == cancel_path(SETTINGS, ben["rsvp_id"])
+    assert promoted.invitation_method == "REQUEST"
+    assert promoted.cancel_path == cancel_path(uow, uow.store.rsvps[ben["rsvp_id"]])
 
 
 def test_leaving_the_waitlist_promotes_nobody():
