@@ -53,12 +53,33 @@ def _take_place(uow, screening: Screening, name: Any, email: Any, now: datetime,
                 rsvp_id=seat.id, cancel_path=cancel_path(uow, seat),
                 position=_waitlist_position(attendees, seat), waitlisted_at=now, invited=invited,
             ))
+    elif not invited:
+        return _repeated(uow, screening, attendees, seat, now)
     return {
         "rsvp_id": seat.id, "screening_id": seat.screening_id, "status": seat.status.value,
         "created": result.created, "waitlist_position": _waitlist_position(attendees, seat),
         # The private link goes back only with the seat just taken; an existing seat's link
         # is in its holder's mail, never handed to whoever types their address again.
         "cancel_path": cancel_path(uow, seat) if result.created else None,
+    }
+
+
+def _repeated(uow, screening: Screening, attendees: AttendeeList, seat: Rsvp, now: datetime) -> dict:
+    """A public RSVP from an address that already holds a place: the answer is the one a
+    first RSVP would get now (so the form tells nobody whether that person is coming),
+    and the address's owner is told by mail what they already have."""
+    position = _waitlist_position(attendees, seat)
+    confirmed = seat.status is RsvpStatus.CONFIRMED
+    uow.publish(events.RsvpRepeated(
+        screening=screening_info(uow, screening, host_of(uow, screening)),
+        recipient=events.Person(name=seat.name, email=seat.email),
+        recipient_role="attendee" if confirmed else "waitlisted", rsvp_id=seat.id, cancel_path=cancel_path(uow, seat),
+        status="confirmed" if confirmed else "waitlisted", position=position, repeated_at=now,
+    ))
+    full = len(attendees.confirmed) >= screening.details.capacity
+    return {
+        "rsvp_id": seat.id, "screening_id": seat.screening_id, "status": "waitlisted" if full else "confirmed",
+        "created": True, "waitlist_position": len(attendees.waitlist) + 1 if full else None, "cancel_path": None,
     }
 
 
