@@ -142,17 +142,15 @@ def test_the_attendee_list_is_what_the_openapi_document_says(stack):
 
 
 def test_a_repeated_rsvp_answers_like_a_first_and_mails_the_holder(full_stack):
-    from .test_api import register_when_projected
     from .conftest import wait_until_mail_settles
+    from .test_api import register_when_projected, rsvp_to
 
     sid = register_when_projected(full_stack.clients["a"], full_stack.leader_ids["a"])["id"]  # one seat
     assert full_stack.manager.post(f"/api/screenings/{sid}/approve").status_code == 200
     public = full_stack.browser(full_stack.base_url)
 
     def rsvp(name: str, email: str) -> dict:
-        response = public.post(f"/api/screenings/{sid}/rsvps", json={"name": name, "email": email})
-        assert response.status_code == 201, response.text
-        return response.json()
+        return rsvp_to(public, sid, name, email)
 
     rsvp("Pat Public", "pat@example.org")
     probe = rsvp("Pat Public", "pat@example.org")  # is Pat coming? The answer cannot say.
