@@ -94,7 +94,7 @@ def setup_page(call: Call):
         if call.viewer:
             return message(call, "This link was already used",
                            "This set-up link is used up or expired, and you are signed in already.",
-                           next_steps=[(workspace_of(call.caller.role), "Go to your workspace")])
+                           next_steps=[(workspace_of(call.viewer.role), "Go to your workspace")])
         return message(call, "Link not valid",
                        "This set-up link is unknown, already used or expired. Sign in with your password, "
                        "or ask for a new link by mail.",
