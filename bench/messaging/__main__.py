@@ -33,7 +33,7 @@ from nameko.containers import ServiceContainer  # noqa: E402
 from services import contracts  # noqa: E402
 from services.runtime import topology  # noqa: E402
 from services.runtime.db import make_engine  # noqa: E402
-from services.runtime.dependencies import Database, ServiceUnitOfWork  # noqa: E402
+from services.runtime.dependencies import Database  # noqa: E402
 from tests.support import kit_probe  # noqa: E402
 
 from ..support import PrivateVhost  # noqa: E402
@@ -85,11 +85,11 @@ def run_kit(amqp_uri: str, scratch: Path, count: int, db_uri: str | None, pace: 
             try:
                 started = time.time()
                 for payload in payloads(count):
-                    unit = ServiceUnitOfWork(database.factory, "kitprobe", database.relay, database.kick)
-                    with unit.transaction() as session:
-                        session.execute(sa.insert(kit_probe.happenings).values(n=payload.n))
-                        unit.publish(session, payload.model_copy(update={"sent_at": time.time()}))
-                    unit.close()
+                    transactions = database.transactions()
+                    with transactions.unit_of_work() as uow:
+                        uow.session.execute(sa.insert(kit_probe.happenings).values(n=payload.n))
+                        uow.publish(payload.model_copy(update={"sent_at": time.time()}))
+                    transactions.close()
                     eventlet.sleep(1 / pace if pace else 0)
                 committed = time.time()
                 while True:

@@ -278,9 +278,10 @@ def _mentorship_overdue(data, ctx):
 def _invitation(data) -> CalendarInvite | None:
     if getattr(data, "invitation_ics", None) is None:
         return None
-    # The screenings service renders the body; the mailer sends it unchanged. The inline
-    # text/calendar part is what calendar clients act on, so no attached copy is added.
-    return CalendarInvite(body=data.invitation_ics, method=data.invitation_method, attach_file=False)
+    # The screenings service renders the body; the mailer sends it unchanged, as the big
+    # providers do: inline text/calendar for calendar clients to act on, and an invite.ics
+    # attachment for mail clients that only offer files to save.
+    return CalendarInvite(body=data.invitation_ics, method=data.invitation_method)
 
 
 def _screening_context(data, ctx: RenderContext, **more) -> dict:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.utils import parseaddr
 from typing import Any, Mapping
 
-from services.runtime.settings import flag, manager_emails, public_base_url, section
+from services.runtime.settings import flag, manager_emails, network_mailbox, public_base_url, section
 
 from .compose import MailSettings
 from .delivery import DeliveryPolicy
 from .notifications import MAILER_PATHS, RenderContext
 from .smtp import SmtpSettings
-
-DEFAULT_FROM = "network@niot.example.org"
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,7 @@ def from_config(cfg: Mapping[str, Any]) -> MailerSettings:
     """Defaults for what config does not say (see config.yml)."""
     smtp = section(cfg, "SMTP")
     mailer = section(cfg, "MAILER")
-    from_name, from_address = parseaddr(str(smtp.get("from") or DEFAULT_FROM))
+    from_name, from_address = network_mailbox(cfg)
     base_url = public_base_url(cfg)
     return MailerSettings(
         base_url=base_url,

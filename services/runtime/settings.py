@@ -9,9 +9,11 @@ services share are read here, once.
 """
 from __future__ import annotations
 
+from email.utils import parseaddr
 from typing import Any, Mapping
 
 DEFAULT_MANAGER_EMAILS = ("programs@niot.example.org",)
+DEFAULT_MAIL_FROM = "NIOT Law Enforcement Network <network@niot.example.org>"
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 
 
@@ -24,6 +26,13 @@ def manager_emails(cfg: Mapping[str, Any]) -> tuple[str, ...]:
     """PROGRAM_MANAGER_EMAILS: comma-separated addresses where managers' mail goes."""
     raw = str(cfg.get("PROGRAM_MANAGER_EMAILS") or "")
     return tuple(address.strip() for address in raw.split(",") if address.strip()) or DEFAULT_MANAGER_EMAILS
+
+
+def network_mailbox(cfg: Mapping[str, Any]) -> tuple[str, str]:
+    """(name, address) of the network's own mailbox, SMTP `from`: mail comes from it and
+    calendar invitations name it as their organizer, so no leader's address travels."""
+    name, address = parseaddr(str(section(cfg, "SMTP").get("from") or DEFAULT_MAIL_FROM))
+    return name, address
 
 
 def public_base_url(cfg: Mapping[str, Any]) -> str:

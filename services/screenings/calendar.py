@@ -23,8 +23,9 @@ CRLF = "\r\n"
 PRODID = "-//Not In Our Town Law Enforcement Network//Screenings//EN"
 FEED_REFRESH = timedelta(hours=1)
 
-# VTIMEZONE definitions cover this span; events outside it would be read with guessed
-# offsets by clients, and the program's events all fall well inside it.
+# A VTIMEZONE lists a zone's transitions over a span of years. Readers take an event's
+# offset from the last transition before it, so the span must reach past every event the
+# calendar holds: it is at least these years, widened to a year either side of its events.
 TIMEZONE_FIRST_DATE = date(2010, 1, 1)
 TIMEZONE_LAST_DATE = date(2045, 1, 1)
 
@@ -177,7 +178,17 @@ def _calendar(*, method: str | None = None, name: str | None = None, description
     return calendar
 
 
-def _timezone_component(tzid: str) -> Timezone:
+def zone_span(years: Iterable[int]) -> tuple[date, date]:
+    """The span of a VTIMEZONE for events in these years: the default span, widened so
+    that it starts a year before the first and ends after the year following the last
+    (an event late on 31 December ends in the next year)."""
+    years = list(years)
+    first = min([TIMEZONE_FIRST_DATE.year, *(year - 1 for year in years)])
+    last = max([TIMEZONE_LAST_DATE.year, *(year + 2 for year in years)])
+    return date(max(first, 1), 1, 1), date(min(last, 9999), 12, 31) if last > 9999 else date(last, 1, 1)
+
+
+def _timezone_component(tzid: str, span: tuple[date, date] = (TIMEZONE_FIRST_DATE, TIMEZONE_LAST_DATE)) -> Timezone:
     """A VTIMEZONE listing each transition on its own RDATE line.
 
     icalendar writes all of a rule's transitions as one comma-separated RDATE; some
@@ -185,7 +196,7 @@ def _timezone_component(tzid: str) -> Timezone:
     summer times with winter offsets. One date per line means the same to RFC 5545 and is
     read correctly everywhere.
     """
-    vtimezone = Timezone.from_tzid(tzid, first_date=TIMEZONE_FIRST_DATE, last_date=TIMEZONE_LAST_DATE)
+    vtimezone = Timezone.from_tzid(tzid, first_date=span[0], last_date=span[1])
     for rule in vtimezone.subcomponents:
         rdates = rule.pop("RDATE", None)
         if rdates is None:
@@ -196,10 +207,15 @@ def _timezone_component(tzid: str) -> Timezone:
     return vtimezone
 
 
-@lru_cache(maxsize=None)
-def _shared_timezone_component(tzid: str) -> Timezone:
+@lru_cache(maxsize=256)
+def _shared_timezone_component(tzid: str, span: tuple[date, date] = (TIMEZONE_FIRST_DATE, TIMEZONE_LAST_DATE)
+                               ) -> Timezone:
     # Shared between calls: it is only ever serialised, never modified.
-    return _timezone_component(tzid)
+    return _timezone_component(tzid, span)
+
+
+def _event_zone(event: CalendarEvent) -> Timezone:
+    return _shared_timezone_component(event.tzid, zone_span([event.start.year, event.end.year]))
 
 
 def render_vevent(event: CalendarEvent) -> str:
@@ -211,10 +227,10 @@ def render_vevent(event: CalendarEvent) -> str:
     return _build_vevent(event, dtstamp=event.last_modified).to_ical().decode("utf-8")
 
 
-@lru_cache(maxsize=None)
-def render_vtimezone(tzid: str) -> str:
-    """The VTIMEZONE block for an IANA zone (computed once per zone, then cached)."""
-    return _shared_timezone_component(tzid).to_ical().decode("utf-8")
+@lru_cache(maxsize=256)
+def render_vtimezone(tzid: str, span: tuple[date, date] = (TIMEZONE_FIRST_DATE, TIMEZONE_LAST_DATE)) -> str:
+    """The VTIMEZONE block for an IANA zone over a span (computed once, then cached)."""
+    return _shared_timezone_component(tzid, span).to_ical().decode("utf-8")
 
 
 @lru_cache(maxsize=256)
@@ -224,11 +240,21 @@ def _feed_frame(name: str, description: str) -> tuple[str, str]:
     return text[: -len(footer)], footer
 
 
-def assemble_feed(name: str, description: str, vevent_texts: Iterable[str], tzids: Iterable[str]) -> bytes:
-    """A feed from pre-rendered VEVENT blocks plus the VTIMEZONE of every zone they use."""
+def zone_years(zones: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
+    """The years each zone's events fall in, from (tzid, year) pairs."""
+    found: dict[str, set[int]] = {}
+    for tzid, year in zones:
+        found.setdefault(tzid, set()).add(year)
+    return {tzid: sorted(years) for tzid, years in found.items()}
+
+
+def assemble_feed(name: str, description: str, vevent_texts: Iterable[str],
+                  zones: Iterable[tuple[str, int]]) -> bytes:
+    """A feed from pre-rendered VEVENT blocks plus the VTIMEZONE of every zone they use,
+    spanning the years of that zone's events; `zones` has a (tzid, year) pair per event."""
     header, footer = _feed_frame(name, description)
     parts = [header]
-    parts.extend(render_vtimezone(tzid) for tzid in sorted(set(tzids)))
+    parts.extend(render_vtimezone(tzid, zone_span(years)) for tzid, years in sorted(zone_years(zones).items()))
     parts.extend(vevent_texts)
     parts.append(footer)
     return "".join(parts).encode("utf-8")
@@ -243,8 +269,8 @@ def naive_feed(events: Iterable[CalendarEvent], *, name: str, description: str) 
     """The same feed as `assemble_feed`, rebuilt from scratch with icalendar objects."""
     events = list(events)
     calendar = _calendar(name=name, description=description)
-    for tzid in sorted({event.tzid for event in events}):
-        calendar.add_component(_timezone_component(tzid))
+    for tzid, years in sorted(zone_years((e.tzid, e.start.year) for e in events).items()):
+        calendar.add_component(_timezone_component(tzid, zone_span(years)))
     for event in events:
         calendar.add_component(_build_vevent(event, dtstamp=event.last_modified))
     return calendar.to_ical()
@@ -253,7 +279,7 @@ def naive_feed(events: Iterable[CalendarEvent], *, name: str, description: str) 
 def event_ics(event: CalendarEvent, *, private: bool = False) -> bytes:
     """A single event as a .ics file; `private` adds the join link for confirmed attendees."""
     calendar = _calendar()
-    calendar.add_component(_shared_timezone_component(event.tzid))
+    calendar.add_component(_event_zone(event))
     calendar.add_component(_build_vevent(event, dtstamp=event.last_modified, private=private))
     return calendar.to_ical()
 
@@ -277,7 +303,7 @@ def invitation_ics(
     if not attendees:
         raise ValueError("an invitation needs at least one attendee")
     calendar = _calendar(method=method)
-    calendar.add_component(_shared_timezone_component(event.tzid))
+    calendar.add_component(_event_zone(event))
     calendar.add_component(
         _build_vevent(
             event,

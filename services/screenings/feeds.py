@@ -116,7 +116,8 @@ class FeedPlan:
     name: str
     description: str
     ready: CachedFeed | None = None
-    listed: list = field(default_factory=list)  # (vevent key, tzid, updated_at, cached text or None), in order
+    # (vevent key, (tzid, year of the local start), updated_at, cached text or None), in order
+    listed: list = field(default_factory=list)
     to_render: list = field(default_factory=list)  # CalendarEvents whose VEVENT is not cached
 
 
@@ -133,11 +134,11 @@ def plan(session: Session, cache: FeedCache, kind: str, key: Any, *, now: dateti
     s = ScreeningRow
     cutoff_at = datetime.combine(cutoff, time(0), tzinfo=UTC)
     rows = session.execute(
-        sa.select(s.id, s.uid, s.sequence, s.updated_at, s.time_zone)
+        sa.select(s.id, s.uid, s.sequence, s.updated_at, s.time_zone, s.local_start)
         .where(s.in_feeds.is_(True), s.end_at >= cutoff_at, *conditions).order_by(s.start_at, s.id)
     ).all()
     # Cached texts are taken now, so an eviction before assembly cannot lose them.
-    result.listed = [((r.uid, r.sequence, r.updated_at), r.time_zone, r.updated_at,
+    result.listed = [((r.uid, r.sequence, r.updated_at), (r.time_zone, r.local_start.year), r.updated_at,
                       cache.vevent((r.uid, r.sequence, r.updated_at))) for r in rows]
     missing = [r.id for r, listed in zip(rows, result.listed) if listed[3] is None]
     if missing:
@@ -160,7 +161,7 @@ def _assemble(cache: FeedCache, plan_: FeedPlan) -> CachedFeed:
             # A first render of thousands of events must not starve other green threads.
             _time.sleep(0)
     texts = [text if text is not None else rendered[key[0]] for key, _, _, text in plan_.listed]
-    body = calendar.assemble_feed(plan_.name, plan_.description, texts, {tz for _, tz, _, _ in plan_.listed})
+    body = calendar.assemble_feed(plan_.name, plan_.description, texts, [zone for _, zone, _, _ in plan_.listed])
     cutoff_at = datetime.combine(plan_.cutoff, time(0), tzinfo=UTC)
     # Dropping events past the cutoff changes the feed too, so the cutoff counts as a change.
     last_modified = max([cutoff_at, *(updated for _, _, updated, _ in plan_.listed)]).replace(microsecond=0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from services.runtime.settings import DEFAULT_MANAGER_EMAILS, DEFAULT_PUBLIC_BASE_URL, manager_emails, \
-    public_base_url, section
+from services.runtime.settings import DEFAULT_MAIL_FROM, DEFAULT_MANAGER_EMAILS, DEFAULT_PUBLIC_BASE_URL, \
+    manager_emails, network_mailbox, public_base_url, section
 
 from .domain.screening import DEFAULT_UID_DOMAIN
 
@@ -18,6 +18,8 @@ class ScreeningsSettings:
     uid_domain: str = DEFAULT_UID_DOMAIN
     feed_past_days: int = 90  # feeds list events that ended at most this many days ago
     feed_cache_events: int = 200_000  # rendered VEVENTs kept in memory per instance
+    # The ORGANIZER of every invitation: the network's mailbox, never a leader's address.
+    organizer_email: str = network_mailbox({"SMTP": {"from": DEFAULT_MAIL_FROM}})[1]
 
     def url(self, path: str) -> str:
         return self.public_base_url.rstrip("/") + path
@@ -32,4 +34,5 @@ def from_config(cfg: Mapping[str, Any]) -> ScreeningsSettings:
         uid_domain=str(screenings.get("uid_domain") or defaults.uid_domain),
         feed_past_days=int(screenings.get("feed_past_days") or defaults.feed_past_days),
         feed_cache_events=int(screenings.get("feed_cache_events") or defaults.feed_cache_events),
+        organizer_email=network_mailbox(cfg)[1],
     )

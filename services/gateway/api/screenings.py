@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.gateway import conditional
 from services.gateway.errors import forbidden
 from services.gateway.http import Call, Reply
 from services.gateway.routing import LEADER, MANAGER, PUBLIC, SIGNED_IN
@@ -151,11 +152,16 @@ def get_screening(call: Call):
 
 
 @route("GET", "/screenings/{screening_id:token}/event.ics", access=PUBLIC, tag=FEEDS, content_type="text/calendar",
-       summary="One screening as an iCalendar file")
+       extra_statuses=(304,), summary="One screening as an iCalendar file")
 def screening_ics(call: Call):
     body = call.rpc("screenings", "event_ics", call.path["screening_id"])
-    return Reply(body, content_type="text/calendar; charset=utf-8",
-                 headers={"Content-Disposition": f'attachment; filename="screening-{call.path["screening_id"]}.ics"'})
+    etag = conditional.etag_of(body)
+    # Short public caching with a validator: a calendar app re-checks it cheaply.
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=60",
+               "Content-Disposition": f'attachment; filename="screening-{call.path["screening_id"]}.ics"'}
+    if conditional.not_modified(call.request, etag):
+        return Reply(None, status=304, content_type="text/calendar", headers=headers)
+    return Reply(body, content_type="text/calendar; charset=utf-8", headers=headers)
 
 
 # --- RSVPs ----------------------------------------------------------------------------
@@ -326,9 +332,8 @@ FEEDS_CACHE = FeedCache()
 def _feed(call: Call, method: str, *args):
     key = (method, *args)
     cached = FEEDS_CACHE.get(key)
-    client_etag = call.request.headers.get("If-None-Match")
     result = call.rpc("screenings", method, *args,
-                      if_none_match=cached["etag"] if cached else client_etag,
+                      if_none_match=cached["etag"] if cached else call.request.headers.get("If-None-Match"),
                       if_modified_since=None if cached else call.request.headers.get("If-Modified-Since"))
     if not result.get("not_modified"):
         cached = {"etag": result["etag"], "last_modified": result["last_modified"], "body": result["body"]}
@@ -337,7 +342,7 @@ def _feed(call: Call, method: str, *args):
         cached = {"etag": result["etag"], "last_modified": result["last_modified"], "body": None}
     headers = {"ETag": cached["etag"], "Last-Modified": cached["last_modified"],
                "Cache-Control": "public, max-age=300"}
-    if cached["body"] is None or client_etag == cached["etag"]:
+    if cached["body"] is None or conditional.not_modified(call.request, cached["etag"], cached["last_modified"]):
         return Reply(None, status=304, content_type="text/calendar", headers=headers)
     return Reply(cached["body"], content_type="text/calendar; charset=utf-8", headers=headers)
 

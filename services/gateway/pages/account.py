@@ -11,12 +11,11 @@ from services.gateway import app, auth, browser_guard, rate_limits
 from services.gateway.api.accounts import SETUP_REQUESTED, SetupIn, SetupRequestIn, request_setup_link
 from services.gateway.api.table import ROUTES
 from services.gateway.errors import ApiError
-from services.gateway.http import Call, Reply, session_cookie_options
-from services.gateway.templating import render_page
+from services.gateway.http import Call, session_cookie_options
 from services.gateway.routing import PUBLIC, SIGNED_IN
 from services.runtime.errors import ValidationFailed
 
-from .render import HTML, TAG, page, see_other
+from .render import HTML, TAG, message, page, see_other
 
 route = ROUTES.route
 Line = Annotated[str, StringConstraints(max_length=1000)]
@@ -92,8 +91,8 @@ def signout(call: Call):
        content_type=HTML, rate_limit="public_form", summary="Page: ask for a set-up link")
 def setup_request_page(call: Call):
     request_setup_link(call, call.body.email)
-    return Reply(render_page("message.html", title="Check your email", message=SETUP_REQUESTED),
-                 content_type=HTML)
+    return message(call, "Check your email", SETUP_REQUESTED, next_steps=[("/", "Go to the home page"),
+                                                                        ("/signin", "Sign in")])
 
 
 # --- the set-up page (the link in the mail) ---------------------------------------------
@@ -103,16 +102,20 @@ def setup_request_page(call: Call):
 def setup_page(call: Call):
     token = call.request.args.get("token", "")[:200]
     if not token:
-        return Reply(render_page("setup_request.html"), content_type=HTML)
+        return page(call, "setup_request.html", title="Set up your account")
     with call.db.transaction() as session:
-        found = auth.find_setup_token(session, token, call.now) if token else None
+        found = auth.find_setup_token(session, token, call.now)
     if found is None:
-        return Reply(render_page("message.html", title="Link not valid",
-                                 message="This set-up link is unknown, already used or expired. "
-                                         "Ask a program manager to send a new one."),
-                     status=200, content_type=HTML)
-    return Reply(render_page("setup.html", token=token, name=found[1].name, error=None,
-                             min_length=auth.MIN_PASSWORD_LENGTH), content_type=HTML)
+        if call.viewer:
+            return message(call, "This link was already used",
+                           "This set-up link is used up or expired, and you are signed in already.",
+                           next_steps=[(workspace_of(call.viewer.role), "Go to your workspace")])
+        return message(call, "Link not valid",
+                       "This set-up link is unknown, already used or expired. Sign in with your password, "
+                       "or ask for a new link by mail.",
+                       next_steps=[("/signin", "Sign in"), ("/account/setup", "Email me a new link")])
+    return page(call, "setup.html", title="Choose your password", token=token, name=found[1].name, error=None,
+                min_length=auth.MIN_PASSWORD_LENGTH)
 
 
 @route("POST", "/account/setup", access=PUBLIC, tag=TAG, content_type=HTML, body=SetupIn, form=True,

@@ -39,7 +39,7 @@ def _copy_for_resend(uow, message: StoredMessage, settings: MailerSettings, now:
     copies = uow.messages.copies_of(message.id)
     event_id = uuid.uuid5(DERIVED_EVENT_NAMESPACE, f"resend:{message.dedupe_key}:{copies + 1}")
     key = delivery.dedupe_key(event_id, message.recipient, message.template, message.calendar_sequence)
-    calendar = (CalendarInvite(body=message.calendar_body, method=message.calendar_method, attach_file=False)
+    calendar = (CalendarInvite(body=message.calendar_body, method=message.calendar_method)
                 if message.calendar_body else None)
     draft = Draft(to_address=message.recipient, to_name=message.recipient_name, subject=message.subject,
                   text=message.text_body, html=message.html_body, calendar=calendar, kind=MailKind(message.kind),

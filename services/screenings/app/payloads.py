@@ -76,11 +76,12 @@ def cancel_path(uow, rsvp) -> str:
 
 def invitation(screening: Screening, host: HostRecord, recipients: list[events.Person], method: str,
                settings: ScreeningsSettings, now: datetime) -> dict:
-    """The iMIP fields of an event: the calendar sent to `recipients`, organised by the host."""
+    """The iMIP fields of an event: the calendar sent to `recipients`. Its ORGANIZER is the
+    network's mailbox with the host's name: a leader's address never travels in it."""
     event = calendar.CalendarEvent.from_screening(
         screening, url=settings.url(PUBLIC_PATHS["screening"].format(screening_id=screening.id)))
     body = calendar.invitation_ics(
-        event, method=method, organizer=calendar.Party(host.email, host.name),
+        event, method=method, organizer=calendar.Party(settings.organizer_email, host.name),
         attendees=[calendar.Party(p.email, p.name) for p in recipients], dtstamp=now,
     )
     return {"invitation_method": method, "invitation_ics": body.decode("utf-8")}

@@ -91,8 +91,13 @@ def test_each_event_renders_messages_that_parse_strictly(db, settings, event_typ
             assert part.get_param("method") == calendar_method(body) == row.calendar_method
             assert part.get_content_charset() == "utf-8"
             assert f"SEQUENCE:{row.calendar_sequence}" in body
+            # ...and the same calendar as an invite.ics file, for clients that only save files
+            [attached] = [p for p in parsed.walk() if p.get_filename() == "invite.ics"]
+            assert attached.get_content_type() == "application/ics" and attached.is_attachment()
+            assert attached.get_content().decode("utf-8") == body
         else:
             assert calendars == []
+            assert not any(p.get_filename() for p in parsed.walk())
 
 
 @pytest.mark.parametrize("event_type, method", [

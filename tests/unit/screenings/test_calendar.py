@@ -231,7 +231,8 @@ def feed_events() -> list[CalendarEvent]:
 
 
 def fast_feed(events: list[CalendarEvent]) -> bytes:
-    return assemble_feed(FEED_NAME, FEED_DESC, [render_vevent(e) for e in events], [e.tzid for e in events])
+    return assemble_feed(FEED_NAME, FEED_DESC, [render_vevent(e) for e in events],
+                         [(e.tzid, e.start.year) for e in events])
 
 
 def test_feed_is_valid_and_names_itself():
