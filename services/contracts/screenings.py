@@ -302,6 +302,17 @@ class RsvpWaitlisted(_ToRecipient):
     invited: bool = Field(False, description="an organiser invited this person (rather than a public RSVP)")
 
 
+@event("screenings", "rsvp_repeated", consumers=_MAILER)
+class RsvpRepeated(_ToRecipient):
+    """Someone RSVPed again with an address that already holds a place. The form answers
+    as it would a first RSVP (so it tells nobody who is attending); this mail tells the
+    address's owner what they already have, with their private link."""
+
+    status: Literal["confirmed", "waitlisted"]
+    position: int | None = Field(None, ge=1, description="the place in line when waitlisted")
+    repeated_at: UtcDateTime
+
+
 @event("screenings", "rsvp_promoted", consumers=_MAILER)
 class RsvpPromoted(_ToRecipient):
     """A seat freed up and went to this waitlisted person; carries the invitation."""

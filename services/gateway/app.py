@@ -91,18 +91,19 @@ def schedule_setup_mail(session: Session, account: Account, now: datetime) -> No
 
 def account_wanting_setup(session: Session, email: str) -> tuple[bool, Account | None]:
     """(known, account): whether the address has an account at all, and the account when
-    it is active and still has no password."""
+    it is active. With or without a password: the mailed link also resets a forgotten one,
+    and lets the owner in while failed sign-ins from elsewhere are being throttled."""
     account = find_by_email(session, email)
     if account is None:
         return False, None
-    return True, account if account.active and account.password_hash is None else None
+    return True, account if account.active else None
 
 
 def setup_mail_request(session: Session, account_id: int, now: datetime, lifetime: timedelta) -> dict | None:
-    """Mint a fresh set-up link for the account and describe the mail that carries it;
-    None when there is nothing to send (account gone, deactivated or already set up)."""
+    """Mint a fresh set-up link for the account and describe the mail that carries it (to
+    choose a first password, or a new one); None when the account is gone or deactivated."""
     account = session.get(Account, account_id)
-    if account is None or not account.active or account.password_hash is not None:
+    if account is None or not account.active:
         return None
     token = auth.issue_setup_token(session, account, now, lifetime)
     return {

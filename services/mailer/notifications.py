@@ -394,6 +394,13 @@ def _rsvp_waitlisted(data, ctx):
     return _to_recipient(data, ctx, "rsvp_waitlisted", "You are on the waiting list: {{ s.title }}")
 
 
+@notifies("rsvp_repeated")
+def _rsvp_repeated(data, ctx):
+    return _to_recipient(data, ctx, "rsvp_repeated",
+                         "{% if d.status == 'confirmed' %}You already have a place{% else %}"
+                         "You are already on the waiting list{% endif %}: {{ s.title }}")
+
+
 @notifies("rsvp_promoted")
 def _rsvp_promoted(data, ctx):
     return _to_recipient(data, ctx, "rsvp_promoted", "A place opened up for you: {{ s.title }}")

@@ -138,6 +138,9 @@ class RsvpRow(Base):
     position: Mapped[int] = mapped_column(sa.Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancel_token_hash: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    # Random per RSVP: its private link is derived from this and the service's kept
+    # secret, so nothing a host or manager sees (ids, names, times) yields the link.
+    link_nonce: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
     walk_in: Mapped[bool] = mapped_column(sa.Boolean)
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -173,6 +176,16 @@ class FeedbackRow(Base):
     rating: Mapped[int] = mapped_column(sa.Integer)
     comment: Mapped[str] = mapped_column(sa.Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ServiceSecretRow(Base):
+    """Secrets generated on the first start (by the migration that made this table) and
+    kept: every instance of the service reads the same ones. Never configured."""
+
+    __tablename__ = "service_secrets"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(100))
 
 
 class FeedVersionRow(Base):

@@ -8,10 +8,12 @@ read, and saving writes the rows it loaded rather than fetching them again.
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.contracts.leaders import LeaderSnapshot
@@ -26,8 +28,26 @@ from .domain.screening import OPEN, Screening, Status
 from .films import Audience, Film, KitItem, KitItemKind
 from .models import (
     FeedbackRow, FeedVersionRow, FilmRow, LeaderRow, ReportAudienceRow, ReportRow, RsvpRow, ScreeningAudienceRow,
-    ScreeningCohostRow, ScreeningRow,
+    ScreeningCohostRow, ScreeningRow, ServiceSecretRow,
 )
+
+LINK_SECRET = "rsvp_links"
+
+
+def kept_secret(session: Session, name: str) -> str:
+    """The secret `name`, made (random) the first time it is asked for and kept; the
+    migration makes it on a database's first start, this covers one made otherwise. Two
+    instances making it at once keep whichever was inserted first."""
+    query = sa.select(ServiceSecretRow.value).where(ServiceSecretRow.name == name)
+    value = session.execute(query).scalar_one_or_none()
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.add(ServiceSecretRow(name=name, value=secrets.token_urlsafe(32)))
+        except IntegrityError:
+            pass
+        value = session.execute(query).scalar_one()
+    return value
 
 
 # --- mapping --------------------------------------------------------------------------
@@ -59,7 +79,8 @@ def rsvp_from_row(row: RsvpRow) -> Rsvp:
     return Rsvp(
         id=row.id, screening_id=row.screening_id, name=row.name, email=row.email, status=RsvpStatus(row.status),
         position=row.position, created_at=row.created_at, cancel_token_hash=row.cancel_token_hash,
-        walk_in=row.walk_in, promoted_at=row.promoted_at, cancelled_at=row.cancelled_at, invited=row.invited,
+        link_nonce=row.link_nonce, walk_in=row.walk_in, promoted_at=row.promoted_at, cancelled_at=row.cancelled_at,
+        invited=row.invited,
     )
 
 
@@ -325,6 +346,7 @@ class RsvpRepository:
             row.position = rsvp.position
             row.created_at = rsvp.created_at
             row.cancel_token_hash = rsvp.cancel_token_hash
+            row.link_nonce = rsvp.link_nonce
             row.walk_in = rsvp.walk_in
             row.promoted_at = rsvp.promoted_at
             row.cancelled_at = rsvp.cancelled_at
@@ -383,3 +405,11 @@ class ScreeningsUnitOfWork(UnitOfWork):
         self.screenings = ScreeningRepository(session, self.feed_version)
         self.rsvps = RsvpRepository(session)
         self.reports = ReportRepository(session)
+        self._link_secret: str | None = None
+
+    @property
+    def link_secret(self) -> str:
+        """The kept secret RSVP links are derived with (see ServiceSecretRow)."""
+        if self._link_secret is None:
+            self._link_secret = kept_secret(self.session, LINK_SECRET)
+        return self._link_secret

@@ -14,7 +14,6 @@ from .domain.screening import DEFAULT_UID_DOMAIN
 @dataclass(frozen=True)
 class ScreeningsSettings:
     manager_emails: tuple[str, ...] = DEFAULT_MANAGER_EMAILS
-    link_secret: str = "development-only-link-secret"  # signs RSVP links; config sets a real one
     public_base_url: str = DEFAULT_PUBLIC_BASE_URL
     uid_domain: str = DEFAULT_UID_DOMAIN
     feed_past_days: int = 90  # feeds list events that ended at most this many days ago
@@ -31,7 +30,6 @@ def from_config(cfg: Mapping[str, Any]) -> ScreeningsSettings:
     defaults = ScreeningsSettings()
     return ScreeningsSettings(
         manager_emails=manager_emails(cfg),
-        link_secret=str(screenings.get("link_secret") or defaults.link_secret),
         public_base_url=public_base_url(cfg),
         uid_domain=str(screenings.get("uid_domain") or defaults.uid_domain),
         feed_past_days=int(screenings.get("feed_past_days") or defaults.feed_past_days),

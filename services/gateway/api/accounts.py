@@ -138,8 +138,8 @@ class SetupRequestIn(Strict):
 
 
 def request_setup_link(call: Call, email: str) -> None:
-    """Mail a set-up link if the address belongs to an account without a password, or to an
-    active leader on the roster who has no account yet (created here). The caller learns
+    """Mail a set-up link (a first password, or a new one) if the address belongs to an
+    active account, or to an active leader on the roster who has no account yet (created here). The caller learns
     nothing either way, so the form cannot be used to find out who is a leader."""
     try:
         email = app.normalise_email(email)
@@ -162,8 +162,8 @@ def request_setup_link(call: Call, email: str) -> None:
         pass  # a concurrent request created it and scheduled the mail
 
 
-SETUP_REQUESTED = "If this address belongs to a leader or manager of the network who has not set a password " \
-                  "yet, a link to choose one is on its way. It works once and expires."
+SETUP_REQUESTED = "If this address belongs to a leader or manager of the network, a link to choose a " \
+                  "password (a new one, if you had one) is on its way. It works once and expires."
 
 
 @route("POST", "/api/account/setup-request", access=PUBLIC, tag=TAG, body=SetupRequestIn, status=202,

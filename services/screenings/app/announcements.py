@@ -21,6 +21,11 @@ class Recipient:
     person: events.Person
     role: str
     rsvp_id: str | None = None
+    link_nonce: str | None = None
+
+    @property
+    def id(self) -> str | None:  # as cancel_path reads a seat
+        return self.rsvp_id
 
 
 def recipients(uow, screening: Screening, host: HostRecord, *, waitlisted: bool) -> list[Recipient]:
@@ -29,7 +34,7 @@ def recipients(uow, screening: Screening, host: HostRecord, *, waitlisted: bool)
     people += [Recipient(person(c), "cohost") for c in cohosts(uow, screening)]
     for rsvp in uow.rsvps.attendee_list(screening.id).to_tell(waitlisted=waitlisted):
         role = "attendee" if rsvp.status is RsvpStatus.CONFIRMED else "waitlisted"
-        people.append(Recipient(events.Person(name=rsvp.name, email=rsvp.email), role, rsvp.id))
+        people.append(Recipient(events.Person(name=rsvp.name, email=rsvp.email), role, rsvp.id, rsvp.link_nonce))
     return people
 
 
@@ -48,7 +53,7 @@ def publish_to_each(uow, screening: Screening, host: HostRecord, model, settings
             extra["join_url"] = screening.details.join_url
         if recipient.rsvp_id is not None:
             extra["rsvp_id"] = recipient.rsvp_id
-            extra["cancel_path"] = cancel_path(settings, recipient.rsvp_id)
+            extra["cancel_path"] = cancel_path(uow, recipient)
         uow.publish(model(screening=info, recipient=recipient.person, recipient_role=recipient.role,
                           **extra, **fields))
         sent += 1
@@ -75,7 +80,7 @@ def publish_seat(uow, settings: ScreeningsSettings, screening: Screening, host: 
         extra["join_url"] = screening.details.join_url
     uow.publish(model(
         screening=screening_info(uow, screening, host), recipient=attendee, recipient_role="attendee",
-        rsvp_id=rsvp.id, cancel_path=cancel_path(settings, rsvp.id), **extra, **fields))
+        rsvp_id=rsvp.id, cancel_path=cancel_path(uow, rsvp), **extra, **fields))
 
 
 def announce_promotions(uow, settings: ScreeningsSettings, screening: Screening, host: HostRecord,

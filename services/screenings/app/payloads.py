@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 from datetime import datetime
 
 from services.contracts import screenings as events
@@ -55,15 +56,22 @@ def screening_info(uow, screening: Screening, host: HostRecord) -> events.Screen
     )
 
 
-def link_token(settings: ScreeningsSettings, rsvp_id: str) -> str:
-    """The private link token of an RSVP, derived so any mail can carry it again; only
-    its hash is stored, and nobody without the service's secret can forge it."""
-    digest = hmac.new(settings.link_secret.encode(), f"rsvp:{rsvp_id}".encode(), hashlib.sha256).digest()
+def new_link_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def link_token(secret: str, rsvp_id: str, nonce: str) -> str:
+    """The private link token of an RSVP, derived so any mail can carry it again: from the
+    service's kept secret and the RSVP's own random nonce, neither of which any view or
+    event shows. Only its hash is stored."""
+    digest = hmac.new(secret.encode(), f"rsvp:{rsvp_id}:{nonce}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def cancel_path(settings: ScreeningsSettings, rsvp_id: str) -> str:
-    return PUBLIC_PATHS["rsvp_cancel"].format(rsvp_id=rsvp_id, token=link_token(settings, rsvp_id))
+def cancel_path(uow, rsvp) -> str:
+    """The private link of `rsvp` (a domain Rsvp, or anything with `id` and `link_nonce`)."""
+    token = link_token(uow.link_secret, rsvp.id, rsvp.link_nonce)
+    return PUBLIC_PATHS["rsvp_cancel"].format(rsvp_id=rsvp.id, token=token)
 
 
 def invitation(screening: Screening, host: HostRecord, recipients: list[events.Person], method: str,

@@ -16,7 +16,7 @@ from ..domain.screening import Screening
 from ..settings import ScreeningsSettings
 from .announcements import announce_promotions, publish_seat
 from .common import host_of, load, save, view
-from .payloads import cancel_path, invitation, link_token, screening_info
+from .payloads import cancel_path, invitation, link_token, new_link_nonce, screening_info
 
 
 def rsvp(uow, screening_id: Any, name: Any, email: Any, *, now: datetime, settings: ScreeningsSettings) -> dict:
@@ -39,7 +39,8 @@ def _take_place(uow, screening: Screening, name: Any, email: Any, now: datetime,
     result = attendees.rsvp(screening, name=name, email=email, now=now, invited=invited)
     seat = result.rsvp
     if result.created:
-        seat.cancel_token_hash = hash_token(link_token(settings, seat.id))
+        seat.link_nonce = new_link_nonce()
+        seat.cancel_token_hash = hash_token(link_token(uow.link_secret, seat.id, seat.link_nonce))
         uow.rsvps.save(attendees)
         host = host_of(uow, screening)
         if seat.status is RsvpStatus.CONFIRMED:
@@ -49,15 +50,36 @@ def _take_place(uow, screening: Screening, name: Any, email: Any, now: datetime,
             uow.publish(events.RsvpWaitlisted(
                 screening=screening_info(uow, screening, host),
                 recipient=events.Person(name=seat.name, email=seat.email), recipient_role="waitlisted",
-                rsvp_id=seat.id, cancel_path=cancel_path(settings, seat.id),
+                rsvp_id=seat.id, cancel_path=cancel_path(uow, seat),
                 position=_waitlist_position(attendees, seat), waitlisted_at=now, invited=invited,
             ))
+    elif not invited:
+        return _repeated(uow, screening, attendees, seat, now)
     return {
         "rsvp_id": seat.id, "screening_id": seat.screening_id, "status": seat.status.value,
         "created": result.created, "waitlist_position": _waitlist_position(attendees, seat),
         # The private link goes back only with the seat just taken; an existing seat's link
         # is in its holder's mail, never handed to whoever types their address again.
-        "cancel_path": cancel_path(settings, seat.id) if result.created else None,
+        "cancel_path": cancel_path(uow, seat) if result.created else None,
+    }
+
+
+def _repeated(uow, screening: Screening, attendees: AttendeeList, seat: Rsvp, now: datetime) -> dict:
+    """A public RSVP from an address that already holds a place: the answer is the one a
+    first RSVP would get now (so the form tells nobody whether that person is coming),
+    and the address's owner is told by mail what they already have."""
+    position = _waitlist_position(attendees, seat)
+    confirmed = seat.status is RsvpStatus.CONFIRMED
+    uow.publish(events.RsvpRepeated(
+        screening=screening_info(uow, screening, host_of(uow, screening)),
+        recipient=events.Person(name=seat.name, email=seat.email),
+        recipient_role="attendee" if confirmed else "waitlisted", rsvp_id=seat.id, cancel_path=cancel_path(uow, seat),
+        status="confirmed" if confirmed else "waitlisted", position=position, repeated_at=now,
+    ))
+    full = len(attendees.confirmed) >= screening.details.capacity
+    return {
+        "rsvp_id": seat.id, "screening_id": seat.screening_id, "status": "waitlisted" if full else "confirmed",
+        "created": True, "waitlist_position": len(attendees.waitlist) + 1 if full else None, "cancel_path": None,
     }
 
 
@@ -91,7 +113,7 @@ def cancel_rsvp(uow, rsvp_id: Any, token: Any, *, now: datetime, settings: Scree
     uow.publish(events.RsvpCancelled(
         screening=screening_info(uow, screening, host), recipient=attendee,
         recipient_role="attendee" if was_confirmed else "waitlisted", rsvp_id=seat.id,
-        cancel_path=cancel_path(settings, seat.id), was_confirmed=was_confirmed, cancelled_at=now, **fields,
+        cancel_path=cancel_path(uow, seat), was_confirmed=was_confirmed, cancelled_at=now, **fields,
     ))
     announce_promotions(uow, settings, screening, host, [result.promoted] if result.promoted else [], now)
     return {"rsvp_id": seat.id, "status": seat.status.value,

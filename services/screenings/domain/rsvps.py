@@ -53,6 +53,7 @@ class Rsvp:
     position: int
     created_at: datetime
     cancel_token_hash: str | None = None
+    link_nonce: str | None = None
     walk_in: bool = False
     promoted_at: datetime | None = None
     cancelled_at: datetime | None = None

@@ -139,3 +139,28 @@ def test_the_attendee_list_is_what_the_openapi_document_says(stack):
     for person in listed.json():
         assert set(schema["items"]["required"]) <= set(person)
     assert [person["name"] for person in listed.json()] == ["Pat Public"]
+
+
+def test_a_repeated_rsvp_answers_like_a_first_and_mails_the_holder(full_stack):
+    from .conftest import wait_until_mail_settles
+    from .test_api import register_when_projected, rsvp_to
+
+    sid = register_when_projected(full_stack.clients["a"], full_stack.leader_ids["a"])["id"]  # one seat
+    assert full_stack.manager.post(f"/api/screenings/{sid}/approve").status_code == 200
+    public = full_stack.browser(full_stack.base_url)
+
+    def rsvp(name: str, email: str) -> dict:
+        return rsvp_to(public, sid, name, email)
+
+    rsvp("Pat Public", "pat@example.org")
+    probe = rsvp("Pat Public", "pat@example.org")  # is Pat coming? The answer cannot say.
+    newcomer = rsvp("Quinn Q", "quinn@example.org")
+    assert probe == newcomer == {"status": "waitlisted", "waitlist_position": 1, "created": True, "screening_id": sid}
+    wait_until_mail_settles(full_stack.config)
+    import email
+    from email.policy import default
+
+    subjects = [str(email.message_from_bytes(m.data, policy=default)["Subject"])
+                for m in full_stack.smtp_server.messages if "pat@example.org" in m.rcpt_tos]
+    assert any(s.startswith("Your place is reserved") for s in subjects), subjects
+    assert any(s.startswith("You already have a place") for s in subjects), subjects

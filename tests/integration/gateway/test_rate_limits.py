@@ -42,3 +42,16 @@ def test_each_public_form_has_its_own_budget_per_address(container_factory, gate
     assert other_form.status_code == 422, other_form.text
     elsewhere = from_address(browser(base_url), "198.51.100.10")
     assert elsewhere.post("/api/account/setup-request", json={"email": "p9@example.org"}).status_code != 429
+
+
+def test_the_mailed_set_up_link_also_resets_a_password(full_stack):
+    from .test_mentorship_and_coverage import mailed_link
+
+    email = "alex@pd.example.gov"  # leader A, with a password
+    public = full_stack.browser(full_stack.base_url)
+    assert public.post("/api/account/setup-request", json={"email": email}).status_code == 202
+    token = mailed_link(full_stack.smtp_server, email, r"/account/setup\?token=([A-Za-z0-9_-]+)")
+    chosen = public.post("/api/account/setup", json={"token": token, "password": "a brand new passphrase"})
+    assert chosen.status_code == 200, chosen.text
+    assert public.login(email, "a brand new passphrase").status_code == 201
+    assert full_stack.browser(full_stack.base_url).login(email, PASSWORD).status_code == 401  # the old one is gone

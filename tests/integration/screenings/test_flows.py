@@ -80,8 +80,13 @@ def test_rsvp_waitlist_promotion_and_cancel_link(harness):
         again = client.screenings.rsvp(view["id"], "Ana Diaz", " ANA@example.org ")
         assert first["status"] == "confirmed" and second["status"] == "waitlisted"
         assert second["waitlist_position"] == 1
-        assert again["rsvp_id"] == first["rsvp_id"] and again["created"] is False
+        # Ana again is answered as a newcomer would be now (the seat is taken), so the
+        # answer does not tell whether Ana is coming; she keeps her seat, and a mail says so.
+        assert again["rsvp_id"] == first["rsvp_id"] and again["created"] is True
+        assert again["status"] == "waitlisted" and again["waitlist_position"] == 2
         assert again["cancel_path"] is None  # the private link is only in Ana's mail
+        [repeated] = harness.wait_for_mail("rsvp_repeated", 1)
+        assert repeated["status"] == "confirmed" and repeated["rsvp_id"] == first["rsvp_id"]
 
         [confirmed] = harness.wait_for_mail("rsvp_confirmed", 1)
         [waitlisted] = harness.wait_for_mail("rsvp_waitlisted", 1)

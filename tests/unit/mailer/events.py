@@ -177,6 +177,7 @@ PAYLOADS: dict[str, dict] = {
                                    message="Use the lot behind the building; the front one is closed."),
     "rsvp_confirmed": attendee(confirmed_at=T, invitation_method="REQUEST", invitation_ics=invitation("REQUEST", 2)),
     "rsvp_waitlisted": attendee("waitlisted", position=3, waitlisted_at=T),
+    "rsvp_repeated": attendee(status="confirmed", repeated_at=T),
     "rsvp_promoted": attendee(promoted_at=T, invitation_method="REQUEST", invitation_ics=invitation("REQUEST", 2)),
     "rsvp_cancelled": attendee(was_confirmed=True, cancelled_at=T, invitation_method="CANCEL",
                                invitation_ics=invitation("CANCEL", 2)),

@@ -8,6 +8,8 @@ of work; `jobs` (kind, key) -> (due_at, payload) the timer work scheduled so far
 """
 from __future__ import annotations
 
+import secrets
+
 import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,6 +37,8 @@ class Store:
     feedback: dict[str, Feedback] = field(default_factory=dict)
     jobs: dict[tuple[str, str], tuple[datetime, dict]] = field(default_factory=dict)
     feed_version: int = 0
+    # As the migration generates it on a real database's first start: random, kept.
+    link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
 
 class FakeFeedVersion:
@@ -164,6 +168,7 @@ class FakeUnitOfWork:
         self.rsvps = FakeRsvps(self.store)
         self.reports = FakeReports(self.store)
         self.published: list = []
+        self.link_secret = self.store.link_secret
 
     @property
     def jobs(self) -> dict[tuple[str, str], tuple[datetime, dict]]:

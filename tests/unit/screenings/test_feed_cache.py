@@ -151,6 +151,7 @@ def test_local_label_names_the_zone():
 
 
 def test_cancel_links_are_stable_and_unforgeable():
-    token = link_token(SETTINGS, "abc")
-    assert token == link_token(SETTINGS, "abc") != link_token(SETTINGS, "abd")
-    assert link_token(ScreeningsSettings(link_secret="another"), "abc") != token
+    token = link_token("kept secret", "abc", "nonce-1")
+    assert token == link_token("kept secret", "abc", "nonce-1") != link_token("kept secret", "abd", "nonce-1")
+    assert link_token("kept secret", "abc", "nonce-2") != token  # another RSVP's nonce
+    assert link_token("another secret", "abc", "nonce-1") != token

@@ -32,8 +32,8 @@ def test_a_seat_comes_with_an_invitation_and_a_private_link():
     place = answered("rsvp", rsvps.rsvp(uow, view["id"], "Ana Diaz", " Ana@Example.org ", now=NOW, settings=SETTINGS))
 
     assert place["status"] == "confirmed" and place["created"] is True and place["waitlist_position"] is None
-    assert place["cancel_path"] == cancel_path(SETTINGS, place["rsvp_id"])
     kept = uow.store.rsvps[place["rsvp_id"]]
+    assert place["cancel_path"] == cancel_path(uow, kept)
     assert kept.email == "ana@example.org" and kept.status is RsvpStatus.CONFIRMED
     assert verify_cancel_token(place["cancel_path"].split("token=")[1], kept.cancel_token_hash)
     [mail] = uow.published
@@ -55,14 +55,22 @@ def test_when_full_the_next_people_are_waitlisted_in_order():
     assert mail.invitation_method is None and mail.cancel_path == cleo["cancel_path"]
 
 
-def test_the_same_address_again_is_the_same_place_without_its_link():
+def test_the_same_address_again_keeps_its_place_answers_like_a_first_rsvp_and_mails_the_holder():
     uow = network()
-    view = registered(uow, 1)
+    view = registered(uow, 1, capacity=1)
     first = seat(uow, view["id"], "Ana")
     uow = uow.next()
     again = answered("rsvp", rsvps.rsvp(uow, view["id"], "Someone", "ANA@example.org", now=NOW, settings=SETTINGS))
-    assert again["rsvp_id"] == first["rsvp_id"] and again["created"] is False and again["cancel_path"] is None
-    assert uow.published == [] and len(uow.store.rsvps) == 1
+    # What a newcomer would be told now (the one seat is taken), not what Ana holds.
+    assert again["status"] == "waitlisted" and again["waitlist_position"] == 1 and again["created"] is True
+    assert again["cancel_path"] is None and len(uow.store.rsvps) == 1
+    newcomer = answered("rsvp", rsvps.rsvp(uow.next(), view["id"], "Bo", "bo@example.org", now=NOW,
+                                           settings=SETTINGS))
+    assert {k: again[k] for k in ("status", "waitlist_position", "created", "screening_id")} == \
+        {k: newcomer[k] for k in ("status", "waitlist_position", "created", "screening_id")}
+    [mail] = uow.published
+    assert isinstance(mail, events.RsvpRepeated) and mail.status == "confirmed"
+    assert mail.recipient.email == "ana@example.org" and mail.cancel_path == first["cancel_path"]
 
 
 @pytest.mark.parametrize("name, email, field", [("", "ana@example.org", "name"), ("Ana", "not-an-address", "email"),
@@ -130,7 +138,8 @@ def test_cancelling_a_seat_gives_it_to_the_first_on_the_waitlist():
     assert isinstance(cancelled, events.RsvpCancelled) and cancelled.was_confirmed is True
     assert cancelled.invitation_method == "CANCEL" and cancelled.recipient.email == "ana@example.org"
     assert isinstance(promoted, events.RsvpPromoted) and promoted.recipient.email == "ben@example.org"
-    assert promoted.invitation_method == "REQUEST" and promoted.cancel_path == cancel_path(SETTINGS, ben["rsvp_id"])
+    assert promoted.invitation_method == "REQUEST"
+    assert promoted.cancel_path == cancel_path(uow, uow.store.rsvps[ben["rsvp_id"]])
 
 
 def test_leaving_the_waitlist_promotes_nobody():
