@@ -1,4 +1,4 @@
-"""leader postal codes: where each leader (and applicant) works, ZIP code and its point, for near-me searches
+"""leader postal codes: where each leader works (ZIP code and its point) for near-me searches
 
 Revision ID: 0004
 Revises: 0003
@@ -26,14 +26,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('longitude', sa.Float(), nullable=True))
         batch_op.create_index('ix_leaders_status_latitude_longitude', ['status', 'latitude', 'longitude'],
                               unique=False)
-    with op.batch_alter_table('applications', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('postal_code', sa.String(length=10), nullable=True))
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    with op.batch_alter_table('applications', schema=None) as batch_op:
-        batch_op.drop_column('postal_code')
     with op.batch_alter_table('leaders', schema=None) as batch_op:
         batch_op.drop_index('ix_leaders_status_latitude_longitude')
         batch_op.drop_column('longitude')
