@@ -89,6 +89,7 @@ class ApplicationRow(Base):
     agency: Mapped[str] = mapped_column(sa.String(200))
     title: Mapped[str] = mapped_column(sa.String(120))
     state: Mapped[str] = mapped_column(sa.String(2))
+    postal_code: Mapped[str | None] = mapped_column(sa.String(10), nullable=True)
     why: Mapped[str] = mapped_column(sa.Text)
     experience: Mapped[str] = mapped_column(sa.Text)
     reference_name: Mapped[str] = mapped_column(sa.String(120))

@@ -56,6 +56,7 @@ def application_record(application: Application) -> dict[str, Any]:
         "title": application.title,
         "state": application.state,
         "state_name": regions.STATES[application.state],
+        "postal_code": application.postal_code,
         "why": application.why,
         "experience": application.experience,
         "reference": {"name": application.reference.name, "contact": application.reference.contact},

@@ -141,8 +141,8 @@ class ApplicationRepository:
         row = ApplicationRow(
             name=application.name, email=application.email, email_key=comparable_email(application.email),
             phone=application.phone, agency=application.agency, title=application.title,
-            state=application.state, why=application.why, experience=application.experience,
-            reference_name=application.reference.name, reference_contact=application.reference.contact,
+            state=application.state, postal_code=application.postal_code, why=application.why,
+            experience=application.experience, reference_name=application.reference.name, reference_contact=application.reference.contact,
             status=application.status, submitted_at=application.submitted_at, updated_at=now,
         )
         self.session.add(row)
@@ -314,7 +314,7 @@ def leaders_of(session: Session, query: sa.Select) -> list[Leader]:
 def to_application(row: ApplicationRow) -> Application:
     return Application(
         id=row.id, name=row.name, email=row.email, phone=row.phone, agency=row.agency,
-        title=row.title, state=row.state, why=row.why, experience=row.experience,
+        title=row.title, state=row.state, postal_code=row.postal_code, why=row.why, experience=row.experience,
         reference=Reference(row.reference_name, row.reference_contact),
         submitted_at=row.submitted_at, status=row.status, waitlisted_at=row.waitlisted_at,
         decided_at=row.decided_at, decided_by=row.decided_by, decline_reason=row.decline_reason,

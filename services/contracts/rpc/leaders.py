@@ -79,6 +79,7 @@ class ApplicationRecord(Response):
     title: str
     state: str
     state_name: str
+    postal_code: str | None = None
     why: str
     experience: str
     reference: ApplicationReference

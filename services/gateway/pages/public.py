@@ -166,6 +166,7 @@ def rsvp_feedback_submit(call: Call):
 
 
 JOIN_LABELS = {"name": "Name", "email": "Work email", "agency": "Agency", "title": "Title", "state": "State",
+               "postal_code": "ZIP code where you work",
                "why": "Why you want to join", "experience": "Experience", "reference_name": "Reference: name",
                "reference_contact": "Reference: email or phone"}
 JOIN_ALIASES = {"reference.name": "reference_name", "reference.contact": "reference_contact", "reference": "reference_name"}
@@ -191,6 +192,7 @@ class JoinForm(BaseModel):
     agency: Line
     title: Line
     state: Line
+    postal_code: Line | None = None
     why: Text
     experience: Text
     reference_name: Line

@@ -22,7 +22,7 @@ from .fields import (
     refuse_unknown,
     require_aware,
 )
-from .leader import Leader, parse_agency, parse_name, parse_title
+from .leader import Leader, parse_agency, parse_name, parse_postal_code, parse_title
 from .program import DEFAULT_ROSTER_TARGET
 
 APPLICATION_TEXT_MAX_LENGTH = 4000
@@ -36,7 +36,8 @@ APPLICATION_TRANSITIONS: dict[str, frozenset[str]] = {
     "approved": frozenset(),
     "declined": frozenset(),
 }
-APPLICATION_FIELDS = ("name", "email", "phone", "agency", "title", "state", "why", "experience", "reference")
+APPLICATION_FIELDS = ("name", "email", "phone", "agency", "title", "state", "postal_code", "why", "experience",
+                      "reference")
 # Applications still waiting for a decision; a second one from the same address is a duplicate.
 OPEN_APPLICATION_STATUSES = ("pending", "waitlisted")
 
@@ -62,6 +63,7 @@ class Application:
     reference: Reference
     submitted_at: datetime
     phone: str | None = None
+    postal_code: str | None = None
     status: str = "pending"
     waitlisted_at: datetime | None = None
     decided_at: datetime | None = None
@@ -124,6 +126,7 @@ def submit_application(data: Mapping[str, Any], *, now: datetime) -> Application
         "agency": problems.check("agency", parse_agency, data.get("agency")),
         "title": problems.check("title", parse_title, data.get("title")),
         "state": problems.check("state", parse_state, data.get("state")),
+        "postal_code": problems.check("postal_code", parse_postal_code, data.get("postal_code")),
         "why": problems.check("why", _long_text, data.get("why")),
         "experience": problems.check("experience", _long_text, data.get("experience")),
         "reference": _reference(data.get("reference"), problems),
@@ -200,4 +203,5 @@ def leader_from_application(application: Application, *, leader_id: int | None =
         email=application.email,
         phone=application.phone,
         state=application.state,
+        postal_code=application.postal_code,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.integration.kit.helpers import wait_for
 
+from .conftest import APPLICATION
 from .test_api import register_when_projected, screening_details
 
 
@@ -70,3 +71,22 @@ def test_screenings_near_a_place_and_by_film_and_audience(stack):
     assert {s["venue"]["city"] for s in film["items"]} == {"Atlanta"}
     assert public.get("/api/screenings", params={"film": "manhattan-beach"}).json()["total"] == 0
     assert public.get("/api/screenings", params={"near": "Nowhere, GA"}).status_code == 422
+
+
+def test_an_applicant_with_a_zip_code_is_found_near_it_once_approved(stack):
+    public = stack.browser(stack.base_url)
+    joined = public.post("/join", data={
+        **{k: v for k, v in APPLICATION.items() if k != "reference"}, "email": "casey@pd.example.gov",
+        "name": "Casey Coast", "postal_code": "31401", "reference_name": "Chief Ruiz",
+        "reference_contact": "ruiz@pd.example.gov"})
+    assert joined.status_code == 200 and "Application received" in joined.text
+    refused = public.post("/join", data={
+        **{k: v for k, v in APPLICATION.items() if k != "reference"}, "email": "dana@pd.example.gov",
+        "postal_code": "3140", "reference_name": "Chief Ruiz", "reference_contact": "ruiz@pd.example.gov"})
+    assert refused.status_code == 422 and 'id="postal_code-error"' in refused.text and 'value="3140"' in refused.text
+    pending = stack.manager.get("/api/applications", params={"status": "pending"}).json()["applications"]
+    casey = next(a for a in pending if a["name"] == "Casey Coast")
+    assert casey["postal_code"] == "31401"
+    assert stack.manager.post(f"/api/applications/{casey['id']}/approve", json={}).status_code == 200
+    near = public.get("/api/directory", params={"near": "Savannah, GA", "radius_miles": 10}).json()
+    assert [entry["name"] for entry in near["leaders"]] == ["Casey Coast"]

@@ -181,3 +181,18 @@ def test_duplicate_emails_compare_in_their_normal_form():
         ensure_not_duplicate("Sam.Carter@metropd.org", ["sam.carter@METROPD.org"])
     assert caught.value.field == "email"
     ensure_not_duplicate("new@metropd.org", ["sam.carter@metropd.org"])
+
+
+def test_the_zip_code_where_an_applicant_works_goes_with_them_to_the_roster():
+    app = submit_application({**FORM, "postal_code": " 30303-1234 "}, now=NOW)
+    assert app.postal_code == "30303"
+    assert submit_application({**FORM, "postal_code": ""}, now=NOW).postal_code is None
+    leader = leader_from_application(approve(application(postal_code="30303"), active_leaders=0, now=NOW), leader_id=3)
+    assert leader.postal_code == "30303"
+
+
+@pytest.mark.parametrize("code", ["3030", "ABCDE", "00000"])
+def test_a_zip_code_that_is_not_one_is_named(code):
+    with pytest.raises(ValidationFailed) as refused:
+        submit_application({**FORM, "postal_code": code}, now=NOW)
+    assert fields_of(refused.value) == {"postal_code"}
