@@ -14,6 +14,7 @@ from services.gateway.http import Call, Reply
 from services.gateway.routing import MANAGER
 
 from . import forms
+from .manager_refusals import form_again
 from .render import HTML, TAG, page
 
 route = ROUTES.route
@@ -64,6 +65,7 @@ def readable(message: str) -> str:
     return "Give a date, for example 2026-05-01."
 
 
+@form_again("Coverage not shown")
 def window_invalid(call: Call, exc: ApiError) -> Reply:
     form = forms.empty(WINDOW_LABELS, {key: call.request.args.get(key, "") for key in WINDOW_LABELS})
     for problem in exc.errors or [{"field": exc.field, "message": exc.message}]:

@@ -15,6 +15,7 @@ from services.gateway.http import Call, Reply
 from services.gateway.routing import MANAGER
 
 from . import forms
+from .manager_refusals import form_again
 from .render import HTML, TAG, notice, page, see_other
 
 route = ROUTES.route
@@ -93,6 +94,7 @@ def review_form(call: Call, form: forms.FormState, status: int = 200) -> Reply:
                 film=film, cohosts=_names(call, screening.get("cohost_ids") or []), form=form)
 
 
+@form_again("Not sent back")
 def send_back_invalid(call: Call, exc: ApiError) -> Reply:
     return review_form(call, forms.refused(call, exc, NOTE_LABELS), status=422)
 
