@@ -52,7 +52,7 @@ def test_a_manager_sends_back_with_a_note_then_approves_from_the_queue(manager_p
     check_page(page, "manage-review")
 
     page.get_by_role("button", name="Send back").click()  # no note: the form says so, next to the field
-    expect(page.locator(".field-error")).to_be_visible()
+    expect(page.locator(".field-error")).to_have_text("Write what the host should change; they get it by mail.")
     check_page(page, "manage-review-error")
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_text("The screening is approved and published on the calendar.")).to_be_visible()

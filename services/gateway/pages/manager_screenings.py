@@ -96,7 +96,10 @@ def review_form(call: Call, form: forms.FormState, status: int = 200) -> Reply:
 
 @form_again("Not sent back")
 def send_back_invalid(call: Call, exc: ApiError) -> Reply:
-    return review_form(call, forms.refused(call, exc, NOTE_LABELS), status=422)
+    state = forms.refused(call, exc, NOTE_LABELS)
+    if "note" in state.errors and not (state.values.get("note") or "").strip():
+        state.errors["note"] = "Write what the host should change; they get it by mail."
+    return review_form(call, state, status=422)
 
 
 @route("GET", "/manage/screenings/{screening_id:token}/review", access=MANAGER, tag=TAG, content_type=HTML,
