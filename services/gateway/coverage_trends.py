@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 MONTHS_SHOWN = 6
 METRICS = (("screenings", "Screenings held"), ("attendance", "Attendance"),
-           ("offers", "Mentorship offers made to leaders"))
+           ("requests", "Mentorship requests"))
 CHART_WIDTH, CHART_HEIGHT, BAR_GAP, TOP = 300, 90, 8, 16
 
 
@@ -40,7 +40,7 @@ def series(regions: Iterable[dict[str, Any]], screenings: list[dict], mentoring:
         out.append({"id": rid, "name": region["name"], "values": {
             "screenings": [int(s.get("held") or 0) for s in per_month_screenings],
             "attendance": [int(s.get("attendance") or 0) for s in per_month_screenings],
-            "offers": [int(m.get("offers") or 0) for m in per_month_mentoring],
+            "requests": [int(m.get("requests") or 0) for m in per_month_mentoring],
         }})
     return out
 

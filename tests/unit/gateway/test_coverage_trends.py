@@ -17,10 +17,10 @@ def test_each_region_gets_its_own_figures_month_by_month_and_zero_where_a_servic
     regions = [{"id": "west", "name": "West"}, {"id": "east", "name": "East"}]
     screenings = [{"regions": [{"region": "west", "held": 2, "attendance": 40}]},
                   {"regions": [{"region": "east", "held": 1, "attendance": 9}, {"region": "west", "held": 0}]}]
-    mentoring = [{"regions": [{"id": "east", "offers": 3}]}, {"regions": []}]
+    mentoring = [{"regions": [{"id": "east", "requests": 3, "offers": 5}]}, {"regions": []}]
     west, east = trends.series(regions, screenings, mentoring)
-    assert (west["name"], west["values"]) == ("West", {"screenings": [2, 0], "attendance": [40, 0], "offers": [0, 0]})
-    assert east["values"] == {"screenings": [0, 1], "attendance": [0, 9], "offers": [3, 0]}
+    assert (west["name"], west["values"]) == ("West", {"screenings": [2, 0], "attendance": [40, 0], "requests": [0, 0]})
+    assert east["values"] == {"screenings": [0, 1], "attendance": [0, 9], "requests": [3, 0]}
 
 
 def test_bars_scale_to_the_largest_value_and_stand_on_one_base():
