@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 MANAGER_PAGES = ["/manage", "/manage/screenings", "/manage/screenings?report=overdue", "/manage/applications",
                  "/manage/applications?status=waitlisted", "/manage/mentorship", "/manage/mentorship?state=offered",
                  "/manage/deliveries", "/manage/deliveries?state=failed", "/manage/dead-letters",
-                 "/manage/roster", "/manage/roster?status=alumni", "/manage/roster/import"]
+                 "/manage/roster", "/manage/roster?status=alumni", "/manage/roster/import", "/manage/coverage"]
 
 
 def test_every_manager_page(manager_page):
@@ -52,7 +52,7 @@ def test_a_manager_sends_back_with_a_note_then_approves_from_the_queue(manager_p
     check_page(page, "manage-review")
 
     page.get_by_role("button", name="Send back").click()  # no note: the form says so, next to the field
-    expect(page.locator(".field-error")).to_be_visible()
+    expect(page.locator(".field-error")).to_have_text("Write what the host should change; they get it by mail.")
     check_page(page, "manage-review-error")
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_text("The screening is approved and published on the calendar.")).to_be_visible()
@@ -141,3 +141,17 @@ def test_a_region_target_is_set_and_a_bad_one_comes_back_with_its_message(manage
     page.locator("form", has=page.get_by_label(label)).get_by_role("button", name="Save target").click()
     expect(page.get_by_text("The region's target is saved")).to_be_visible()
     expect(page.get_by_label(label)).to_have_value("4")
+
+
+def test_coverage_shows_the_map_the_trends_and_a_bad_window_as_the_form(manager_page):
+    page = manager_page
+    page.goto("/manage/coverage")
+    expect(page.locator(".coverage-map svg g.tile")).not_to_have_count(0)
+    expect(page.locator(".legend")).to_contain_text("Red: needs action")
+    expect(page.locator("svg.bars").first).to_have_attribute("aria-label", re.compile(r"Screenings held in .+: \w{3} \d{4} \d+"))
+    expect(page.get_by_role("link", name="Download as CSV")).to_have_attribute("href", re.compile(r"^/api/coverage\.csv\?"))
+    response = page.goto("/manage/coverage?window_start=2026-05-01&window_end=2026-01-01")
+    assert response.status == 422
+    expect(page.locator(".field-error")).to_have_text("The To date must not be before the From date.")
+    expect(page.locator("#window_end")).to_have_value("2026-01-01")
+    check_page(page, "manage-coverage-bad-window")

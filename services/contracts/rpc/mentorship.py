@@ -304,6 +304,7 @@ class MentoringFigures(Response):
     unassigned_requests: int
     active_mentorships: int
     overdue_mentorships: int
+    requests: int  # confirmed in the window, whatever became of them since
     offers: int
     offers_decided: int
     accepted_within_deadline: int

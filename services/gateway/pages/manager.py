@@ -1,5 +1,5 @@
-"""Pages for program managers: the coverage dashboard and the applications queue. The
-home, screenings and mentorship pages are in manager_*.py."""
+"""Pages for program managers: the applications queue. The home, screenings, mentorship,
+roster, coverage and mail pages are in manager_*.py."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from services.gateway.api import coverage as coverage_api
 from services.gateway.api.common import Page, actor
 from services.gateway.api.table import ROUTES
 from services.gateway.errors import ApiError
@@ -18,12 +17,6 @@ from .render import HTML, TAG, notice, page, see_other
 
 route = ROUTES.route
 PAGE_SIZE = 20
-
-
-@route("GET", "/manage/coverage", access=MANAGER, tag=TAG, content_type=HTML, query=coverage_api.CoverageQuery,
-       summary="Page: the regional coverage dashboard")
-def coverage_page(call: Call):
-    return page(call, "coverage.html", title="Coverage", report=coverage_api.report(call, call.query))
 
 
 class ApplicationsQuery(BaseModel):

@@ -15,6 +15,7 @@ from services.gateway.http import Call, Reply
 from services.gateway.routing import MANAGER
 
 from . import forms
+from .manager_refusals import form_again
 from .render import HTML, TAG, notice, page, see_other
 
 route = ROUTES.route
@@ -57,6 +58,7 @@ def request_page(call: Call, form: forms.FormState, status: int = 200) -> Reply:
                 assignable=request["state"] in ASSIGNABLE)
 
 
+@form_again("Not offered")
 def assign_invalid(call: Call, exc: ApiError) -> Reply:
     state = forms.refused(call, exc, ASSIGN_LABELS)
     if "leader_id" in state.errors:

@@ -18,6 +18,7 @@ from services.gateway.http import Call, Reply
 from services.gateway.routing import MANAGER
 
 from . import forms
+from .manager_refusals import form_again
 from .render import HTML, TAG, notice, page, see_other
 
 route = ROUTES.route
@@ -72,6 +73,7 @@ class TargetForm(BaseModel):
     target: int = Field(ge=0, le=10_000)
 
 
+@form_again("Target not saved")
 def target_invalid(call: Call, exc: ApiError) -> Reply:
     region = call.path["region"]
     state = forms.submitted(call)

@@ -15,6 +15,7 @@ from services.gateway.http import Call, Reply
 from services.gateway.routing import MANAGER
 
 from . import forms
+from .manager_refusals import form_again
 from .render import HTML, TAG, notice, page, see_other
 
 route = ROUTES.route
@@ -93,8 +94,12 @@ def review_form(call: Call, form: forms.FormState, status: int = 200) -> Reply:
                 film=film, cohosts=_names(call, screening.get("cohost_ids") or []), form=form)
 
 
+@form_again("Not sent back")
 def send_back_invalid(call: Call, exc: ApiError) -> Reply:
-    return review_form(call, forms.refused(call, exc, NOTE_LABELS), status=422)
+    state = forms.refused(call, exc, NOTE_LABELS)
+    if "note" in state.errors and not (state.values.get("note") or "").strip():
+        state.errors["note"] = "Write what the host should change; they get it by mail."
+    return review_form(call, state, status=422)
 
 
 @route("GET", "/manage/screenings/{screening_id:token}/review", access=MANAGER, tag=TAG, content_type=HTML,

@@ -203,8 +203,8 @@ def _median_waits(session: Session, group, window) -> dict[Any, float]:
 def coverage_mentorship(session: Session, *, now: datetime, grouping: Any = None, window_start: Any = None,
                         window_end: Any = None) -> dict[str, Any]:
     """Per region and state: open requests (confirmed, not yet accepted), those with no
-    leader (handed to the managers), accepted mentorships and the overdue ones; over the
-    offers made in the window, the median time to acceptance and the share accepted
+    leader (handed to the managers), accepted mentorships and the overdue ones; the requests
+    confirmed in the window; over the offers made in the window, the median time to acceptance and the share accepted
     within the deadline (domain.aggregates.share_answered_within_deadline: offers still inside
     their deadline are undecided; offers taken back from a leader are left out).
     Counted in SQL per state; regions add their states up, medians are their own query."""
@@ -255,6 +255,13 @@ def coverage_mentorship(session: Session, *, now: datetime, grouping: Any = None
             .group_by(request.requester_state)
         )
     }
+    asked_window = ([request.confirmed_at >= start] if start is not None else []) + (
+        [request.confirmed_at < end] if end is not None else [])
+    asked = {
+        r.requester_state: r for r in session.execute(
+            sa.select(request.requester_state, sa.func.count().label("requests"))
+            .where(request.confirmed_at.is_not(None), *asked_window).group_by(request.requester_state))
+    }
     grouping_regions = regions.regions(grouping)
     region_case = sa.case({s: region.id for region in grouping_regions for s in region.states},
                           value=request.requester_state)
@@ -269,7 +276,7 @@ def coverage_mentorship(session: Session, *, now: datetime, grouping: Any = None
         return {
             "open_requests": total(current, "open"), "unassigned_requests": total(current, "unassigned"),
             "active_mentorships": total(current, "active"), "overdue_mentorships": total(current, "overdue"),
-            "offers": total(answered, "offers"), "offers_decided": decided, "accepted_within_deadline": on_time,
+            "requests": total(asked, "requests"), "offers": total(answered, "offers"), "offers_decided": decided, "accepted_within_deadline": on_time,
             "share_answered_within_deadline": share(on_time, decided),
             "median_seconds_to_acceptance": None if median is None else round(median),
         }

@@ -45,7 +45,7 @@ def test_every_route_with_every_role(full_stack):
     values = {"leader_id": a, "screening_id": screening["id"], "application_id": 1, "account_id": spare,
               "token_id": 999, "rsvp_id": "no-such-rsvp", "slug": "waking-in-oak-creek",
               "module": "mentoring-peers", "region": "region-4", "region_id": "region-4",
-              "service": "screenings", "delivery_id": "no-such-delivery", "token": "no-such-unsubscribe-token",
+              "service": "screenings", "delivery_id": 999999, "token": "no-such-unsubscribe-token",
               "request_id": 999999, "decision": "waitlist"}
     clients = {role: stack.token_client(role) for role in ROLES}
     outcomes, wrong = {}, []

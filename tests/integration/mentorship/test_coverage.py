@@ -64,6 +64,7 @@ def test_open_overdue_median_and_share_per_state_and_region(mentorship):
     assert abs(ohio["median_seconds_to_acceptance"] - 3.5 * 3600) <= 1
     assert abs(region_5["median_seconds_to_acceptance"] - 2 * 3600) <= 1
     assert (region_5["offers"], region_5["offers_decided"], region_5["accepted_within_deadline"]) == (4, 4, 3)
+    assert (region_5["requests"], region_6["requests"]) == (3, 1)  # the unconfirmed Texas request is not one yet
     assert region_5["share_answered_within_deadline"] == 0.75
     assert (region_6["open_requests"], region_6["offers_decided"], region_6["median_seconds_to_acceptance"]) == (
         1, 0, None)
@@ -71,9 +72,10 @@ def test_open_overdue_median_and_share_per_state_and_region(mentorship):
 
     later = mentorship.rpc.coverage_mentorship(window_start=(clock.now() + timedelta(days=1)).date().isoformat())
     assert later["national"]["offers"] == 0 and later["national"]["active_mentorships"] == 3
+    assert later["national"]["requests"] == 0  # each was confirmed before the window
     earlier = mentorship.rpc.coverage_mentorship(window_end=(start - timedelta(days=1)).isoformat(),
                                                  grouping="census_region")
-    assert earlier["national"]["offers"] == 0
+    assert earlier["national"]["offers"] == 0 and earlier["national"]["requests"] == 0
     assert {r["id"] for r in earlier["regions"]} >= {"midwest", "south"}
     midwest = next(r for r in mentorship.rpc.coverage_mentorship(grouping="census_region")["regions"]
                    if r["id"] == "midwest")
