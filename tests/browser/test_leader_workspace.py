@@ -61,6 +61,51 @@ def untrusted_leader(context, demo_leader_links, manager_page):
 
 def _fill_registration(leader, title: str, *, day: date, city: str = "Tacoma", visibility: str = "public") -> None:
     """Fill in the registration form on the page (a venue in Washington, 6:30 to 8:30 pm)."""
+    leader.get_by_label("Format").select_option("community_screening")
+    leader.locator("input[name=film]").nth(1).check()
+    leader.get_by_label("Title").fill(title)
+    leader.get_by_label("General public").check()
+    leader.get_by_label("Venue name").fill("Riverside Library")
+    leader.get_by_label("Street address").fill("12 Main Street")
+    leader.get_by_label("City").fill(city)
+    leader.get_by_label("State", exact=True).fill("WA")
+    leader.get_by_label("Starts").fill(f"{day.isoformat()}T18:30")
+    leader.get_by_label("Ends").fill(f"{day.isoformat()}T20:30")
+    leader.get_by_label("Seats").fill("40")
+    leader.get_by_label("Who can come").select_option(visibility)
+
+
+def _register(leader, title: str, *, day: date, visibility: str = "public") -> str:
+    """Fill in and send the registration form; returns the screening's workspace address."""
+    leader.goto("/leader/screenings/new")
+    _fill_registration(leader, title, day=day, visibility=visibility)
+    leader.get_by_role("button", name="Register").click()
+    expect(leader.get_by_text("Your screening is registered.")).to_be_visible()
+    return leader.url
+
+
+def _anonymous(browser, site):
+    context = browser.new_context(base_url=site.base_url, viewport={"width": 1280, "height": 900})
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(site.base_url)
+                  else site.record_escape(route))
+    return context
+
+
+def test_a_leader_registers_a_screening_people_come_and_the_report_is_filed(
+        reporting_leader, manager_page, browser, site):
+    leader = reporting_leader
+    title = f"Not In Our Town night {uuid.uuid4().hex[:6]}"
+    day = date.today() + timedelta(days=40)
+
+    leader.goto("/leader")
+    expect(leader.get_by_role("heading", name="Reports due")).to_be_visible()
+    expect(leader.get_by_role("link", name=f"File the report for {leader.due_screening['title']}").first).to_be_visible()
+    expect(leader.get_by_role("link", name="subscribe in your calendar app")).to_have_attribute(
+        "href", re.compile(r"^webcal://.+/feeds/leaders/\d+/screenings\.ics$"))
+    check_page(leader, "leader-home")
+
+    leader.get_by_role("link", name="Register a screening or discussion").first.click()
+    check_page(leader, "leader-screening-new")
     _fill_registration(leader, title, day=day, city="")  # the city is left out
     leader.get_by_role("button", name="Register").click()
 
@@ -237,3 +282,40 @@ def test_a_peers_request_reaches_a_leader_who_accepts_it_on_the_dashboard(
     expect(leader.get_by_role("heading", name="Request accepted")).to_be_visible()
     leader.goto("/leader")
     expect(leader.locator(".card", has_text=f"From {name}")).to_contain_text("Accepted")
+
+
+def test_a_sent_back_screening_is_edited_with_the_managers_note_and_sent_again(
+        untrusted_leader, manager_page):
+    leader = untrusted_leader
+    title = f"Guided discussion {uuid.uuid4().hex[:6]}"
+    workspace = _register(leader, title, day=date.today() + timedelta(days=50))
+    screening_id = workspace.rstrip("/").rsplit("/", 1)[1]
+    manager_page.goto(f"/manage/screenings/{screening_id}/review")
+    manager_page.get_by_label("What to change").fill("Please add a co-host from your region.")
+    manager_page.get_by_role("button", name="Send back").click()
+    expect(manager_page.get_by_role("heading", name="Sent back")).to_be_visible()
+
+    leader.goto("/leader")
+    card = leader.locator(".card", has_text=title)
+    expect(card).to_contain_text("Please add a co-host from your region.")
+    card.get_by_role("link", name="Edit and resubmit").click()
+    expect(leader.get_by_text("Please add a co-host from your region.")).to_be_visible()
+    expect(leader.get_by_label("Title")).to_have_value(title)
+    check_page(leader, "leader-screening-edit")
+
+    me = leader.locator(".who").inner_text()
+    names = [p["name"] for p in leader.request.get("/api/directory?limit=200").json()["leaders"]]
+    cohost = next(n for n in names if names.count(n) == 1 and n not in me)
+    leader.get_by_label("Co-hosts").fill("Nobody Byname")
+    leader.get_by_label("Seats").fill("25")
+    leader.get_by_role("button", name="Send again for review").click()
+    expect(leader.locator("#cohosts-error")).to_contain_text("Nobody Byname")
+    expect(leader.get_by_label("Seats")).to_have_value("25")
+    leader.get_by_label("Co-hosts").fill(cohost)
+    leader.get_by_role("button", name="Send again for review").click()
+    expect(leader.get_by_text("Your changes are sent.")).to_be_visible()
+    expect(leader.get_by_text("Awaiting approval (resubmitted)")).to_be_visible()
+    expect(leader.locator("dl.details")).to_contain_text("25 seats")
+    expect(leader.locator("dl.details")).to_contain_text(cohost)
+    leader.goto(f"/manage/screenings/{screening_id}/edit")
+    expect(leader).to_have_url(re.compile(rf"/manage/screenings/{screening_id}$"))

@@ -1,5 +1,7 @@
 """The JSON API's routes. Importing the package registers them all in ROUTES."""
-from . import accounts, coverage, docs, leaders, mail, manage, mentorship, screenings  # noqa: F401  (modules register their routes on import)
+from . import (  # noqa: F401  (modules register their routes on import)
+    accounts, coverage, docs, invitations, leaders, mail, manage, mentorship, screenings,
+)
 from .table import ROUTES
 
 __all__ = ["ROUTES"]

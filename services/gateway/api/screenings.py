@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.gateway import conditional
-from services.gateway.errors import ApiError, forbidden
+from services.gateway.errors import forbidden
 from services.gateway.http import Call, Reply
 from services.gateway.routing import LEADER, MANAGER, PUBLIC, SIGNED_IN
 from services.gateway.schemas import Name, list_of
@@ -305,40 +305,6 @@ def attendees_csv(call: Call):
 def add_walk_in(call: Call):
     return Reply(call.rpc("screenings", "add_walk_in", actor(call), call.path["screening_id"], call.body.name,
                           call.body.email), status=201)
-
-
-class Invitee(Strict):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
-    name: Name | None = Field(None, description="defaults to the address's part before the @")
-
-
-class InvitationsIn(Strict):
-    invitees: list[Invitee] = Field(min_length=1, max_length=200)
-
-
-def invite_all(call: Call, screening_id: str, invitees: list[Invitee]) -> dict:
-    """Invite each address (the screenings service mails each one their private link);
-    an address it refuses is reported with the reason, the others are still invited."""
-    invited, refused = [], []
-    for person in invitees:
-        name = person.name or person.email.split("@", 1)[0]
-        try:
-            place = call.rpc("screenings", "invite", actor(call), screening_id, name, person.email)
-        except ApiError as exc:
-            if exc.status != 422:
-                raise
-            refused.append({"email": person.email, "message": exc.message})
-            continue
-        invited.append({"email": person.email, "name": name, "status": place["status"],
-                        "already_invited": not place["created"]})
-    return {"invited": invited, "refused": refused}
-
-
-@route("POST", "/api/screenings/{screening_id:token}/invitations", access=LEADER, owner=organisers, tag=HOSTING,
-       body=InvitationsIn, response=OBJECT, summary="Invite people by email: each gets a seat (or a waitlist "
-       "place) and a mail with their private link, the only way into an invitation-only event")
-def invite(call: Call):
-    return invite_all(call, call.path["screening_id"], call.body.invitees)
 
 
 class MessageIn(Strict):

@@ -30,6 +30,19 @@ def signed_in_leader(call: Call) -> int:
     return call.caller.leader_id
 
 
+def leaders_by_name(call: Call) -> dict[str, list[dict]]:
+    """Every leader in the directory, by their name in lower case (names may repeat)."""
+    found: dict[str, list[dict]] = {}
+    page_number = 1
+    while True:
+        batch = call.rpc("leaders", "directory", page=page_number, limit=200)
+        for leader in batch.get("leaders", []):
+            found.setdefault(leader["name"].strip().lower(), []).append(leader)
+        if page_number * 200 >= batch.get("total", 0) or not batch.get("leaders"):
+            return found
+        page_number += 1
+
+
 STATUS_WORDS = {"submitted": "Awaiting approval", "resubmitted": "Awaiting approval (resubmitted)",
                 "sent_back": "Sent back for changes", "scheduled": "Approved", "cancelled": "Cancelled",
                 "completed": "Completed"}
@@ -155,7 +168,10 @@ CHANGEABLE = ("submitted", "sent_back", "resubmitted", "scheduled")
 def manage_screening_page(call: Call):
     view = call.rpc("screenings", "get_screening", call.path["screening_id"], actor=actor(call))
     ended = view.get("end_utc", "") <= call.now.isoformat()
+    names = {leader["id"]: leader["name"] for same in leaders_by_name(call).values() for leader in same}
+    cohosts = [names[i] for i in view.get("cohost_ids", []) if i in names]
     return page(call, "leader_screening.html", title=view.get("title") or "Screening", s=view, ended=ended,
+                cohosts=cohosts,
                 changeable=view.get("status") in CHANGEABLE and not ended,
                 status_text=status_words(view.get("status")))
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from email.utils import getaddresses
 
 from services.gateway.api.common import actor
-from services.gateway.api.screenings import Invitee, invite_all, organisers
+from services.gateway.api.invitations import Invitee, invite_all
+from services.gateway.api.screenings import organisers
 from services.gateway.api.table import ROUTES
 from services.gateway.errors import ApiError
 from services.gateway.http import Call, Reply

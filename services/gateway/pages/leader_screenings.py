@@ -13,7 +13,7 @@ from services.gateway.http import Call, Reply
 from services.gateway.routing import LEADER, SIGNED_IN
 
 from . import forms
-from .leader import signed_in_leader, status_words
+from .leader import leaders_by_name, signed_in_leader, status_words
 from .render import HTML, TAG, notice, page, refused_as_page, see_other
 
 route = ROUTES.route
@@ -49,19 +49,6 @@ def _lines(text: str | None, commas: bool = False) -> list[str]:
     """One item a line (or, with `commas`, also separated by commas), blanks left out."""
     lines = (text or "").splitlines()
     return [part.strip() for line in lines for part in (line.split(",") if commas else [line]) if part.strip()]
-
-
-def leaders_by_name(call: Call) -> dict[str, list[dict]]:
-    """Every leader in the directory, by their name in lower case (names may repeat)."""
-    found: dict[str, list[dict]] = {}
-    page_number = 1
-    while True:
-        batch = call.rpc("leaders", "directory", page=page_number, limit=200)
-        for leader in batch.get("leaders", []):
-            found.setdefault(leader["name"].strip().lower(), []).append(leader)
-        if page_number * 200 >= batch.get("total", 0) or not batch.get("leaders"):
-            return found
-        page_number += 1
 
 
 def _cohost_ids(call: Call, names: list[str], errors: dict[str, str]) -> list[int]:
@@ -118,6 +105,7 @@ def values_from_view(call: Call, view: dict) -> dict[str, Any]:
             "join_url": view.get("join_url") or "", "time_zone": view.get("time_zone"),
             "start": str(view.get("local_start") or "")[:16], "end": str(view.get("local_end") or "")[:16],
             "capacity": view.get("capacity"), "visibility": view.get("visibility"),
+            "audiences": list(view.get("audiences", [])),
             "cohosts": "\n".join(names.get(i, "") for i in view.get("cohost_ids", [])),
             "partners": "\n".join(view.get("partners", []))}
 

@@ -20,3 +20,4 @@ def test_partners_are_one_a_line_and_co_host_names_may_be_comma_separated():
     assert _lines("Interfaith Council, Portland\n\n School district ") == ["Interfaith Council, Portland",
                                                                           "School district"]
     assert _lines("Ann Lee, Bo Chan\nCy Diaz", commas=True) == ["Ann Lee", "Bo Chan", "Cy Diaz"]
+
