@@ -274,7 +274,12 @@ def _refusal(call: Call, exc: ApiError) -> Response:
     if not wants_html(call.request, call.route):
         return errors.error_response(exc)
     if exc.status == 422 and call.route.invalid is not None:
-        return _render(call, call.route.invalid(call, exc))
+        try:
+            return _render(call, call.route.invalid(call, exc))
+        except ApiError as refusal:
+            # The form could not be shown again (an unknown id in the path, a service down):
+            # that refusal is what the person needs to see.
+            return error_page(call.request, refusal, call.viewer)
     if exc.status == 401:
         # A page a browser may not see without signing in: the sign-in form, right here.
         token = browser_guard.signin_token(call.request)

@@ -3,7 +3,9 @@ weak validators, lists, `*`, If-Modified-Since; event files carry a validator an
 cached briefly."""
 from __future__ import annotations
 
-from .test_api import register_when_projected
+from datetime import datetime, timedelta
+
+from .test_api import register_when_projected, screening_details
 
 
 def test_feeds_and_event_files_answer_conditional_requests(stack):
@@ -28,7 +30,9 @@ def test_feeds_and_event_files_answer_conditional_requests(stack):
     for header in (event.headers["ETag"], f"W/{event.headers['ETag']}", "*"):
         assert public.get(f"/screenings/{sid}/event.ics", headers={"If-None-Match": header}).status_code == 304
     assert public.get(f"/screenings/{sid}/event.ics", headers={"If-None-Match": '"stale"'}).status_code == 200
-    moved = stack.clients["a"].post(f"/api/screenings/{sid}/capacity", json={"capacity": 30})
+    start = datetime.fromisoformat(screening_details()["start"]) + timedelta(days=2)
+    moved = stack.clients["a"].post(f"/api/screenings/{sid}/reschedule", json={
+        "start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()})
     assert moved.status_code == 200, moved.text
     changed = public.get(f"/screenings/{sid}/event.ics", headers={"If-None-Match": event.headers["ETag"]})
     assert changed.status_code == 200 and changed.headers["ETag"] != event.headers["ETag"]

@@ -14,7 +14,8 @@ from .test_api import register_when_projected
 ROLES = ("anonymous", "b", "a", "manager")  # deny-checks first: allowed calls may change things
 # Pages that act as the signed-in leader themself: a manager account is not a leader.
 LEADER_ACCOUNTS_ONLY = {"leader_home", "accept_page", "accept_submit", "decline_page", "decline_submit",
-                        "complete_page", "complete_submit", "training_page", "training_submit"}
+                        "complete_page", "complete_submit", "training_page", "training_submit", "profile_view",
+                        "profile_submit", "availability_submit", "new_screening_page", "new_screening_submit"}
 
 
 # Bodies that must validate for the role check after it to be reached.
