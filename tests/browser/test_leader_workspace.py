@@ -126,7 +126,7 @@ def test_a_leader_registers_a_screening_people_come_and_the_report_is_filed(
 
     manager_page.goto(f"/manage/screenings/{screening_id}/review")
     manager_page.get_by_role("button", name="Approve").click()
-    expect(manager_page.get_by_role("heading", name="Approved")).to_be_visible()
+    expect(manager_page.get_by_text("The screening is approved and published on the calendar.")).to_be_visible()
 
     public = _anonymous(browser, site).new_page()
     public.goto(f"/screenings/{screening_id}")
@@ -181,7 +181,7 @@ def test_invitees_reach_an_invitation_only_event_through_their_mail(untrusted_le
     screening_id = workspace.rstrip("/").rsplit("/", 1)[1]
     manager_page.goto(f"/manage/screenings/{screening_id}/review")
     manager_page.get_by_role("button", name="Approve").click()
-    expect(manager_page.get_by_role("heading", name="Approved")).to_be_visible()
+    expect(manager_page.get_by_text("The screening is approved and published on the calendar.")).to_be_visible()
 
     leader.goto(workspace)
     leader.get_by_role("link", name="Invite people").click()
@@ -260,7 +260,7 @@ def test_a_peers_request_reaches_a_leader_who_accepts_it_on_the_dashboard(
     peer.get_by_label("Agency").fill("Lakeside Police Department")
     peer.get_by_label("Role").fill("Patrol officer")
     peer.get_by_label("Work email").fill(address)
-    peer.get_by_label("State (two letters)").fill("WA")
+    peer.get_by_label("State", exact=True).fill("WA")
     peer.get_by_label("What you need help with").fill("How to start a community screening after a bias incident.")
     peer.get_by_role("button", name="Send request").click()
     expect(peer.get_by_role("heading", name="Check your email")).to_be_visible()
@@ -291,9 +291,9 @@ def test_a_sent_back_screening_is_edited_with_the_managers_note_and_sent_again(
     workspace = _register(leader, title, day=date.today() + timedelta(days=50))
     screening_id = workspace.rstrip("/").rsplit("/", 1)[1]
     manager_page.goto(f"/manage/screenings/{screening_id}/review")
-    manager_page.get_by_label("What to change").fill("Please add a co-host from your region.")
+    manager_page.get_by_label("What the host should change").fill("Please add a co-host from your region.")
     manager_page.get_by_role("button", name="Send back").click()
-    expect(manager_page.get_by_role("heading", name="Sent back")).to_be_visible()
+    expect(manager_page.get_by_text("The screening is sent back; its host has your note by mail.")).to_be_visible()
 
     leader.goto("/leader")
     card = leader.locator(".card", has_text=title)
