@@ -4,6 +4,7 @@ browser: Debian's Chromium through Playwright. Without Chromium they fail, never
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -84,14 +85,17 @@ def site(vhost, database_uris, tmp_path_factory):
         if "is running" in line:
             break
     if not any("is running" in line for line in output):
-        os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         pytest.fail("niot run did not start:\n" + "".join(output))
     yield Site(base_url=f"http://127.0.0.1:{port}", var=var, env=env)
     os.killpg(process.pid, signal.SIGINT)
     try:
         process.wait(30)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        # (the group may have ended between the wait and this)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="package")

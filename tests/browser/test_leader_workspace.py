@@ -168,10 +168,26 @@ def test_a_leader_registers_a_screening_people_come_and_the_report_is_filed(
     expect(leader.locator("#head_count-error")).to_be_visible()
     expect(leader.get_by_label("Notes")).to_have_value("A full room and a long talk afterwards.")
     check_page(leader, "leader-report-error")
+    covered_before = _coverage_summary(manager_page)
     leader.get_by_label("How many people came").fill("34")
     leader.get_by_label("Law enforcement").check()
     leader.get_by_role("button", name="File the report").click()
     expect(leader.get_by_text("Thank you: your report is filed.")).to_be_visible()
+    # The network's figures count the report: one more filed, 34 more people reached.
+    covered_after = _coverage_summary(manager_page)
+    assert covered_after["reports_filed"] == covered_before["reports_filed"] + 1
+    assert covered_after["attendance"] == covered_before["attendance"] + 34
+    manager_page.goto("/manage/coverage")
+    check_page(manager_page, "manage-coverage-after-report")
+
+
+def _coverage_summary(manager_page) -> dict:
+    """Reports filed and people reached in the last year over every region, computed afresh."""
+    window = {"window_start": (date.today() - timedelta(days=365)).isoformat(), "window_end": date.today().isoformat()}
+    answer = manager_page.request.get("/api/coverage", params=window, headers={"Cache-Control": "no-cache"})
+    assert answer.ok, answer.text()
+    regions = answer.json()["regions"]
+    return {figure: sum(region[figure] for region in regions) for figure in ("reports_filed", "attendance")}
 
 
 def test_invitees_reach_an_invitation_only_event_through_their_mail(untrusted_leader, manager_page, browser, site):
