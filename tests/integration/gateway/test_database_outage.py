@@ -7,14 +7,18 @@ import sqlite3
 import pytest
 import requests
 
-from .conftest import APPLICATION
+from .conftest import APPLICATION, start_gateway
 
 
 @pytest.fixture
-def sqlite_gateway(gateway, db_backend):
-    if db_backend != "sqlite":
-        pytest.skip("holds SQLite's write lock; PostgreSQL's dropped connections are retried by the pool")
-    return gateway
+def sqlite_gateway(container_factory, gateway_config, tmp_path):
+    """A gateway on a SQLite file in either pass of the suite: holding that file's write
+    lock is a database that does not answer, and what the gateway then says is the same
+    whatever its database (the outage is recognised by the shared error classification)."""
+    config = gateway_config()
+    config["DB_URIS"] = {**config["DB_URIS"], "gateway": f"sqlite:///{tmp_path / 'gateway.db'}"}
+    base_url, config = start_gateway(container_factory, config)
+    return base_url, config, None
 
 
 def test_a_database_that_does_not_answer_is_a_503_with_retry_after(sqlite_gateway):
