@@ -8,6 +8,7 @@ the naming convention every constraint follows, so Alembic and the models agree.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
@@ -98,7 +99,7 @@ def make_engine(uri: str, **kwargs: Any) -> Engine:
         # `timeout` is how long SQLite waits for another process's write lock.
         connect_args = {"check_same_thread": False, "timeout": 30, **kwargs.pop("connect_args", {})}
         engine = sa.create_engine(uri, connect_args=connect_args, **kwargs)
-        _sqlite_write_transactions(engine)
+        _sqlite_write_transactions(engine, _turn_for(engine))
         return engine
     if uri.startswith("postgresql"):
         _green_psycopg()
@@ -108,7 +109,22 @@ def make_engine(uri: str, **kwargs: Any) -> Engine:
     return sa.create_engine(uri, **kwargs)
 
 
-def _sqlite_write_transactions(engine: Engine) -> None:
+_turns: dict[str, threading.Lock] = {}
+_turns_guard = threading.Lock()
+
+
+def _turn_for(engine: Engine) -> threading.Lock:
+    """The lock write transactions on this engine's file take turns on: one per file in
+    the process, shared by every engine opened on it (two instances of a service, a
+    tool beside them), since a lock per engine would let two engines meet inside C."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return threading.Lock()
+    with _turns_guard:
+        return _turns.setdefault(os.path.realpath(database), threading.Lock())
+
+
+def _sqlite_write_transactions(engine: Engine, turn: threading.Lock) -> None:
     """WAL plus BEGIN IMMEDIATE: two processes on one file wait for each other instead of
     failing with 'database is locked' when a reader tries to become a writer.
 
@@ -116,7 +132,6 @@ def _sqlite_write_transactions(engine: Engine) -> None:
     file inside C, which under green threads would stall the very thread holding the
     file (if it yielded mid-transaction) until the timeout; a green lock waits politely.
     """
-    turn = threading.Lock()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -150,6 +165,13 @@ def _sqlite_write_transactions(engine: Engine) -> None:
         # here and the driver's COMMIT/ROLLBACK, so no other transaction starts before
         # this one has ended.
         if connection.info.pop("sqlite_turn", False):
+            turn.release()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        # A connection handed back without a commit or rollback event (its green thread
+        # killed mid-transaction) is rolled back by the pool; its turn goes back with it.
+        if record.info.pop("sqlite_turn", False):
             turn.release()
 
 

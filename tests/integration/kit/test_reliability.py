@@ -220,6 +220,45 @@ def test_a_failed_sqlite_begin_releases_only_its_own_turn(tmp_path):
     engine.dispose()
 
 
+def test_two_engines_on_one_sqlite_file_take_turns_instead_of_meeting_inside_sqlite(tmp_path):
+    """Two engines of one process on one file (two instances of a service, a tool beside
+    them) share the turn: the second writer waits for the first to commit instead of
+    waiting inside SQLite, where a green thread's wait would stall the whole process."""
+    import threading
+
+    uri = f"sqlite:///{tmp_path / 'shared.db'}"
+    first = make_engine(uri, connect_args={"check_same_thread": False, "timeout": 0.2})
+    second = make_engine(uri, connect_args={"check_same_thread": False, "timeout": 0.2})
+    with first.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+
+    holding = first.connect()
+    holding.begin()
+    holding.exec_driver_sql("INSERT INTO t VALUES (1)")
+    outcome: list = []
+
+    def other_transaction():
+        try:
+            with second.begin() as conn:
+                conn.exec_driver_sql("INSERT INTO t VALUES (2)")
+            outcome.append("written")
+        except Exception as error:  # 'database is locked' when the turn is not shared
+            outcome.append(error)
+
+    worker = threading.Thread(target=other_transaction)
+    worker.start()
+    worker.join(0.6)  # three times SQLite's own timeout
+    assert outcome == [], f"the second engine did not wait for its turn: {outcome}"
+    holding.commit()
+    holding.close()
+    worker.join(10)
+    assert outcome == ["written"]
+    with second.connect() as conn:
+        assert sorted(n for (n,) in conn.exec_driver_sql("SELECT n FROM t")) == [1, 2]
+    first.dispose()
+    second.dispose()
+
+
 def test_a_read_block_sees_one_snapshot_and_never_waits_for_a_writer(make_db_uri):
     """`Transactions.read()` answers while another transaction of the same process holds
     the turn and has written, and sees only what was committed when it began."""
