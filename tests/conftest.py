@@ -82,9 +82,13 @@ def make_db_uri(db_backend, tmp_path):
 
 @pytest.fixture
 def broker(amqp_uri):
-    """The session vhost with every queue the registry names emptied and declared anew."""
+    """The session vhost with every queue the registry names emptied and declared anew, and
+    no RPC queue left by an earlier test (calls no service of that test answered would
+    reach this test's services)."""
     from kombu import Connection
+    from nameko.rpc import RPC_QUEUE_TEMPLATE
 
+    from services.contracts import rpc as rpc_contracts
     from services.runtime import topology
 
     delays = [1, 2]
@@ -93,6 +97,8 @@ def broker(amqp_uri):
         for service in topology.consuming_services():
             for name in (topology.consumer_queue_name(service), topology.dead_letter_queue_name(service)):
                 channel.queue_delete(name)
+        for service in {owner for owner, _ in rpc_contracts.RPC_METHODS}:
+            channel.queue_delete(RPC_QUEUE_TEMPLATE.format(service))
         for delay in delays:
             channel.queue_delete(topology.retry_queue(delay).name)
     topology.declare(amqp_uri, retry_delays=delays)
