@@ -109,6 +109,14 @@ def _application_submitted(data, ctx):
         data.email, {"d": data}, to_name=data.name)]
 
 
+@notifies("application_repeated")
+def _application_repeated(data, ctx):
+    subject = ("You are already on the NIOT Law Enforcement Network" if data.standing == "on_roster"
+               else "Your application to the NIOT Law Enforcement Network is under review")
+    context = {"d": data, "setup_url": ctx.link(MAILER_PATHS["account_setup"])}
+    return [Notification("application_repeated", subject, data.email, context)]
+
+
 @notifies("application_approved")
 def _application_approved(data, ctx):
     context = {"d": data, "setup_url": ctx.link(MAILER_PATHS["account_setup"])}

@@ -107,7 +107,7 @@ class Demo:
         return created
 
     def _approved_leader(self, state: str) -> dict:
-        application = self.rpc.leaders.submit_application(self._application(state))
+        application = self.rpc.leaders.submit_application(self._application(state))["application"]
         return self.rpc.leaders.approve_application(application["id"], confirm_over_target=True,
                                                     actor=DEMO_MANAGER)["leader"]
 
@@ -127,7 +127,7 @@ class Demo:
     def applications_in_every_state(self) -> None:
         rpc = self.rpc
         states = ["OH", "TX", "WA", "GA", "NM", "ME", "IA", "PR"]
-        ids = [rpc.leaders.submit_application(self._application(state))["id"] for state in states]
+        ids = [rpc.leaders.submit_application(self._application(state))["application"]["id"] for state in states]
         rpc.leaders.waitlist_application(ids[2], actor=DEMO_MANAGER)
         rpc.leaders.waitlist_application(ids[3], actor=DEMO_MANAGER)
         rpc.leaders.decline_application(ids[4], reason="The agency asked us to wait until the new chief starts.",

@@ -91,7 +91,7 @@ def test_run_serves_the_api_and_delivers_mail_to_the_sink(system):
         "experience": "Eight years of community policing.",
         "reference": {"name": "Chief Ana Ruiz", "contact": "+15035550100"},
     })
-    assert status == 201, created
+    assert status == 202 and created["status"] == "received", created
     status, problem = http("POST", f"{base}/api/applications", {"name": "No Email"})
     assert status == 422 and problem["errors"]
 

@@ -148,7 +148,15 @@ class Approval(Response):
     leader: LeaderRecord
 
 
-@rpc_method("leaders", "submit_application", response=ApplicationRecord)
+class ApplicationReceipt(Response):
+    """The same answer whether the address was new or not: `application` is the new
+    record, null when the address already had an application or a place on the roster
+    (its owner is mailed where they stand instead)."""
+
+    application: ApplicationRecord | None
+
+
+@rpc_method("leaders", "submit_application", response=ApplicationReceipt)
 class SubmitApplication(Params):
     application: dict[str, Any]
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from services.gateway.api import mentorship as mentorship_api
 from services.gateway.api.common import scrub
+from services.gateway.api.leaders import APPLICATION_RECEIVED
 from services.gateway.api.table import ROUTES
 from services.gateway.errors import ApiError
 from services.gateway.http import Call, Reply
@@ -209,12 +210,9 @@ def join_submit(call: Call):
     except ApiError as exc:
         if exc.status == 422:
             return join_invalid(call, exc)
-        if exc.status == 409:
-            return refused_as_page(call, exc, "Please check your application")
         raise
-    return message(call, "Application received", "Thank you. A program manager reviews every application and "
-                   "will be in touch by email.", next_steps=[("/screenings", "See upcoming screenings"),
-                                                            ("/", "Go to the home page")])
+    return message(call, "Application received", APPLICATION_RECEIVED["message"],
+                   next_steps=[("/screenings", "See upcoming screenings"), ("/", "Go to the home page")])
 
 
 class MentorshipRequestQuery(BaseModel):

@@ -9,6 +9,7 @@ from typing import Any
 from services.contracts.leaders import (
     ApplicationApproved,
     ApplicationDeclined,
+    ApplicationRepeated,
     ApplicationSubmitted,
     ApplicationWaitlisted,
 )
@@ -23,17 +24,22 @@ from .training import plan_training_reminder
 
 
 def submit_application(uow, data: Any, *, now: datetime) -> dict[str, Any]:
-    """A public application to join the network. The same address may not have an open
-    application or be on the roster already; after a decline one may apply again."""
+    """A public application to join the network. An address with an application under
+    review or a place on the roster gets no second one; after a decline one may apply
+    again. Either way the answer is the same receipt, so it tells nobody who is a leader:
+    a repeat is mailed to the address's owner instead (`application_repeated`)."""
     application = rules.submit_application(mapping(data, "application"), now=now)
-    if uow.applications.has_open(application.email) or uow.leaders.email_taken(application.email):
-        raise Conflict("an application or leader with this email address is already on file", field="email")
+    standing = ("on_roster" if uow.leaders.email_taken(application.email)
+                else "under_review" if uow.applications.has_open(application.email) else None)
+    if standing is not None:
+        uow.publish(ApplicationRepeated(email=application.email, standing=standing, repeated_at=now))
+        return {"application": None}
     application = uow.applications.add(application, now)
     uow.publish(ApplicationSubmitted(
         application_id=application.id, name=application.name, email=application.email,
         agency=application.agency, title=application.title, state=application.state, submitted_at=now,
     ))
-    return records.application_record(application)
+    return {"application": records.application_record(application)}
 
 
 def approve_application(

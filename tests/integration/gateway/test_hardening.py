@@ -164,3 +164,37 @@ def test_a_repeated_rsvp_answers_like_a_first_and_mails_the_holder(full_stack):
                 for m in full_stack.smtp_server.messages if "pat@example.org" in m.rcpt_tos]
     assert any(s.startswith("Your place is reserved") for s in subjects), subjects
     assert any(s.startswith("You already have a place") for s in subjects), subjects
+
+
+def test_an_application_answers_alike_whether_or_not_the_address_is_known(full_stack):
+    from email.policy import default
+    import email as email_parser
+
+    from .conftest import pending_application, wait_until_mail_settles
+
+    public = full_stack.browser(full_stack.base_url)
+
+    def apply(name: str, address: str) -> requests.Response:
+        return public.post("/api/applications", json={**APPLICATION, "name": name, "email": address})
+
+    first = apply("Drew Dale", "drew@pd.example.gov")
+    again = apply("Drew Dale", "DREW@pd.example.gov")  # under review: is Drew applying? The answer cannot say.
+    leader = apply("Someone Else", "alex@pd.example.gov")  # on the roster: is Alex a leader? Neither.
+    assert first.status_code == again.status_code == leader.status_code == 202
+    assert first.json() == again.json() == leader.json()
+    pending_application(full_stack.manager, "drew@pd.example.gov")  # exactly one, not two
+
+    wait_until_mail_settles(full_stack.config)
+
+    def subjects(address: str) -> list[str]:
+        return [str(email_parser.message_from_bytes(m.data, policy=default)["Subject"])
+                for m in full_stack.smtp_server.messages if address in m.rcpt_tos]
+
+    assert "We received your application to the NIOT Law Enforcement Network" in subjects("drew@pd.example.gov")
+    assert "Your application to the NIOT Law Enforcement Network is under review" in subjects("drew@pd.example.gov")
+    assert "You are already on the NIOT Law Enforcement Network" in subjects("alex@pd.example.gov")
+    # The owner's mail shows the way back in, not the stranger's details.
+    told = [m for m in full_stack.smtp_server.messages if "alex@pd.example.gov" in m.rcpt_tos
+            and "already on the NIOT" in str(email_parser.message_from_bytes(m.data, policy=default)["Subject"])]
+    text = email_parser.message_from_bytes(told[0].data, policy=default).get_body(("plain",)).get_content()
+    assert "/account/setup" in text and "Someone Else" not in text

@@ -26,7 +26,7 @@ def test_queues_count_what_waits(full_stack):
 
     public = full_stack.browser(full_stack.base_url)
     assert public.post("/api/applications", json={**APPLICATION, "name": "Drew Dale",
-                                                  "email": "drew@pd.example.gov"}).status_code == 201
+                                                  "email": "drew@pd.example.gov"}).status_code == 202
     register_when_projected(full_stack.clients["a"], full_stack.leader_ids["a"])
     after = manager.get("/api/manage/queues").json()
     assert after["applications"] == before.json()["applications"] + 1

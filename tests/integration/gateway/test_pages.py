@@ -13,7 +13,7 @@ from services.leaders.app.training import LEADER_PATHS
 from services.leaders.mentorship.paths import MENTORSHIP_PATHS
 from services.mailer.notifications import MAILER_PATHS
 
-from .conftest import APPLICATION, PASSWORD
+from .conftest import APPLICATION, PASSWORD, pending_application
 from .test_api import register_when_projected
 
 
@@ -95,13 +95,15 @@ def test_sign_in_form_leader_home_and_manager_pages(stack):
                                   "signin_token": signin_token_of(manager.get("/signin").text)})
     dashboard = manager.get("/manage/coverage")
     assert dashboard.status_code == 200 and "Region 4" in dashboard.text and 'class="red"' in dashboard.text
-    applied = stack.browser(stack.base_url).post("/api/applications", json={**APPLICATION, "email": "q@pd.example.gov"})
+    assert stack.browser(stack.base_url).post(
+        "/api/applications", json={**APPLICATION, "email": "q@pd.example.gov"}).status_code == 202
+    applied = pending_application(stack.manager, "q@pd.example.gov")
     queue = manager.get("/manage/applications")
     assert queue.status_code == 200 and "Sam Carter" in queue.text
-    decided = manager.post(f"/manage/applications/{applied.json()['id']}/waitlist",
+    decided = manager.post(f"/manage/applications/{applied}/waitlist",
                            data={"csrf_token": csrf_of(queue.text)}, allow_redirects=False)
     assert decided.status_code == 303
-    assert stack.manager.get(f"/api/applications/{applied.json()['id']}").json()["status"] == "waitlisted"
+    assert stack.manager.get(f"/api/applications/{applied}").json()["status"] == "waitlisted"
 
 
 def test_organisers_reschedule_and_cancel_a_screening_through_its_page(stack):

@@ -16,12 +16,12 @@ HEADER = ",".join(ROSTER_COLUMNS)
 @pytest.fixture
 def world(leaders, leaders_db):
     """Two leaders (Maria active, Sam alumni), a pending and a declined application."""
-    maria = leaders.approve_application(leaders.submit_application(application())["id"])["leader"]["id"]
+    maria = leaders.approve_application(leaders.submit_application(application())["application"]["id"])["leader"]["id"]
     sam = leaders.approve_application(
-        leaders.submit_application(application(name="Sam Reed", email="sam@metropd.org"))["id"])["leader"]["id"]
+        leaders.submit_application(application(name="Sam Reed", email="sam@metropd.org"))["application"]["id"])["leader"]["id"]
     leaders.set_status(sam, "alumni")
-    pending = leaders.submit_application(application(name="Ana Ruiz", email="ana@bpd.gov", state="TX"))["id"]
-    declined = leaders.submit_application(application(name="Lee Wong", email="lee@sfpd.org", state="CA"))["id"]
+    pending = leaders.submit_application(application(name="Ana Ruiz", email="ana@bpd.gov", state="TX"))["application"]["id"]
+    declined = leaders.submit_application(application(name="Lee Wong", email="lee@sfpd.org", state="CA"))["application"]["id"]
     leaders.decline_application(declined, "We have three leaders in your county already.")
     wait_for(lambda: count(leaders_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0)
     return {"maria": maria, "sam": sam, "pending": pending, "declined": declined}
@@ -35,8 +35,6 @@ BAD_CALLS = [
     (lambda s, w: s.submit_application(application(email="a@b.gov", reference={"name": "X"})),
      ValidationFailed, {"reference.contact"}),
     (lambda s, w: s.submit_application("Maria Lopez"), ValidationFailed, {"application"}),
-    (lambda s, w: s.submit_application(application(email="ANA@bpd.gov")), Conflict, {"email"}),
-    (lambda s, w: s.submit_application(application(email="maria.lopez@OAKCREEKPD.gov")), Conflict, {"email"}),
     (lambda s, w: s.update_leader(w["maria"], {"max_mentees": -1}), ValidationFailed, {"max_mentees"}),
     (lambda s, w: s.update_leader(w["maria"], {"bio": "x" * (BIO_MAX_LENGTH + 1)}), ValidationFailed, {"bio"}),
     (lambda s, w: s.update_leader(w["maria"], {"bio": "ok", "state": "XX", "email": "@"}),

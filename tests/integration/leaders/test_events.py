@@ -22,7 +22,7 @@ def of_type(messages: list[dict], event_type: str) -> list[dict]:
 
 def test_an_approval_produces_exactly_one_application_approved_event(leaders, leaders_config, leaders_db):
     amqp_uri = leaders_config["AMQP_URI"]
-    submitted = leaders.submit_application(application())
+    submitted = leaders.submit_application(application())["application"]
 
     def approve():
         with ClusterRpcClient(uri=amqp_uri) as client:
@@ -58,7 +58,7 @@ def test_an_approval_produces_exactly_one_application_approved_event(leaders, le
 
 def test_leader_changes_reach_the_screenings_projection_with_growing_versions(leaders, leaders_config, leaders_db):
     amqp_uri = leaders_config["AMQP_URI"]
-    leader_id = leaders.approve_application(leaders.submit_application(application())["id"])["leader"]["id"]
+    leader_id = leaders.approve_application(leaders.submit_application(application())["application"]["id"])["leader"]["id"]
     leaders.update_leader(leader_id, {"trusted_host": True, "bio": "New bio."})
     leaders.set_availability(leader_id, "2999-01-01")
     leaders.set_status(leader_id, "alumni")
@@ -78,7 +78,7 @@ def test_leader_changes_reach_the_screenings_projection_with_growing_versions(le
 
 
 def test_training_completed_is_published_only_the_first_time(leaders, leaders_config, leaders_db):
-    leader_id = leaders.approve_application(leaders.submit_application(application())["id"])["leader"]["id"]
+    leader_id = leaders.approve_application(leaders.submit_application(application())["application"]["id"])["leader"]["id"]
     leaders.complete_training(leader_id, "mentoring-peers")
     leaders.complete_training(leader_id, "mentoring-peers")
     leaders.complete_training(leader_id, "responding-to-requests")

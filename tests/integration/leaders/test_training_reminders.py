@@ -52,7 +52,7 @@ def pending_reminder_jobs(db_uri: str) -> int:
 
 
 def approve(leaders, email: str) -> tuple[int, datetime]:
-    submitted = leaders.submit_application(application(email=email))
+    submitted = leaders.submit_application(application(email=email))["application"]
     approved = leaders.approve_application(submitted["id"])
     return approved["leader"]["id"], datetime.fromisoformat(approved["application"]["decided_at"])
 

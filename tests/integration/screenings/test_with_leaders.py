@@ -28,7 +28,7 @@ def test_an_approval_produces_exactly_one_application_approved_event_and_the_pro
     harness = Harness(config)
     try:
         with harness.rpc() as client:
-            submitted = client.leaders.submit_application(APPLICATION)
+            submitted = client.leaders.submit_application(APPLICATION)["application"]
             decision = client.leaders.approve_application(submitted["id"])
             leader_id = decision["leader"]["id"]
             wait_for(lambda: harness.scalar("SELECT count(*) FROM leaders WHERE leader_id = :i", i=leader_id) == 1)

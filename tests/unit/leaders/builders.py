@@ -24,5 +24,5 @@ def form(**overrides: Any) -> dict[str, Any]:
 
 def approved_leader(uow, *, now: datetime = NOW, **overrides: Any) -> dict[str, Any]:
     """A leader approved at `now` (the answer of approve_application's "leader")."""
-    submitted = applications.submit_application(uow, form(**overrides), now=now)
+    submitted = applications.submit_application(uow, form(**overrides), now=now)["application"]
     return applications.approve_application(uow, submitted["id"], actor=MANAGER, now=now)["leader"]

@@ -8,6 +8,7 @@ import pytest
 from services.contracts.leaders import (
     ApplicationApproved,
     ApplicationDeclined,
+    ApplicationRepeated,
     ApplicationSubmitted,
     ApplicationWaitlisted,
 )
@@ -29,7 +30,7 @@ def uow():
 
 
 def submitted(uow, **overrides) -> dict:
-    return applications.submit_application(uow, form(**overrides), now=NOW)
+    return applications.submit_application(uow, form(**overrides), now=NOW)["application"]
 
 
 def test_a_submitted_application_is_stored_pending_and_announced(uow):
@@ -43,16 +44,16 @@ def test_a_submitted_application_is_stored_pending_and_announced(uow):
     assert (event.application_id, event.email, event.submitted_at) == (answer["id"], "maria.lopez@oakcreekpd.gov", NOW)
 
 
-def test_an_open_application_or_a_leader_with_the_address_refuses_another(uow):
+def test_an_open_application_or_a_leader_with_the_address_files_nothing_and_tells_the_owner(uow):
     first = submitted(uow)
-    with pytest.raises(Conflict) as refused:
-        submitted(uow, email="MARIA.lopez@oakcreekpd.gov")
-    assert refused.value.field == "email"
+    assert submitted(uow, email="MARIA.lopez@oakcreekpd.gov", name="Someone Else") is None
     applications.approve_application(uow, first["id"], actor=MANAGER, now=LATER)
-    with pytest.raises(Conflict):
-        submitted(uow, email="maria.lopez@oakcreekpd.gov")
+    assert submitted(uow, email="maria.lopez@oakcreekpd.gov") is None
     assert len(uow.applications.by_id) == 1 and uow.types_published() == [
-        "ApplicationSubmitted", "ApplicationApproved"]
+        "ApplicationSubmitted", "ApplicationRepeated", "ApplicationApproved", "ApplicationRepeated"]
+    under_review, on_roster = [e for e in uow.published if isinstance(e, ApplicationRepeated)]
+    assert (under_review.standing, under_review.email) == ("under_review", "maria.lopez@oakcreekpd.gov")
+    assert (on_roster.standing, on_roster.repeated_at) == ("on_roster", NOW)
 
 
 def test_after_a_decline_the_same_address_may_apply_again(uow):

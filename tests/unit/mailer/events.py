@@ -88,6 +88,7 @@ PAYLOADS: dict[str, dict] = {
     "application_submitted": {"application_id": 5, "name": "Maria López", "email": LEADER["email"],
                               "agency": "Chicago Police Department", "title": "Commander", "state": "IL",
                               "submitted_at": T},
+    "application_repeated": {"email": LEADER["email"], "standing": "on_roster", "repeated_at": T},
     "application_approved": {**LEADER, "application_id": 5, "approved_at": T},
     "application_declined": {"application_id": 6, "name": "Sam Park", "email": "sam.park@example.org",
                              "reason": "We are looking for applicants with <command> experience & more.",
