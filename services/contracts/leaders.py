@@ -50,6 +50,19 @@ class ApplicationSubmitted(Payload):
     submitted_at: AwareDatetime
 
 
+@event("leaders", "application_repeated", consumers=("mailer",))
+class ApplicationRepeated(Payload):
+    """Someone applied with an address that already has an application under review or a
+    place on the roster. The public answer is the one a first application gets (so it tells
+    nobody who is a leader); this mail tells the address's owner where they stand. It
+    carries nothing else typed in the new application: whoever typed it need not be the
+    owner, and must not put words in a mail to them."""
+
+    email: Email
+    standing: Literal["under_review", "on_roster"]
+    repeated_at: AwareDatetime
+
+
 @event("leaders", "application_approved", consumers=("screenings", "mailer", "gateway"))
 class ApplicationApproved(LeaderSnapshot):
     application_id: PositiveInt
@@ -75,7 +88,7 @@ class ApplicationWaitlisted(Payload):
     waitlisted_at: AwareDatetime
 
 
-@event("leaders", "leader_updated", consumers=("screenings",))
+@event("leaders", "leader_updated", consumers=("screenings", "gateway"))
 class LeaderUpdated(LeaderSnapshot):
     changed: tuple[Slug, ...] = Field(description="names of the profile fields that changed")
 

@@ -1,5 +1,5 @@
-"""The gateway's own tables: accounts, sign-in sessions, API tokens, account set-up links and
-rate-limit counters. Secrets (passwords, session ids, tokens) are stored only as hashes."""
+"""The gateway's own tables: accounts, sign-in sessions, API tokens, account set-up links,
+email changes waiting for confirmation and rate-limit counters. Secrets (passwords, session ids, tokens) are stored only as hashes."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -25,6 +25,9 @@ class Account(Base):
     role: Mapped[str] = mapped_column(sa.String(20))
     # The roster id of a leader account; null for program managers.
     leader_id: Mapped[int | None] = mapped_column(sa.Integer, unique=True)
+    # The version of the roster's snapshot the address was last taken from (leader_updated
+    # events may come twice or out of order; only a newer one moves the address).
+    leader_version: Mapped[int | None] = mapped_column(sa.Integer)
     # Null until the owner has chosen a password through a set-up link.
     password_hash: Mapped[str | None] = mapped_column(sa.String(200))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
@@ -76,6 +79,23 @@ class SetupToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EmailChange(Base):
+    """A leader's new address, waiting for its owner to open the link mailed to it. The
+    token is minted when the mail is handed over (only its hash is kept here)."""
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    new_email: Mapped[str] = mapped_column(sa.String(254))
+    digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it took effect, or was replaced by a newer request (then `confirmed` stays false).
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
 
 class RateLimitWindow(Base):

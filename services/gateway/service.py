@@ -9,13 +9,17 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import eventlet
+from nameko.exceptions import RpcTimeout
 from nameko.rpc import ClusterRpc
+
+from services.contracts import rpc as rpc_contracts
 
 from services.runtime import clock, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.messaging import handles
 
-from . import app, auth
+from . import app, auth, email_change
 from .api.coverage import CoverageReports
 from .http import dispatch, http_gateway
 from .routes import ROUTES
@@ -42,6 +46,11 @@ class GatewayService:
         app.ensure_leader_account(uow.session, leader_id=leader.leader_id, email=leader.email, name=leader.name,
                                   now=clock.now())
 
+    @handles("leader_updated")
+    def on_leader_updated(self, uow, event):
+        leader = event.data
+        email_change.follow_leader(uow.session, leader.leader_id, leader.email, leader.leader_version)
+
     @handles("leader_deactivated")
     def on_leader_deactivated(self, uow, event):
         app.deactivate_leader(uow.session, event.data.leader_id, clock.now())
@@ -49,14 +58,29 @@ class GatewayService:
     @every_tick
     def run_timers(self):
         now = clock.now()
-        timers.run_due(self.db, {app.SETUP_MAIL_JOB: self._send_setup_mail}, now)
+        timers.run_due(self.db, {app.SETUP_MAIL_JOB: self._send_setup_mail,
+                                 email_change.EMAIL_CHANGE_MAIL_JOB: self._send_email_change_mail}, now)
         with self.db.transaction() as session:
             auth.purge_rate_limits(session, now - timedelta(days=1))
 
     def _send_setup_mail(self, uow, payload, now):
         lifetime = timedelta(hours=self.settings.setup_link_hours)
         mail = app.setup_mail_request(uow.session, payload["account_id"], now, lifetime)
-        if mail is None:
-            return
-        # A failure rolls back the new link and leaves the job due again, with a growing delay.
-        self.rpc.mailer.send_account_setup(**mail)
+        if mail is not None:
+            self._hand_to_mailer("send_account_setup", mail)
+
+    def _send_email_change_mail(self, uow, payload, now):
+        lifetime = timedelta(hours=self.settings.setup_link_hours)
+        mail = email_change.mail_request(uow.session, payload["change_id"], now, lifetime)
+        if mail is not None:
+            self._hand_to_mailer("send_email_change", mail)
+
+    def _hand_to_mailer(self, method: str, mail: dict) -> None:
+        """Within the job's transaction, which a failure rolls back (the new link with it),
+        leaving the job due again with a growing delay. Bounded by the RPC timeout: on
+        SQLite the open transaction holds every other write of the gateway back, so a
+        mailer that is down or slow must not hold it for longer."""
+        rpc_contracts.bind("mailer", method, (), mail, check_types=self.settings.check_rpc)
+        timeout = self.settings.rpc_timeout_seconds
+        with eventlet.Timeout(timeout, RpcTimeout(f"mailer.{method} gave no answer in {timeout} s")):
+            getattr(self.rpc.mailer, method)(**mail)

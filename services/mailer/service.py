@@ -75,6 +75,15 @@ class MailerService(HealthCheck):
         return result
 
     @rpc
+    def send_email_change(self, new_email, old_email, name, confirm_path, expires_at, dedupe_key):
+        with self.db.unit_of_work() as uow:
+            result = account_setup.queue_email_change(
+                uow, new_email=new_email, old_email=old_email, name=name, confirm_path=confirm_path,
+                expires_at=expires_at, dedupe_key=dedupe_key, settings=self.settings, now=clock.now())
+            self.dispatcher.wake_after_commit(uow)
+        return result
+
+    @rpc
     def search_deliveries(self, recipient=None, state=None, template=None, since=None, limit=50):
         with self.db.unit_of_work() as uow:
             return views.search_deliveries(uow.session, recipient=recipient, state=state,

@@ -74,6 +74,18 @@ class SendAccountSetup(Params):
     dedupe_key: str  # names one minted link: the same key stores one message
 
 
+@rpc_method("mailer", "send_email_change", response=AccountSetupQueued)
+class SendEmailChange(Params):
+    """The link confirming a new address, to the new address, and a notice to the old one."""
+
+    new_email: str
+    old_email: str
+    name: str
+    confirm_path: str
+    expires_at: str  # ISO 8601 with its offset
+    dedupe_key: str  # names one minted link: the same key stores the mails once
+
+
 @rpc_method("mailer", "search_deliveries", response=list[Delivery])
 class SearchDeliveries(Params):
     recipient: str | None = None

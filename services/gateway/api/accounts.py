@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
+
+from pydantic import StringConstraints
 
 from sqlalchemy.exc import IntegrityError
 
-from services.gateway import app, auth, rate_limits
+from services.gateway import app, auth, email_change, rate_limits
 from services.gateway.errors import unauthorized
 from services.gateway.http import Call, Reply, session_cookie_options
 from services.gateway.routing import MANAGER, PUBLIC, SIGNED_IN
@@ -172,6 +175,41 @@ SETUP_REQUESTED = "If this address belongs to a leader or manager of the network
 def setup_request(call: Call):
     request_setup_link(call, call.body.email)
     return Reply({"message": SETUP_REQUESTED}, status=202)
+
+
+def ask_email_change(call: Call, new_email: str) -> str | None:
+    """The signed-in person's new address waits for its owner to open the link mailed to
+    it; the normalised address, or None when it is theirs already."""
+    with call.db.transaction() as session:
+        return email_change.request_change(session, app.get_account(session, call.caller.account_id), new_email,
+                                           call.now)
+
+
+EMAIL_CHANGE_ASKED = "We sent a link to {address}. Your new address takes effect when you open it; until then " \
+                     "mail goes to your current address and you sign in with it."
+
+
+def confirm_email_change(call: Call, token: str) -> dict:
+    """The roster takes the new address (refusing one another leader has), then signing
+    in moves to it; a retry after a failure in between does the same again."""
+    with call.db.transaction() as session:
+        _, leader_id, address = email_change.checked(session, token, call.now)
+    if leader_id is not None:
+        call.rpc("leaders", "update_leader", leader_id, {"email": address})
+    with call.db.transaction() as session:
+        return app.account_view(email_change.complete(session, token, call.now))
+
+
+class EmailConfirmationIn(Strict):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+@route("POST", "/api/account/email-confirmation", access=PUBLIC, tag=TAG, body=EmailConfirmationIn,
+       response=ACCOUNT_SCHEMA, rate_limit="public_form", extra_statuses=(409,),
+       summary="Confirm a new email address with the token mailed to it",
+       description="A leader's new address (PATCH /api/leaders/{id} with email) takes effect only here.")
+def email_confirmation(call: Call):
+    return confirm_email_change(call, call.body.token)
 
 
 @route("GET", "/api/tokens", access=SIGNED_IN, tag=TAG, response=list_of(TOKEN_SCHEMA),

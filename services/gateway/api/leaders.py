@@ -10,8 +10,9 @@ from services.gateway.errors import forbidden
 from services.gateway.http import Call, Reply
 from services.gateway.routing import LEADER, MANAGER, PUBLIC
 from services.gateway.schemas import list_of
+from services.runtime.errors import ValidationFailed
 
-from . import nearby
+from . import accounts as accounts_api, nearby
 from .common import JsonObject, Page, Slug, actor, leader_id_from_path, query_args, scrub
 from .table import ROUTES
 
@@ -102,13 +103,22 @@ class RosterCsv(BaseModel):
 
 # --- public ---------------------------------------------------------------------------
 
-@route("POST", "/api/applications", access=PUBLIC, tag=JOIN, body=JsonObject, response=OBJECT, status=201,
+APPLICATION_RECEIVED = {
+    "status": "received",
+    "message": "Thank you. A program manager reviews every application and will be in touch by email.",
+}
+
+
+@route("POST", "/api/applications", access=PUBLIC, tag=JOIN, body=JsonObject, response=OBJECT, status=202,
        rate_limit="public_form", summary="Apply to join the network",
        description="Name, email, agency, title, state, why, experience and a reference; the leaders "
-                   "service validates each field.")
+                   "service validates each field. The answer is the same whether or not the address "
+                   "already has an application or a place on the roster (its owner is mailed where they "
+                   "stand), so it tells nobody who is a leader; managers find the application in "
+                   "GET /api/applications.")
 def submit_application(call: Call):
-    result = call.rpc("leaders", "submit_application", call.body.root)
-    return Reply({"id": result.get("id"), "status": result.get("status")}, status=201)
+    call.rpc("leaders", "submit_application", call.body.root)
+    return Reply(APPLICATION_RECEIVED, status=202)
 
 
 @route("GET", "/api/directory", access=PUBLIC, tag=ROSTER, query=DirectoryNearQuery, response=PAGE,
@@ -245,12 +255,24 @@ def get_leader(call: Call):
        body=JsonObject, response=OBJECT, summary="Change profile fields",
        description="Fields: name, agency, title, email, phone, state, postal_code (the ZIP code where the leader "
                    "works, for near-me searches), expertise, bio, max_mentees. "
-                   "trusted_host and status are for program managers only.")
+                   "trusted_host and status are for program managers only. A leader's own new email takes "
+                   "effect once its owner opens the link mailed to it (POST /api/account/email-confirmation); "
+                   "until then the answer names it as `pending_email`.")
 def update_leader(call: Call):
-    changes: dict[str, Any] = call.body.root
+    changes: dict[str, Any] = dict(call.body.root)
     if not call.caller.is_manager and MANAGER_ONLY_FIELDS & set(changes):
         raise forbidden("only a program manager changes " + ", ".join(sorted(MANAGER_ONLY_FIELDS & set(changes))))
-    return call.rpc("leaders", "update_leader", call.path["leader_id"], changes)
+    leader_id = call.path["leader_id"]
+    if call.caller.is_manager or "email" not in changes:
+        return call.rpc("leaders", "update_leader", leader_id, changes)
+    new_email = changes.pop("email")
+    if not isinstance(new_email, str):
+        raise ValidationFailed("give the email address as text", field="email")
+    # The other fields are checked (and kept) first, so a refusal there asks for no mail.
+    leader = call.rpc("leaders", "update_leader", leader_id, changes) if changes else \
+        call.rpc("leaders", "get_leader", leader_id)
+    pending = accounts_api.ask_email_change(call, new_email)
+    return {**leader, "pending_email": pending}
 
 
 @route("PUT", "/api/leaders/{leader_id:int}/availability", access=LEADER, owner=leader_id_from_path, tag=PROFILE,

@@ -7,15 +7,22 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from services.gateway import app, auth, browser_guard, rate_limits
-from services.gateway.api.accounts import SETUP_REQUESTED, SetupIn, SetupRequestIn, request_setup_link
+from services.gateway import app, auth, browser_guard, email_change, rate_limits
+from services.gateway.api.accounts import (
+    SETUP_REQUESTED,
+    EmailConfirmationIn,
+    SetupIn,
+    SetupRequestIn,
+    confirm_email_change,
+    request_setup_link,
+)
 from services.gateway.api.table import ROUTES
 from services.gateway.errors import ApiError
 from services.gateway.http import Call, session_cookie_options
 from services.gateway.routing import PUBLIC, SIGNED_IN
-from services.runtime.errors import ValidationFailed
+from services.runtime.errors import Conflict, ValidationFailed
 
-from .render import HTML, TAG, message, page, see_other
+from .render import HTML, TAG, action_page, message, page, see_other
 
 route = ROUTES.route
 Line = Annotated[str, StringConstraints(max_length=1000)]
@@ -138,3 +145,46 @@ def setup_page_submit(call: Call):
     response = see_other(home, notice="password-set")
     response.set_cookie(auth.SESSION_COOKIE, cookie, **session_cookie_options(call, int(hours.total_seconds())))
     return response
+
+
+# --- confirming a new email address (the link mailed to it) ---------------------------------
+
+def _link_not_valid(call: Call):
+    steps = [(workspace_of(call.viewer.role), "Go to your workspace")] if call.viewer else [("/signin", "Sign in")]
+    return message(call, "Link not valid", "This confirmation link is unknown, already used or expired. Your "
+                   "email address has not changed. To change it, save the new address on your profile again "
+                   "for a new link.", status=422, next_steps=steps + [("/leader/profile", "Your profile")])
+
+
+@route("GET", "/account/email", access=PUBLIC, tag=TAG, content_type=HTML, query=None,
+       summary="Page: confirm a new email address (from the link mailed to it)")
+def email_confirmation_page(call: Call):
+    """Opening the link changes nothing by itself (mail scanners open links too): the page
+    asks its owner to confirm with a button."""
+    token = call.request.args.get("token", "")[:200]
+    with call.db.transaction() as session:
+        found = email_change.find(session, token, call.now) if token else None
+        address = found[0].new_email if found else None
+    if address is None:
+        return _link_not_valid(call)
+    return action_page(call, "Confirm your new email address",
+                       [{"action": "/account/email", "hidden": {"token": token}, "button": "Use this address"}],
+                       text=f"From now on, mail from the network will go to {address} and you will sign in "
+                            "with it.")
+
+
+@route("POST", "/account/email", access=PUBLIC, tag=TAG, content_type=HTML, body=EmailConfirmationIn, form=True,
+       rate_limit="public_form", summary="Page: confirm a new email address")
+def email_confirmation_submit(call: Call):
+    try:
+        account = confirm_email_change(call, call.body.token)
+    except ValidationFailed:
+        return _link_not_valid(call)
+    except (ApiError, Conflict) as exc:  # the address is another account's, or another leader's
+        if isinstance(exc, ApiError) and exc.status != 409:
+            raise
+        return message(call, "This address cannot be used", f"{exc.message}. Your email address has not changed.",
+                       status=409, next_steps=[("/leader/profile", "Your profile"), ("/", "Go to the home page")])
+    steps = [(workspace_of(call.viewer.role), "Go to your workspace")] if call.viewer else [("/signin", "Sign in")]
+    return message(call, "Your email address is changed", f"From now on, mail from the network goes to "
+                   f"{account['email']} and you sign in with it.", next_steps=steps)

@@ -2,10 +2,13 @@
 title, expertise), how many mentees they take, and whether they are away."""
 from __future__ import annotations
 
+from services.gateway import email_change
+from services.gateway.api.accounts import ask_email_change
 from services.gateway.errors import ApiError
 from services.gateway.http import Call, Reply
 from services.gateway.api.table import ROUTES
 from services.gateway.routing import SIGNED_IN
+from services.runtime.errors import ValidationFailed
 
 from . import forms
 from .leader import signed_in_leader
@@ -13,20 +16,30 @@ from .render import HTML, TAG, notice, page, see_other
 
 route = ROUTES.route
 LABELS = {"agency": "Agency", "title": "Title", "bio": "About you", "expertise": "Expertise",
-          "max_mentees": "Mentees at a time", "away_until": "Away until"}
+          "max_mentees": "Mentees at a time", "away_until": "Away until", "email": "New email address"}
 PROFILE_SAVED = notice("profile-saved", "success", "Your profile is saved. The directory shows the change.")
 AVAILABILITY_SAVED = notice("availability-saved", "success", "Your availability is saved.")
+EMAIL_CHANGE_SENT = notice("email-change-sent", "success", "We sent a link to your new address. The change takes "
+                           "effect when you open it there; until then nothing changes.")
 
 
 def profile_page(call: Call, form: forms.FormState, status: int = 200) -> Reply:
     leader = call.rpc("leaders", "get_leader", signed_in_leader(call))
+    with call.db.transaction() as session:
+        pending_email = email_change.waiting_change(session, call.caller.account_id)
     return page(call, "leader_profile.html", status=status, title="Your profile", leader=leader, form=form,
+                pending_email=pending_email,
                 topics=[(t["slug"], t["label"]) for t in call.rpc("leaders", "expertise_tags")])
 
 
 @route("GET", "/leader/profile", access=SIGNED_IN, tag=TAG, content_type=HTML,
        summary="Page: a leader's profile and availability")
 def profile_view(call: Call):
+    return profile_page(call, stored(call))
+
+
+def stored(call: Call) -> forms.FormState:
+    """The profile form filled with what the roster holds."""
     leader = call.rpc("leaders", "get_leader", signed_in_leader(call))
     values = [("agency", leader["agency"]), ("title", leader["title"]), ("bio", leader["bio"]),
               ("max_mentees", leader["max_mentees"]), ("away_until", leader.get("away_until") or "")]
@@ -34,7 +47,7 @@ def profile_view(call: Call):
     state = forms.empty(LABELS)
     for key, value in values:
         state.values.add(key, value)
-    return profile_page(call, state)
+    return state
 
 
 @route("POST", "/leader/profile", access=SIGNED_IN, tag=TAG, content_type=HTML,
@@ -73,3 +86,24 @@ def availability_submit(call: Call):
             return profile_page(call, state, status=422)
         raise
     return see_other("/leader/profile", AVAILABILITY_SAVED)
+
+
+@route("POST", "/leader/email", access=SIGNED_IN, tag=TAG, content_type=HTML,
+       summary="Page: change the email address (PATCH /api/leaders/{id} with email does the same as JSON); "
+               "it takes effect when the link mailed to the new address is opened")
+def email_submit(call: Call):
+    address = (call.request.form.get("email") or "").strip()
+    state = stored(call)  # the profile as it is, and the new address as typed
+    state.values.add("email", address)
+    if not address:
+        state.errors["email"] = "give the new address"
+        return profile_page(call, state, status=422)
+    try:
+        asked = ask_email_change(call, address)
+    except ValidationFailed as exc:
+        state.errors["email"] = exc.message
+        return profile_page(call, state, status=422)
+    if asked is None:
+        state.errors["email"] = "this is your address already"
+        return profile_page(call, state, status=422)
+    return see_other("/leader/profile", EMAIL_CHANGE_SENT)

@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 import re
 
-from kombu import Connection, Producer
+from kombu import Connection, Exchange, Producer, Queue
 
 from tests.integration.kit.helpers import wait_for
 
-from .conftest import APPLICATION, wait_until_mail_settles
+from .conftest import APPLICATION, pending_application, wait_until_mail_settles
 from .test_mentorship_and_coverage import mailed_link, plain_text
 
 
@@ -16,8 +16,9 @@ def test_an_approved_leader_without_an_account_asks_for_a_setup_link(full_stack)
     stack = full_stack
     public = stack.browser(stack.base_url)
     email = "casey@pd.example.gov"
-    submitted = public.post("/api/applications", json={**APPLICATION, "name": "Casey Cole", "email": email})
-    leader = stack.manager.post(f"/api/applications/{submitted.json()['id']}/approve", json={}).json()["leader"]
+    assert public.post("/api/applications", json={**APPLICATION, "name": "Casey Cole", "email": email}).status_code == 202
+    leader = stack.manager.post(f"/api/applications/{pending_application(stack.manager, email)}/approve",
+                                json={}).json()["leader"]
 
     page = public.get("/account/setup")
     assert page.status_code == 200 and 'action="/account/setup/request"' in page.text
@@ -85,3 +86,30 @@ def test_managers_list_and_replay_dead_letters(stack):
     replayed = manager.post("/api/dead-letters/screenings/replay", json={"message_ids": ["bad-1"]})
     assert replayed.status_code == 200 and replayed.json()["replayed"] == ["bad-1"]
     wait_for(lambda: len(listed()) == 1, timeout=20)  # still malformed: parked again
+
+
+def test_a_mailer_that_takes_calls_but_never_answers_holds_no_request_up(stack):
+    """Set-up mail is handed to the mailer by a timer job inside the job's transaction. A
+    mailer whose queue takes the call but never answers (hung, or its queue left behind)
+    must not hold that transaction, and with it every other write of the gateway on SQLite:
+    the hand-over gives up after the RPC timeout and the job is tried again later."""
+    from nameko.rpc import RPC_QUEUE_TEMPLATE
+
+    from tests.integration.kit.helpers import count
+
+    with Connection(stack.config["AMQP_URI"]) as connection:
+        Queue(RPC_QUEUE_TEMPLATE.format("mailer"), exchange=Exchange("nameko-rpc", type="topic", durable=True),
+              routing_key="mailer.*", durable=True)(connection.default_channel).declare()
+    created = stack.manager.post("/api/accounts", json={"email": "second.manager@niot.example.org",
+                                                        "name": "Second Manager", "role": "manager"})
+    assert created.status_code == 201, created.text
+    gateway_db = stack.config["DB_URIS"]["gateway"]
+
+    def handed_over_and_given_up() -> bool:
+        # Each sign-in writes (a session), so each waits for any transaction the job holds.
+        assert stack.browser(stack.base_url).login("manager@niot.example.org").status_code == 201
+        return count(gateway_db, "SELECT count(*) FROM scheduled_jobs WHERE kind = 'account_setup_mail' "
+                                 "AND last_error LIKE '%RpcTimeout%'") >= 1
+
+    wait_for(handed_over_and_given_up, timeout=60, interval=0.5)
+    assert stack.browser(stack.base_url).login("manager@niot.example.org").status_code == 201

@@ -26,10 +26,11 @@ LEADER = Leader(
 
 EXPECTED_CONSUMERS = {
     "application_submitted": ("mailer",),
+    "application_repeated": ("mailer",),
     "application_approved": ("screenings", "mailer", "gateway"),
     "application_declined": ("mailer",),
     "application_waitlisted": ("mailer",),
-    "leader_updated": ("screenings",),
+    "leader_updated": ("screenings", "gateway"),
     "leader_availability_changed": ("screenings",),
     "leader_deactivated": ("screenings", "gateway"),
     "training_completed": ("mailer",),

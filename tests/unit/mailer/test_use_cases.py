@@ -249,6 +249,28 @@ def test_account_setup_mail_is_queued_once_per_key(uow, settings):
     assert other["queued"] is True and other["delivery_id"] != message.id
 
 
+def change_mail(**overrides) -> dict:
+    return {"new_email": "dana@new.example.gov", "old_email": "dana.diaz@pd.example.gov", "name": "Dana Diaz",
+            "confirm_path": "/account/email?token=xyz789", "expires_at": "2026-07-16T23:00:00+00:00",
+            "dedupe_key": "email-change:3:0123456789abcdef", **overrides}
+
+
+def test_an_email_change_sends_the_link_to_the_new_address_and_a_notice_without_it_to_the_old(uow, settings):
+    first = account_setup.queue_email_change(uow, **change_mail(), settings=settings, now=NOW)
+    again = account_setup.queue_email_change(uow, **change_mail(), settings=settings, now=NOW)
+    link, notice = sorted(stored(uow), key=lambda m: m.template)
+    assert first["queued"] is True and again["queued"] is False and first["delivery_id"] == link.id
+    assert (link.recipient, link.template, notice.recipient, notice.template) == (
+        "dana@new.example.gov", "email_change", "dana.diaz@pd.example.gov", "email_change_notice")
+    assert "https://network.niot.example.org/account/email?token=xyz789" in link.text_body
+    assert "token=" not in notice.text_body and "dana@new.example.gov" in notice.text_body
+    with pytest.raises(ValidationFailed) as refused:
+        account_setup.queue_email_change(uow, **change_mail(confirm_path="//evil.example/x"), settings=settings,
+                                         now=NOW)
+    assert refused.value.field == "confirm_path"
+    assert len(stored(uow)) == 2
+
+
 def test_account_setup_refuses_bad_arguments_naming_each_field_and_stores_nothing(uow, settings):
     with pytest.raises(ValidationFailed) as refused:
         account_setup.queue_account_setup(
