@@ -69,6 +69,8 @@ def _next_module(modules: list[dict], current: str) -> dict | None:
        summary="Page: a leader's distance-learning modules (the training reminder's link)")
 def training_page(call: Call):
     training, modules = _modules(call, signed_in_leader(call))
+    about = {m["slug"]: m for m in call.rpc("leaders", "training_modules")}
+    modules = [{**about.get(m["slug"], {}), **m} for m in modules]
     return page(call, "leader_training.html", title="Distance learning", training=training, modules=modules,
                 done=sum(1 for m in modules if m["completed_at"]))
 
