@@ -101,7 +101,9 @@ class Demo:
                 "postal_code": _postal_code(leader["state"], number),
             })
             modules = ALL_MODULES if number % 5 else ALL_MODULES[2:]  # every fifth is not trained to mentor
-            for module in modules[: 2 + (number + number // 5) % 4]:  # progress differs within and across regions
+            # Two to five modules passed, differently in each region (its own seed: the rest
+            # of the demo data draws the same numbers as before).
+            for module in modules[: 2 + random.Random(f"training-{number}").randint(0, 3)]:
                 if number % 6 == 1:  # failed the check at first, passed on the second try
                     rpc.leaders.submit_training_answers(leader["id"], module, _failing_answers(module))
                 rpc.leaders.submit_training_answers(leader["id"], module, answer_key(module))
