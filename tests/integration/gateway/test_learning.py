@@ -99,7 +99,8 @@ def test_the_module_pages_keep_answers_name_what_to_revisit_and_complete_on_a_pa
     failed = leader.post("/leader/training/hosting-a-screening", data={**answers, "csrf_token": token})
     assert failed.status_code == 200
     assert "2 of 4 right" in failed.text and 'href="#q-settings"' in failed.text and 'href="#q-after"' in failed.text
-    assert "(not answered)" in failed.text
+    assert '<a href="#q-settings">Question 1</a></li>' in failed.text  # numbered as on the page
+    assert '<a href="#q-after">Question 4</a> (not answered)' in failed.text
     for question, key in answers.items():  # every chosen answer is kept, the wrong one too
         assert re.search(rf'name="{question}" value="{key}" checked', failed.text), question
     assert "Not yet passed" in failed.text
