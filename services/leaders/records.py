@@ -11,7 +11,15 @@ from .domain.applications import Application
 from .domain.expertise import tag_labels
 from .domain.leader import Leader
 from .domain.program import ProgramSettings
-from .domain.training import TRAINING_MODULES, can_receive_mentorship_requests, missing_mentoring_modules
+from .domain.learning import Lesson
+from .domain.training import (
+    PASS_MARK_PERCENT,
+    TRAINING_MODULES,
+    CheckResult,
+    TrainingModule,
+    can_receive_mentorship_requests,
+    missing_mentoring_modules,
+)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -80,6 +88,32 @@ def training_record(leader_id: int, completed: Mapping[str, datetime]) -> dict[s
         ],
         "mentoring_ready": can_receive_mentorship_requests(completed),
         "missing_for_mentoring": list(missing_mentoring_modules(completed)),
+    }
+
+
+def check_record(result: CheckResult) -> dict[str, Any]:
+    """How a knowledge check went: which questions to revisit, never the right answers."""
+    return {"module": result.module, "passed": result.passed, "correct": result.correct, "total": result.total,
+            "pass_mark_percent": PASS_MARK_PERCENT, "to_revisit": list(result.to_revisit),
+            "unanswered": list(result.unanswered)}
+
+
+def module_record(module: TrainingModule) -> dict[str, Any]:
+    return {"slug": module.slug, "title": module.title, "description": module.description,
+            "minutes": module.minutes, "required_for_mentoring": module.required_for_mentoring}
+
+
+def lesson_record(module: TrainingModule, lesson: Lesson) -> dict[str, Any]:
+    """A module with what it teaches and its knowledge check, without the answers."""
+    return {
+        **module_record(module),
+        "objectives": list(lesson.objectives),
+        "readings": [{"title": r.title, "publisher": r.publisher, "description": r.description}
+                     for r in lesson.readings],
+        "questions": [{"id": q.id, "prompt": q.prompt,
+                       "options": [{"key": key, "text": text} for key, text in q.options]}
+                      for q in lesson.questions],
+        "pass_mark_percent": PASS_MARK_PERCENT,
     }
 
 

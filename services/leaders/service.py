@@ -171,8 +171,9 @@ class RegionEntrypoints:
 
 
 class TrainingEntrypoints:
-    """Distance learning: the modules, each leader's completions, and the reminders to
-    leaders who have not finished the mentoring modules (app.training.LEADER_PATHS)."""
+    """Distance learning: the modules and their knowledge checks, each leader's completions
+    (a passed check), progress per region, and the reminders to leaders who have not
+    finished the mentoring modules (app.training.LEADER_PATHS)."""
 
     db: Database
 
@@ -186,9 +187,18 @@ class TrainingEntrypoints:
             return views.leader_training(uow.session, leader_id)
 
     @rpc
-    def complete_training(self, leader_id, module):
+    def training_module(self, module):
+        return views.training_module(module)
+
+    @rpc
+    def submit_training_answers(self, leader_id, module, answers):
         with self.db.unit_of_work() as uow:
-            return training.complete_training(uow, leader_id, module, now=clock.now())
+            return training.submit_answers(uow, leader_id, module, answers, now=clock.now())
+
+    @rpc
+    def training_progress(self, grouping=None):
+        with self.db.unit_of_work() as uow:
+            return views.training_progress(uow.session, grouping=grouping)
 
     @every_tick
     def run_training_timers(self):

@@ -20,7 +20,8 @@ from .domain.expertise import EXPERTISE, parse_expertise
 from .domain.leader import Leader, public_profile
 from .domain.program import ProgramSettings
 from .domain.roster_csv import roster_to_csv
-from .domain.training import MENTORING_MODULES, TRAINING_MODULES, can_receive_mentorship_requests
+from .domain.training import MENTORING_MODULES, TRAINING_MODULES, can_receive_mentorship_requests, lesson
+from .domain.training import training_module as training_module_rule
 from .models import ApplicationRow, LeaderExpertiseRow, LeaderRow, ProgramSettingsRow, TrainingCompletionRow
 from .repository import (
     coverage_target_overrides,
@@ -248,11 +249,12 @@ def get_application(session: Session, application_id: Any) -> dict[str, Any]:
 
 
 def training_modules() -> list[dict[str, Any]]:
-    return [
-        {"slug": m.slug, "title": m.title, "description": m.description, "minutes": m.minutes,
-         "required_for_mentoring": m.required_for_mentoring}
-        for m in TRAINING_MODULES
-    ]
+    return [records.module_record(m) for m in TRAINING_MODULES]
+
+
+def training_module(slug: Any) -> dict[str, Any]:
+    """A module's objectives, readings and knowledge check (without its answers)."""
+    return records.lesson_record(training_module_rule(slug), lesson(slug))
 
 
 def leader_training(session: Session, leader_id: Any) -> dict[str, Any]:
@@ -264,6 +266,58 @@ def leader_training(session: Session, leader_id: Any) -> dict[str, Any]:
         .where(TrainingCompletionRow.leader_id == ref.leader_id)
     ).all())
     return records.training_record(ref.leader_id, completed)
+
+
+def training_progress(session: Session, grouping: Any = None) -> dict[str, Any]:
+    """Distance learning per region among active leaders: how many passed each module,
+    finished every module, and finished the modules mentoring needs. Counted in SQL per
+    state; regions are sums of their states."""
+    grouping = grouping_or_current(session, grouping)
+    active_state = (sa.select(LeaderRow.id, LeaderRow.state).where(LeaderRow.status == "active")
+                    .subquery("active_leaders"))
+    slugs = [m.slug for m in TRAINING_MODULES]
+    leaders_per_state = dict(session.execute(
+        sa.select(active_state.c.state, sa.func.count()).group_by(active_state.c.state)).all())
+    per_module: dict[str, dict[str, int]] = defaultdict(dict)
+    for state, module, count in session.execute(
+        sa.select(active_state.c.state, TrainingCompletionRow.module, sa.func.count())
+        .join(TrainingCompletionRow, TrainingCompletionRow.leader_id == active_state.c.id)
+        .where(TrainingCompletionRow.module.in_(slugs))
+        .group_by(active_state.c.state, TrainingCompletionRow.module)
+    ).all():
+        per_module[state][module] = int(count)
+
+    def finished(modules: Iterable[str], name: str) -> dict[str, int]:
+        modules = set(modules)
+        done = (sa.select(TrainingCompletionRow.leader_id).where(TrainingCompletionRow.module.in_(modules))
+                .group_by(TrainingCompletionRow.leader_id)
+                .having(sa.func.count(sa.distinct(TrainingCompletionRow.module)) == len(modules)).subquery(name))
+        return {state: int(count) for state, count in session.execute(
+            sa.select(active_state.c.state, sa.func.count())
+            .join(done, done.c.leader_id == active_state.c.id).group_by(active_state.c.state)).all()}
+
+    all_done, mentoring_done = finished(slugs, "all_modules"), finished(MENTORING_MODULES, "mentoring_modules")
+    rows = []
+    for region in regions.regions(grouping):
+        rows.append({
+            "id": region.id, "name": region.name,
+            "active_leaders": sum(leaders_per_state.get(code, 0) for code in region.states),
+            "all_modules": sum(all_done.get(code, 0) for code in region.states),
+            "mentoring_ready": sum(mentoring_done.get(code, 0) for code in region.states),
+            "modules": {slug: sum(per_module[code].get(slug, 0) for code in region.states if code in per_module)
+                        for slug in slugs},
+        })
+    return {
+        "grouping": grouping,
+        "modules": training_modules(),
+        "regions": rows,
+        "totals": {
+            "active_leaders": sum(r["active_leaders"] for r in rows),
+            "all_modules": sum(r["all_modules"] for r in rows),
+            "mentoring_ready": sum(r["mentoring_ready"] for r in rows),
+            "modules": {slug: sum(r["modules"][slug] for r in rows) for slug in slugs},
+        },
+    }
 
 
 # ---------------------------------------------------------------------------------------

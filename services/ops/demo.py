@@ -23,6 +23,7 @@ from typing import Callable
 import sqlalchemy as sa
 from nameko.standalone.rpc import ClusterRpcClient
 
+from services.leaders.domain.learning import answer_key
 from services.runtime import places
 from services.runtime.config import db_uri
 from services.runtime.db import OUTBOX, Transactions, make_engine, session_factory
@@ -100,8 +101,12 @@ class Demo:
                 "postal_code": _postal_code(leader["state"], number),
             })
             modules = ALL_MODULES if number % 5 else ALL_MODULES[2:]  # every fifth is not trained to mentor
-            for module in modules[: 2 + number % 4]:
-                rpc.leaders.complete_training(leader["id"], module)
+            # Two to five modules passed, differently in each region (its own seed: the rest
+            # of the demo data draws the same numbers as before).
+            for module in modules[: 2 + random.Random(f"training-{number}").randint(0, 3)]:
+                if number % 6 == 1:  # failed the check at first, passed on the second try
+                    rpc.leaders.submit_training_answers(leader["id"], module, _failing_answers(module))
+                rpc.leaders.submit_training_answers(leader["id"], module, answer_key(module))
             if number % 11 == 7:
                 rpc.leaders.set_availability(leader["id"], (self.now + timedelta(days=21)).date().isoformat())
         return created
@@ -382,6 +387,14 @@ def _people(rng: random.Random):
 
 def _email(name: str, *, domain: str = "agency.example.org") -> str:
     return f"{name.lower().replace('.', '').replace(' ', '.')}@{domain}"
+
+
+def _failing_answers(module: str) -> dict[str, str]:
+    """The module's check with its first two questions answered wrongly: below the pass mark."""
+    answers = answer_key(module)
+    for question in list(answers)[:2]:
+        answers[question] = "a" if answers[question] != "a" else "b"
+    return answers
 
 
 def _bio(leader: dict, rng: random.Random) -> str:

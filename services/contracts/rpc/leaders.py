@@ -391,8 +391,67 @@ class TrainingModule(Response):
     required_for_mentoring: bool
 
 
-class Completion(TrainingProgress):
+class Reading(Response):
+    title: str
+    publisher: str
+    description: str
+
+
+class CheckOption(Response):
+    key: str
+    text: str
+
+
+class CheckQuestion(Response):
+    id: str
+    prompt: str
+    options: list[CheckOption]
+
+
+class Lesson(TrainingModule):
+    """A module with what it teaches and its knowledge check, without the answers."""
+
+    objectives: list[str]
+    readings: list[Reading]
+    questions: list[CheckQuestion]
+    pass_mark_percent: int
+
+
+class CheckResult(TrainingProgress):
+    """How a knowledge check went, and the leader's progress after it. `to_revisit` names
+    the questions answered wrongly or not at all, never the right answers."""
+
+    module: str
+    passed: bool
+    correct: int
+    total: int
+    pass_mark_percent: int
+    to_revisit: list[str]
+    unanswered: list[str]
     newly_completed: bool
+
+
+class RegionTraining(Response):
+    id: str
+    name: str
+    active_leaders: int
+    all_modules: int
+    mentoring_ready: int
+    modules: dict[str, int]
+
+
+class TrainingTotals(Response):
+    active_leaders: int
+    all_modules: int
+    mentoring_ready: int
+    modules: dict[str, int]
+
+
+class RegionalTraining(Response):
+    grouping: str
+    modules: list[TrainingModule]
+    regions: list[RegionTraining]
+    totals: TrainingTotals
 
 
 @rpc_method("leaders", "training_modules", response=list[TrainingModule])
@@ -400,12 +459,23 @@ class TrainingModules(Params):
     pass
 
 
+@rpc_method("leaders", "training_module", response=Lesson)
+class TrainingModuleContent(Params):
+    module: str
+
+
 @rpc_method("leaders", "leader_training", response=TrainingProgress)
 class LeaderTraining(Params):
     leader_id: AnyId
 
 
-@rpc_method("leaders", "complete_training", response=Completion)
-class CompleteTraining(Params):
+@rpc_method("leaders", "submit_training_answers", response=CheckResult)
+class SubmitTrainingAnswers(Params):
     leader_id: AnyId
     module: str
+    answers: Any
+
+
+@rpc_method("leaders", "training_progress", response=RegionalTraining)
+class TrainingProgressByRegion(Params):
+    grouping: str | None = None

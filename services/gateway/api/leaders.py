@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.contracts.rpc import leaders as rpc_leaders
 from services.gateway.errors import forbidden
 from services.gateway.http import Call, Reply
 from services.gateway.routing import LEADER, MANAGER, PUBLIC
@@ -155,6 +156,20 @@ def training_modules(call: Call):
     return call.rpc("leaders", "training_modules")
 
 
+@route("GET", "/api/training/modules/{module:str}", access=PUBLIC, tag=TRAINING, response=rpc_leaders.Lesson,
+       summary="A module's objectives, readings and knowledge check (without the answers)")
+def training_module(call: Call):
+    return call.rpc("leaders", "training_module", call.path["module"])
+
+
+@route("GET", "/api/training/progress", access=MANAGER, tag=TRAINING, query=GroupingQuery,
+       response=rpc_leaders.RegionalTraining,
+       summary="Distance learning per region: active leaders who passed each module, all of them, and the "
+               "modules mentoring needs")
+def training_progress(call: Call):
+    return call.rpc("leaders", "training_progress", call.query.grouping)
+
+
 # --- program managers -----------------------------------------------------------------
 
 @route("GET", "/api/applications", access=MANAGER, tag=JOIN, query=ApplicationsQuery, response=PAGE,
@@ -288,7 +303,22 @@ def leader_training(call: Call):
     return call.rpc("leaders", "leader_training", call.path["leader_id"])
 
 
-@route("POST", "/api/leaders/{leader_id:int}/training/{module:str}", access=LEADER, owner=leader_id_from_path,
-       tag=TRAINING, response=OBJECT, summary="Record a completed training module")
-def complete_training(call: Call):
-    return call.rpc("leaders", "complete_training", call.path["leader_id"], call.path["module"])
+QuestionId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+OptionKey = Annotated[str, StringConstraints(max_length=10)]
+
+
+class AnswersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answers: dict[QuestionId, OptionKey] = Field(
+        max_length=20, description="each question's id mapped to the key of the chosen option; a question left "
+                                   "out counts as unanswered")
+
+
+@route("POST", "/api/leaders/{leader_id:int}/training/{module:str}/answers", access=LEADER,
+       owner=leader_id_from_path, tag=TRAINING, body=AnswersIn, response=rpc_leaders.CheckResult,
+       summary="Answer a module's knowledge check: passing it completes the module",
+       description="Answers which questions to revisit (never the right answers); a leader may try again at "
+                   "once. Passing a module already completed changes nothing: the first pass time is kept.")
+def submit_training_answers(call: Call):
+    return call.rpc("leaders", "submit_training_answers", call.path["leader_id"], call.path["module"],
+                    call.body.answers)

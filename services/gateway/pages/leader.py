@@ -1,5 +1,5 @@
-"""Pages for a signed-in leader: their home, mentorship offers, training, and the
-screenings they organise."""
+"""Pages for a signed-in leader: their home, mentorship offers, and the screenings they
+organise (training: leader_training)."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -13,9 +13,8 @@ from services.gateway.api.table import ROUTES
 from services.gateway.errors import ApiError
 from services.gateway.http import Call, Reply
 from services.gateway.routing import LEADER, SIGNED_IN
-from services.gateway.templating import long_date
 
-from .render import HTML, TAG, action_page, message, page, refused_as_page, see_other
+from .render import HTML, TAG, action_page, message, page, refused_as_page
 
 route = ROUTES.route
 Line = Annotated[str, StringConstraints(max_length=1000)]
@@ -126,37 +125,6 @@ def complete_page(call: Call):
        body=mentorship_api.CompleteIn, form=True, summary="Page: complete a mentorship")
 def complete_submit(call: Call):
     return _leader_action(call, "complete_mentorship", "Mentorship completed", call.body.outcome_note)
-
-
-class ModuleForm(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    module: Annotated[str, StringConstraints(min_length=1, max_length=80)]
-
-
-@route("GET", "/leader/training", access=SIGNED_IN, tag=TAG, content_type=HTML,
-       summary="Page: a leader's distance-learning modules (the training reminder's link)")
-def training_page(call: Call):
-    training = call.rpc("leaders", "leader_training", signed_in_leader(call))
-    details = [(m["title"] + (" (needed to mentor)" if m["required_for_mentoring"] else ""),
-                f"completed on {long_date(m['completed_at'])}" if m["completed_at"] else "not yet")
-               for m in training["modules"]]
-    forms = [{"action": "/leader/training", "hidden": {"module": m["slug"]}, "button": f"Mark “{m['title']}” done"}
-             for m in training["modules"] if not m["completed_at"]]
-    text = ("You can take mentorship requests." if training["mentoring_ready"]
-            else "Finish the modules marked as needed to mentor to start receiving mentorship requests.")
-    return action_page(call, "Distance learning", forms, text, details, next_steps=[("/leader", "Back to your home")])
-
-
-@route("POST", "/leader/training", access=SIGNED_IN, tag=TAG, content_type=HTML, body=ModuleForm, form=True,
-       summary="Page: record a completed training module")
-def training_submit(call: Call):
-    try:
-        call.rpc("leaders", "complete_training", signed_in_leader(call), call.body.module)
-    except ApiError as exc:
-        if exc.status in (404, 409, 422):
-            return refused_as_page(call, exc, "Not recorded")
-        raise
-    return see_other("/leader/training")
 
 
 CHANGEABLE = ("submitted", "sent_back", "resubmitted", "scheduled")

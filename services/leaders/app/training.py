@@ -1,4 +1,4 @@
-"""Distance learning: completed modules, and the training reminders to leaders who have not
+"""Distance learning: knowledge checks whose pass completes a module, and the training reminders to leaders who have not
 finished the mentoring modules (when: domain.training.next_training_reminder_at).
 
 Only leaders who joined through an approved application are reminded: a roster imported
@@ -28,11 +28,19 @@ LEADER_PATHS = {
 TRAINING_REMINDER = "training_reminder"
 
 
-def complete_training(uow, leader_id: Any, module: Any, *, now: datetime) -> dict[str, Any]:
-    """Record a completion; completing a module again changes nothing and publishes nothing."""
+def submit_answers(uow, leader_id: Any, module: Any, answers: Any, *, now: datetime) -> dict[str, Any]:
+    """Score a leader's answers to a module's knowledge check; a pass completes the module.
+
+    A failed check records nothing (the leader may try again at once). Passing a module
+    already completed changes nothing and publishes nothing: the first pass time stays.
+    """
     chosen = rules.training_module(module)
+    result = rules.grade(chosen.slug, answers)
     leader = load_leader(uow, leader_id, for_update=True)
-    completed, is_new = rules.record_completion(uow.training.completions(leader.id), chosen.slug, now=now)
+    completed = uow.training.completions(leader.id)
+    is_new = False
+    if result.passed:
+        completed, is_new = rules.record_completion(completed, chosen.slug, now=now)
     if is_new:
         uow.training.add_completion(leader.id, chosen.slug, now)
         uow.publish(TrainingCompleted(
@@ -41,7 +49,8 @@ def complete_training(uow, leader_id: Any, module: Any, *, now: datetime) -> dic
             mentoring_ready=rules.can_receive_mentorship_requests(completed),
         ))
         plan_training_reminder(uow, leader, completed)
-    return {**records.training_record(leader.id, completed), "newly_completed": is_new}
+    return {**records.training_record(leader.id, completed), **records.check_record(result),
+            "newly_completed": is_new}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ field; a request that clashes with the current state raises Conflict.
 - `expertise`: the expertise vocabulary;
 - `leader`: a leader's profile, its changes and the events that announce them;
 - `applications`: applications to join the network and their decisions;
-- `training`: the distance-learning modules and the training reminders;
+- `training`: the distance-learning modules, scoring their knowledge checks, and the
+  training reminders;
+- `learning`: what each module teaches (objectives, readings, questions) as plain data;
 - `roster_csv`: the roster as CSV, both ways;
 - `program`: the program's settings.
 """

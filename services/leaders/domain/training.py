@@ -1,5 +1,6 @@
-"""Distance learning: the modules, what a leader has completed, and the reminders to
-leaders who have not finished the modules that mentoring needs."""
+"""Distance learning: the modules, their knowledge checks and how they are scored, what a
+leader has completed, and the reminders to leaders who have not finished the modules that
+mentoring needs. A module counts as completed when its knowledge check is passed."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -10,6 +11,7 @@ from typing import Any
 from services.runtime.errors import ValidationFailed
 
 from .fields import require_aware
+from .learning import LESSONS, Lesson
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,65 @@ def training_module(slug: Any) -> TrainingModule:
             field="module",
         )
     return module
+
+
+def lesson(slug: Any) -> Lesson:
+    """A module's objectives, readings and knowledge check."""
+    return LESSONS[training_module(slug).slug]
+
+
+# A check is passed with at least this share of right answers (4 of 5, or every one of 4).
+PASS_MARK_PERCENT = 80
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """How a leader did on a module's knowledge check. `to_revisit` lists the questions
+    answered wrongly or not at all (in the check's order), never the right answers."""
+
+    module: str
+    correct: int
+    total: int
+    to_revisit: tuple[str, ...]
+    unanswered: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return self.correct * 100 >= PASS_MARK_PERCENT * self.total
+
+    @property
+    def percent(self) -> int:
+        return self.correct * 100 // self.total
+
+
+def grade(module: Any, answers: Any) -> CheckResult:
+    """Score answers (question id -> chosen option key) to a module's check.
+
+    A question left out or answered with an empty value counts as unanswered (and wrong);
+    an unknown question or an option the question does not offer is refused, naming it.
+    """
+    chosen_lesson = lesson(module)
+    if not isinstance(answers, Mapping):
+        raise ValidationFailed("answers must map each question's id to the key of the chosen option",
+                               field="answers")
+    questions = {q.id: q for q in chosen_lesson.questions}
+    problems = []
+    for key, value in answers.items():
+        question = questions.get(key) if isinstance(key, str) else None
+        if question is None:
+            problems.append({"field": f"answers.{key}",
+                             "message": f"no such question in this check (expected: {', '.join(questions)})"})
+        elif value not in (None, "") and (not isinstance(value, str) or value not in question.option_keys):
+            problems.append({"field": f"answers.{key}",
+                             "message": f"choose one of the options {', '.join(question.option_keys)}"})
+    if problems:
+        raise ValidationFailed(problems)
+    unanswered = tuple(q.id for q in chosen_lesson.questions if answers.get(q.id) in (None, ""))
+    wrong = tuple(q.id for q in chosen_lesson.questions
+                  if q.id not in unanswered and answers[q.id] != q.answer)
+    to_revisit = tuple(q.id for q in chosen_lesson.questions if q.id in unanswered or q.id in wrong)
+    return CheckResult(module=training_module(module).slug, correct=len(chosen_lesson.questions) - len(to_revisit),
+                       total=len(chosen_lesson.questions), to_revisit=to_revisit, unanswered=unanswered)
 
 
 def missing_mentoring_modules(completed_slugs: Iterable[str]) -> tuple[str, ...]:

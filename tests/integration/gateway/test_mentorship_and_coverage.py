@@ -9,6 +9,7 @@ import io
 import re
 from datetime import datetime
 
+from services.leaders.domain.learning import answer_key
 from services.leaders.domain.training import MENTORING_MODULES
 from tests.integration.kit.helpers import wait_for
 
@@ -60,8 +61,9 @@ def test_request_confirm_offer_accept_and_coverage(full_stack):
     stack = full_stack
     for key in ("a", "b"):
         for module in sorted(MENTORING_MODULES):
-            done = stack.clients[key].post(f"/api/leaders/{stack.leader_ids[key]}/training/{module}")
-            assert done.status_code == 200, done.text
+            done = stack.clients[key].post(f"/api/leaders/{stack.leader_ids[key]}/training/{module}/answers",
+                                           json={"answers": answer_key(module)})
+            assert done.status_code == 200 and done.json()["passed"], done.text
     public = stack.browser(stack.base_url)
     bad = public.post("/api/mentorship/requests", json={**REQUEST, "topic": "astrology", "state": "ZZ"})
     assert bad.status_code == 422 and {"topic", "state"} <= {e["field"] for e in bad.json()["errors"]}

@@ -10,6 +10,7 @@ from werkzeug.test import EnvironBuilder
 from services.contracts.screenings import PUBLIC_PATHS
 from services.gateway.routes import ROUTES
 from services.leaders.app.training import LEADER_PATHS
+from services.leaders.domain.learning import answer_key
 from services.leaders.mentorship.paths import MENTORSHIP_PATHS
 from services.mailer.notifications import MAILER_PATHS
 
@@ -76,13 +77,15 @@ def test_sign_in_form_leader_home_and_manager_pages(stack):
     assert home.status_code == 200 and "Welcome, Alex Able" in home.text
     assert leader.get("/manage/coverage").status_code == 403
     assert leader.get("/manage/applications").status_code == 403
-    # The training reminder's link: the modules, and recording one as done.
+    # The training reminder's link: the modules, and passing one's knowledge check.
     training = leader.get("/leader/training")
-    assert training.status_code == 200 and "Mentoring peers" in training.text and "not yet" in training.text
-    done = leader.post("/leader/training", data={"module": "mentoring-peers", "csrf_token": csrf_of(training.text)},
+    assert training.status_code == 200 and "Mentoring peers" in training.text and "Not yet passed" in training.text
+    assert 'href="/leader/training/mentoring-peers"' in training.text
+    done = leader.post("/leader/training/mentoring-peers",
+                       data={**answer_key("mentoring-peers"), "csrf_token": csrf_of(training.text)},
                        allow_redirects=False)
-    assert done.status_code == 303
-    assert "Mark “Mentoring peers” done" not in leader.get("/leader/training").text
+    assert done.status_code == 303 and done.headers["Location"].endswith("/leader/training/mentoring-peers")
+    assert "Done on" in leader.get("/leader/training/mentoring-peers").text
     assert stack.manager.get(f"/api/leaders/{stack.leader_ids['a']}/training").json()["modules"][0]["completed_at"]
     # Forms of a signed-in session need its CSRF token.
     token = csrf_of(home.text)

@@ -14,13 +14,14 @@ from .test_api import register_when_projected
 ROLES = ("anonymous", "b", "a", "manager")  # deny-checks first: allowed calls may change things
 # Pages that act as the signed-in leader themself: a manager account is not a leader.
 LEADER_ACCOUNTS_ONLY = {"leader_home", "accept_page", "accept_submit", "decline_page", "decline_submit",
-                        "complete_page", "complete_submit", "training_page", "training_submit", "profile_view",
+                        "complete_page", "complete_submit", "training_page", "training_module_page",
+                        "training_answers_submit", "profile_view",
                         "profile_submit", "availability_submit", "new_screening_page", "new_screening_submit"}
 
 
 # Bodies that must validate for the role check after it to be reached.
 VALID_BODIES = {"complete_submit": {"outcome_note": "Met twice; the department now runs its own sessions."},
-                "training_submit": {"module": "hosting-a-screening"}}
+                "training_answers_submit": {"usb": "c"}, "submit_training_answers": {"answers": {"usb": "c"}}}
 
 
 def expected(route, role: str) -> str:

@@ -6,6 +6,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcClient
 
 from services.contracts import parse
+from services.leaders.domain.learning import answer_key
 from services.runtime.errors import Conflict
 from tests.integration.kit.helpers import wait_for
 
@@ -79,9 +80,10 @@ def test_leader_changes_reach_the_screenings_projection_with_growing_versions(le
 
 def test_training_completed_is_published_only_the_first_time(leaders, leaders_config, leaders_db):
     leader_id = leaders.approve_application(leaders.submit_application(application())["application"]["id"])["leader"]["id"]
-    leaders.complete_training(leader_id, "mentoring-peers")
-    leaders.complete_training(leader_id, "mentoring-peers")
-    leaders.complete_training(leader_id, "responding-to-requests")
+    leaders.submit_training_answers(leader_id, "mentoring-peers", {})  # failed: nothing to announce
+    leaders.submit_training_answers(leader_id, "mentoring-peers", answer_key("mentoring-peers"))
+    leaders.submit_training_answers(leader_id, "mentoring-peers", answer_key("mentoring-peers"))
+    leaders.submit_training_answers(leader_id, "responding-to-requests", answer_key("responding-to-requests"))
     wait_for(lambda: published(leaders_db))
     completed = [parse(m).data for m in of_type(drain(leaders_config["AMQP_URI"], "mailer.events"),
                                                   "training_completed")]

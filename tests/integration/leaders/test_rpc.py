@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from nameko.rpc import Rpc
 
+from services.leaders.domain.learning import answer_key
 from services.leaders.domain.roster_csv import ROSTER_COLUMNS
 from services.leaders.service import LeadersService, MentorshipEntrypoints
 from services.runtime import clock
@@ -176,7 +177,7 @@ def test_regions_grouping_targets_and_coverage(service):
         csv_leader(1, state="OH", max_mentees="2"), csv_leader(2, state="WI"), csv_leader(3, state="PR"),
     ))["leader_ids"]
     for module in ("mentoring-peers", "responding-to-requests"):
-        service.complete_training(ids[0], module)
+        service.submit_training_answers(ids[0], module, answer_key(module))
     coverage = service.coverage_leaders()
     region_5 = next(r for r in coverage["regions"] if r["id"] == "region-5")
     assert (region_5["active_leaders"], region_5["target"], region_5["meets_target"]) == (2, 2, True)
@@ -196,14 +197,53 @@ def test_distance_learning(service):
     modules = service.training_modules()
     assert {m["slug"] for m in modules if m["required_for_mentoring"]} == {"mentoring-peers", "responding-to-requests"}
 
-    first = service.complete_training(leader_id, "mentoring-peers")
-    assert first["newly_completed"] is True and first["mentoring_ready"] is False
-    again = service.complete_training(leader_id, "mentoring-peers")
+    content = service.training_module("mentoring-peers")
+    assert content["objectives"] and content["readings"][0]["title"] == "Building Stronger, Safer Communities"
+    assert all("answer" not in question for question in content["questions"])
+
+    wrong = {**answer_key("mentoring-peers"), "who-asks": "a", "partners": "d"}
+    failed = service.submit_training_answers(leader_id, "mentoring-peers", wrong)
+    assert (failed["passed"], failed["correct"], failed["to_revisit"]) == (False, 2, ["who-asks", "partners"])
+    assert service.leader_training(leader_id)["modules"][0]["completed_at"] is None
+
+    first = service.submit_training_answers(leader_id, "mentoring-peers", answer_key("mentoring-peers"))
+    assert first["passed"] and first["newly_completed"] is True and first["mentoring_ready"] is False
+    again = service.submit_training_answers(leader_id, "mentoring-peers", answer_key("mentoring-peers"))
     assert again["newly_completed"] is False
-    assert service.complete_training(leader_id, "responding-to-requests")["mentoring_ready"] is True
+    assert again["modules"][0]["completed_at"] == first["modules"][0]["completed_at"]  # the first pass is kept
+    ready = service.submit_training_answers(leader_id, "responding-to-requests", answer_key("responding-to-requests"))
+    assert ready["mentoring_ready"] is True
     training = service.leader_training(leader_id)
     assert training["missing_for_mentoring"] == [] and training["modules"][0]["completed_at"]
     assert service.get_leader(leader_id)["mentoring_ready"] is True
+
+
+def test_training_progress_per_region(service):
+    ids = service.import_roster_csv(roster_csv(
+        csv_leader(1, state="OH"), csv_leader(2, state="WI"), csv_leader(3, state="CA"), csv_leader(4, state="CA"),
+    ))["leader_ids"]
+    for module in ("mentoring-peers", "responding-to-requests", "hosting-a-screening", "facilitating-discussion",
+                   "recognising-hate-crimes"):
+        service.submit_training_answers(ids[0], module, answer_key(module))  # OH: everything
+    service.submit_training_answers(ids[1], "mentoring-peers", answer_key("mentoring-peers"))  # WI: one module
+    service.submit_training_answers(ids[2], "mentoring-peers", {"who-asks": "a"})  # CA: failed, counts for nothing
+    for module in ("mentoring-peers", "responding-to-requests"):
+        service.submit_training_answers(ids[3], module, answer_key(module))  # CA: ready to mentor
+    service.set_status(ids[1], "alumni")  # only active leaders count
+
+    progress = service.training_progress(grouping="federal")
+    assert [m["slug"] for m in progress["modules"]][0] == "mentoring-peers"
+    by_id = {r["id"]: r for r in progress["regions"]}
+    assert len(by_id) == 10
+    region_5, region_9 = by_id["region-5"], by_id["region-9"]  # OH and WI; CA
+    assert (region_5["active_leaders"], region_5["all_modules"], region_5["mentoring_ready"]) == (1, 1, 1)
+    assert region_5["modules"]["mentoring-peers"] == 1  # not the alumna in WI
+    assert region_5["modules"]["hosting-a-screening"] == 1
+    assert (region_9["active_leaders"], region_9["all_modules"], region_9["mentoring_ready"]) == (2, 0, 1)
+    assert region_9["modules"] == {"mentoring-peers": 1, "responding-to-requests": 1, "hosting-a-screening": 0,
+                                   "facilitating-discussion": 0, "recognising-hate-crimes": 0}
+    assert by_id["region-1"]["active_leaders"] == 0 and by_id["region-1"]["modules"]["mentoring-peers"] == 0
+    assert progress["totals"]["all_modules"] == 1 and progress["totals"]["mentoring_ready"] == 2
 
 
 def test_health_answers_once_the_database_does(service):

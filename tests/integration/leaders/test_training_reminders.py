@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from services.contracts import parse
+from services.leaders.domain.learning import answer_key
 from services.leaders.domain.training import MENTORING_MODULES, TRAINING_MODULES_BY_SLUG
 from services.runtime import clock
 from tests.integration.kit.helpers import wait_for
@@ -67,7 +68,7 @@ def test_reminders_start_a_week_after_approval_and_stop_once_the_mentoring_modul
     assert pending_reminder_jobs(leaders_db) == 2
 
     clock.advance(timedelta(days=7) - A_LITTLE)
-    leaders.complete_training(laggard, "hosting-a-screening")  # not a mentoring module: still reminded
+    leaders.submit_training_answers(laggard, "hosting-a-screening", answer_key("hosting-a-screening"))  # not a mentoring module: still reminded
     clock.advance(2 * A_LITTLE)
     reminders.wait_for_count(2)
     [first] = reminders.to(finisher)
@@ -80,10 +81,12 @@ def test_reminders_start_a_week_after_approval_and_stop_once_the_mentoring_modul
     assert [m.reminder_number for m in reminders.to(laggard)] == [1]
     assert reminders.to(leaves) == []
 
-    partly = leaders.complete_training(finisher, "mentoring-peers")
+    partly = leaders.submit_training_answers(finisher, "mentoring-peers", answer_key("mentoring-peers"))
     assert partly["missing_for_mentoring"] == ["responding-to-requests"]
     assert pending_reminder_jobs(leaders_db) == 2
-    leaders.complete_training(finisher, "responding-to-requests")
+    leaders.submit_training_answers(finisher, "responding-to-requests", {})  # failed: still reminded
+    assert pending_reminder_jobs(leaders_db) == 2
+    leaders.submit_training_answers(finisher, "responding-to-requests", answer_key("responding-to-requests"))
     assert pending_reminder_jobs(leaders_db) == 1  # only the laggard's
 
     clock.advance(timedelta(days=14))

@@ -12,6 +12,7 @@ from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_waiter
 
 from services.contracts import parse
+from services.leaders.domain.learning import answer_key
 from services.leaders.domain.roster_csv import ROSTER_COLUMNS
 from services.leaders.mentorship.roster import MENTORING_MODULES
 from services.leaders.service import LeadersService
@@ -107,7 +108,7 @@ class Mentorship:
             self.leaders[name] = leader_id
             if trained:
                 for module in sorted(MENTORING_MODULES):
-                    self.rpc.complete_training(leader_id, module)
+                    self.rpc.submit_training_answers(leader_id, module, answer_key(module))
         return self.leaders
 
     def submit(self, **overrides) -> tuple[int, str, str]:

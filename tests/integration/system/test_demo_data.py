@@ -23,6 +23,10 @@ def test_demo_data_fills_every_region_and_state_once(service_config, runner_fact
         regions = coverage["regions"]
         assert len(regions) == 10 and all(r["active_leaders"] >= 5 for r in regions)
 
+        training = rpc.leaders.training_progress()["totals"]  # some leaders finished, others are part-way
+        assert 0 < training["all_modules"] < training["mentoring_ready"] < training["active_leaders"]
+        assert len({r["all_modules"] for r in rpc.leaders.training_progress()["regions"]}) > 1
+
         applications = Counter(a["status"] for a in rpc.leaders.list_applications(limit=100)["applications"])
         assert {"approved", "pending", "waitlisted", "declined"} <= set(applications)
 

@@ -1,5 +1,5 @@
-"""Completed training modules and the training reminder timer, through the use cases on an
-in-memory unit of work."""
+"""Knowledge checks that complete training modules, and the training reminder timer, through
+the use cases on an in-memory unit of work."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -11,6 +11,7 @@ from services.contracts.leaders import TrainingCompleted, TrainingReminderDue
 from services.leaders.app import profiles, training
 from services.leaders.app.training import TRAINING_REMINDER, timer_handlers
 from services.leaders.domain.leader import Leader
+from services.leaders.domain.learning import answer_key
 from services.runtime.errors import NotFound, ValidationFailed
 
 from .builders import NOW, approved_leader
@@ -41,9 +42,48 @@ def job(uow, leader_id: int):
     return uow.jobs.get((TRAINING_REMINDER, str(leader_id)))
 
 
+def pass_check(uow, leader_id, module: str, *, now):
+    return training.submit_answers(uow, leader_id, module, answer_key(module.strip().lower()), now=now)
+
+
+def failing_answers(module: str) -> dict[str, str]:
+    answers = answer_key(module)
+    for question in list(answers)[:2]:
+        answers[question] = "a" if answers[question] != "a" else "b"
+    return answers
+
+
+def test_a_failed_check_records_nothing_and_names_the_questions_to_revisit(uow, leader_id):
+    answers = failing_answers("mentoring-peers")
+    del answers["mistrust"]  # left unanswered
+    result = training.submit_answers(uow, leader_id, "mentoring-peers", answers, now=NOW)
+    assert (result["passed"], result["correct"], result["total"], result["newly_completed"]) == (False, 1, 4, False)
+    assert result["to_revisit"] == ["who-asks", "three-areas", "mistrust"]
+    assert result["unanswered"] == ["mistrust"]
+    assert set(result) == {  # the right answers are never told
+        "leader_id", "modules", "mentoring_ready", "missing_for_mentoring", "module", "passed", "correct", "total",
+        "pass_mark_percent", "to_revisit", "unanswered", "newly_completed"}
+    assert uow.training.completions(leader_id) == {} and uow.published == []
+    assert job(uow, leader_id) == (NOW + WEEK, {"leader_id": leader_id})  # still reminded
+
+    retried = pass_check(uow, leader_id, "mentoring-peers", now=NOW + timedelta(minutes=5))
+    assert retried["passed"] is True and retried["to_revisit"] == [] and retried["newly_completed"] is True
+    assert uow.training.completions(leader_id) == {"mentoring-peers": NOW + timedelta(minutes=5)}
+
+
+def test_bad_answers_are_refused_naming_the_question(uow, leader_id):
+    with pytest.raises(ValidationFailed) as refused:
+        training.submit_answers(uow, leader_id, "mentoring-peers", {"who-asks": "z", "nope": "a"}, now=NOW)
+    assert {e["field"] for e in refused.value.errors} == {"answers.who-asks", "answers.nope"}
+    with pytest.raises(ValidationFailed) as not_a_mapping:
+        training.submit_answers(uow, leader_id, "mentoring-peers", ["b", "c"], now=NOW)
+    assert not_a_mapping.value.field == "answers"
+    assert uow.training.completed == {} and uow.published == []
+
+
 def test_a_first_completion_is_recorded_and_announced_once(uow, leader_id):
     later = NOW + timedelta(days=1)
-    answer = training.complete_training(uow, leader_id, " Mentoring-Peers ", now=later)
+    answer = pass_check(uow, leader_id, " Mentoring-Peers ", now=later)
     assert answer["newly_completed"] is True and answer["mentoring_ready"] is False
     assert answer["missing_for_mentoring"] == ["responding-to-requests"]
     assert uow.training.completions(leader_id) == {"mentoring-peers": later}
@@ -52,16 +92,16 @@ def test_a_first_completion_is_recorded_and_announced_once(uow, leader_id):
     assert (event.leader_id, event.module, event.module_title, event.completed_at, event.mentoring_ready) == (
         leader_id, "mentoring-peers", "Mentoring peers", later, False)
 
-    again = training.complete_training(uow, leader_id, "mentoring-peers", now=later + timedelta(days=1))
+    again = pass_check(uow, leader_id, "mentoring-peers", now=later + timedelta(days=1))
     assert again["newly_completed"] is False and len(uow.published) == 1
     assert uow.training.completions(leader_id) == {"mentoring-peers": later}  # the first time is kept
 
 
 def test_finishing_the_mentoring_modules_makes_a_leader_ready_and_drops_the_reminder(uow, leader_id):
     assert job(uow, leader_id) == (NOW + WEEK, {"leader_id": leader_id})
-    training.complete_training(uow, leader_id, "mentoring-peers", now=NOW)
+    pass_check(uow, leader_id, "mentoring-peers", now=NOW)
     assert job(uow, leader_id) is not None
-    answer = training.complete_training(uow, leader_id, "responding-to-requests", now=NOW)
+    answer = pass_check(uow, leader_id, "responding-to-requests", now=NOW)
     assert answer["mentoring_ready"] is True and answer["missing_for_mentoring"] == []
     assert uow.published[-1].mentoring_ready is True
     assert job(uow, leader_id) is None
@@ -69,16 +109,16 @@ def test_finishing_the_mentoring_modules_makes_a_leader_ready_and_drops_the_remi
 
 def test_unknown_modules_and_leaders_are_refused(uow, leader_id):
     with pytest.raises(ValidationFailed) as refused:
-        training.complete_training(uow, leader_id, "juggling", now=NOW)
+        training.submit_answers(uow, leader_id, "juggling", {}, now=NOW)
     assert refused.value.field == "module"
     with pytest.raises(NotFound) as missing:
-        training.complete_training(uow, 999, "mentoring-peers", now=NOW)
+        pass_check(uow, 999, "mentoring-peers", now=NOW)
     assert missing.value.field == "leader_id"
     assert uow.training.completed == {} and uow.published == []
 
 
 def test_a_due_reminder_is_sent_recorded_and_the_next_one_planned(uow, leader_id):
-    training.complete_training(uow, leader_id, "hosting-a-screening", now=NOW)  # not a mentoring module
+    pass_check(uow, leader_id, "hosting-a-screening", now=NOW)  # not a mentoring module
     uow.published.clear()
     remind(uow, leader_id, NOW + WEEK)
 
@@ -132,7 +172,7 @@ def test_the_third_reminder_is_the_last(uow, leader_id):
 def test_leaders_who_did_not_join_through_an_application_are_not_reminded(uow):
     leader = uow.leaders.add(Leader(name="Kim Park", agency="Seattle PD", title="Officer",
                                     email="kim@spd.gov", state="WA"), NOW)
-    training.complete_training(uow, leader.id, "hosting-a-screening", now=NOW)
+    pass_check(uow, leader.id, "hosting-a-screening", now=NOW)
     profiles.set_status(uow, leader.id, "inactive", now=NOW)
     remind(uow, leader.id, NOW + WEEK)
     assert job(uow, leader.id) is None and uow.training.reminders == {}
