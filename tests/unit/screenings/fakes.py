@@ -82,6 +82,12 @@ class FakeFilms:
         self.store.films[film.slug] = film
         self.store.films_added_at[film.slug] = added_at
 
+    def refresh_seeded(self, film: Film) -> bool:
+        if self.store.films_added_at.get(film.slug) is not None or self.store.films.get(film.slug) == film:
+            return False
+        self.store.films[film.slug] = film
+        return True
+
 
 class FakeScreenings:
     def __init__(self, store: Store, feed_version: FakeFeedVersion):
