@@ -36,9 +36,15 @@ def order_materials(uow, actor: Actor, screening_id: Any, raw: Any, *, now: date
     request = parse_request(raw, has_film=film is not None)
     late = check_lead_time(screening.details.start, now, settings.materials_lead_days)
     ordered_by = str(actor.leader_id) if not actor.manager and actor.leader_id else screening.host_id
-    order, amended = place(uow.materials.open_for(screening.id), request, order_id=str(uuid.uuid4()),
-                           screening_id=screening.id, ordered_by=ordered_by,
-                           film_slug=film.slug if film else None, late=late, now=now)
+    existing = uow.materials.open_for(screening.id)
+    if existing is not None and (existing.lines, existing.ship_to, existing.note) == (
+            request.lines, request.ship_to, request.note):
+        # The same order again (a resent form, a retried call): nothing changes, nobody is told twice.
+        view = order_view(uow, existing, screening, settings)
+        return {"order": view, "amended": True, "warning": view["warning"],
+                "lead_days": settings.materials_lead_days}
+    order, amended = place(existing, request, order_id=str(uuid.uuid4()), screening_id=screening.id,
+                           ordered_by=ordered_by, film_slug=film.slug if film else None, late=late, now=now)
     uow.materials.save(order)
     host = host_of(uow, screening)
     leader = uow.leaders.get(order.ordered_by) or host

@@ -140,6 +140,10 @@ def test_a_second_order_while_open_amends_it():
     assert again["amended"] and again["order"]["id"] == first["order"]["id"]
     assert again["order"]["medium"] == "usb_drive" and again["order"]["guide_copies"] == 45
     assert uow.of_type(events.MaterialsOrdered)[0].amendment is True
+    uow = uow.next()
+    same = app.order_materials(uow, as_leader(1), view["id"], {**ORDER, "medium": "usb_drive", "guide_copies": 45},
+                               now=NOW + timedelta(days=2), settings=SETTINGS)
+    assert same["order"] == again["order"] and uow.published == []
     listed = answered("screening_material_orders",
                       app.screening_orders(uow.next(), as_leader(1), view["id"], settings=SETTINGS))
     assert [o["id"] for o in listed] == [first["order"]["id"]]
