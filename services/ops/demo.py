@@ -194,13 +194,13 @@ class Demo:
                 for _ in range(self.random.randint(0, 12)):
                     name = next(self.people)
                     rpc.screenings.rsvp(screening["id"], name, _email(name, domain="example.com"))
-            if number % 3 == 0:  # some hosts ordered their kit; a manager has sent some of them
-                self.materials_order(actor, leader, screening, number, sent=number % 6 == 0)
+            if number % 4 == 1:  # some hosts ordered their kit (the first one late); a manager sent some
+                self.materials_order(actor, leader, screening, number, sent=number % 8 == 5)
 
     def materials_order(self, actor: dict, leader: dict, screening: dict, number: int, *, sent: bool) -> None:
         rpc = self.rpc
         has_film = bool(screening.get("film"))
-        order = {"medium": "dvd" if has_film and number % 2 == 0 else "usb_drive",
+        order = {"medium": "dvd" if has_film and number % 3 else "usb_drive",
                  "guide_copies": screening["capacity"] if has_film else 0, "flyer_copies": 25,
                  "ship_to": "\n".join((leader["name"], leader.get("agency") or "Police Department",
                                         f"{200 + number} Main Street", screening.get("state") or leader["state"]))}
