@@ -66,10 +66,15 @@ def test_a_host_orders_a_manager_sends_and_the_host_is_mailed(full_stack):
     queue_page = manager.get("/manage/materials")
     assert queue_page.status_code == 200 and f'action="/manage/materials/{order_id}/sent"' in queue_page.text
 
+    too_long = manager.post(f"/manage/materials/{order_id}/sent", data={"tracking_note": "UPS " + "9" * 2000})
+    assert too_long.status_code == 422 and "text/html" in too_long.headers["Content-Type"]
+    assert "UPS 9999" in too_long.text and 'aria-invalid="true"' in too_long.text
     assert host.post(f"/api/materials/{order_id}/sent", json={}).status_code == 403
     sent = manager.post(f"/api/materials/{order_id}/sent", json={"tracking_note": "UPS 1Z999AA10123456784"})
     assert sent.status_code == 200 and sent.json()["state"] == "sent"
     assert manager.post(f"/api/materials/{order_id}/sent", json={}).status_code == 409
+    twice = manager.post(f"/manage/materials/{order_id}/sent", data={"tracking_note": ""})
+    assert twice.status_code == 409 and "already marked sent" in twice.text
 
     mail = mail_to(stack.smtp_server, "alex@pd.example.gov", "Your materials are on their way")
     text = plain_text(mail)
