@@ -26,7 +26,7 @@ def mail_to(smtp_server, recipient: str, subject_part: str):
                 return True
         return False
 
-    wait_for(look, timeout=30, interval=0.3)
+    wait_for(look, timeout=60, interval=0.3)
     return found["mail"]
 
 
