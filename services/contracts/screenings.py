@@ -44,6 +44,7 @@ PUBLIC_PATHS = {
     "review": "/manage/screenings/{screening_id}/review",
     "manage": "/manage/screenings/{screening_id}",
     "report": "/manage/screenings/{screening_id}/report",
+    "materials_queue": "/manage/materials",
     "rsvp_cancel": "/rsvps/{rsvp_id}/cancel?token={token}",
     "rsvp_ics": "/rsvps/{rsvp_id}/event.ics?token={token}",
     "rsvp_feedback": "/rsvps/{rsvp_id}/feedback?token={token}",

@@ -441,3 +441,21 @@ def _screening_report_filed(data, ctx):
     found.append(Notification("screening_report_filed", subject, data.screening.host.email,
                               {**context, "for_manager": False}, to_name=data.screening.host.name))
     return found
+
+
+# --- Materials orders -------------------------------------------------------------------
+
+
+@notifies("materials_ordered")
+def _materials_ordered(data, ctx):
+    context = _screening_context(data, ctx, queue_url=ctx.link(data.queue_path))
+    subject = ("{% if d.late_warning %}Late: {% endif %}{% if d.amendment %}Amended{% else %}New{% endif %} "
+               "materials order: {{ s.title }}")
+    return _to_managers(ctx, "materials_ordered", subject, context, data.manager_emails)
+
+
+@notifies("materials_sent")
+def _materials_sent(data, ctx):
+    context = _screening_context(data, ctx, manage_url=ctx.link(data.manage_path))
+    return [Notification("materials_sent", "Your materials are on their way: {{ s.title }}",
+                         data.ordered_by.email, context, to_name=data.ordered_by.name)]

@@ -1,8 +1,8 @@
 """Demo data for a first start of the system (`niot run`, `niot demo-data`).
 
 Fictional people only: 50 leaders spread over every federal region, applications in
-every state of their lifecycle, the NIOT films, screenings past and future with RSVPs
-and reports, and mentorship requests in every state of theirs.
+every state of their lifecycle, the NIOT films, screenings past and future with RSVPs,
+materials orders (open and sent) and reports, and mentorship requests in every state of theirs.
 
 What is happening now goes through the running services over RPC, exactly as the
 gateway would, so every event and mail follows. History (screenings that took place,
@@ -199,6 +199,20 @@ class Demo:
                 for _ in range(self.random.randint(0, 12)):
                     name = next(self.people)
                     rpc.screenings.rsvp(screening["id"], name, _email(name, domain="example.com"))
+            if number % 4 == 1:  # some hosts ordered their kit (the first one late); a manager sent some
+                self.materials_order(actor, leader, screening, number, sent=number % 8 == 5)
+
+    def materials_order(self, actor: dict, leader: dict, screening: dict, number: int, *, sent: bool) -> None:
+        rpc = self.rpc
+        has_film = bool(screening.get("film"))
+        order = {"medium": "dvd" if has_film and number % 3 else "usb_drive",
+                 "guide_copies": screening["capacity"] if has_film else 0, "flyer_copies": 25,
+                 "ship_to": "\n".join((leader["name"], leader.get("agency") or "Police Department",
+                                        f"{200 + number} Main Street", screening.get("state") or leader["state"]))}
+        placed = rpc.screenings.order_materials(actor, screening["id"], order)
+        if sent:
+            rpc.screenings.mark_materials_sent(MANAGER, placed["order"]["id"],
+                                               tracking_note=f"UPS 1Z999AA1{number:08d}")
 
     def past_screenings(self, leaders: list[dict]) -> None:
         from services.contracts.rpc.common import Actor

@@ -1,20 +1,23 @@
 """The film catalog: the Not In Our Town films leaders screen, with their screening kits.
 
-Synopses stay with what the program's own material says about each film. A runtime is
-recorded only where a published figure exists; `None` means "not yet recorded", to be
-filled in by a program manager rather than guessed.
+Everything here comes from the program's own pages (the COPS Office hate crime resources
+and the NIOT collaboration page). A film's description is what those pages say about it,
+and `None` where they say nothing; a running time is recorded only where a published
+figure exists (none does yet), so `None` means "not yet recorded", never a guess.
+
+A kit item is something a leader can order from the program (a DVD, printed discussion
+guides, flyers) or download from a link the program publishes. The pages give no links,
+so no item has one yet: each is ordered through the screening's materials order. The
+"Stop Hate & Build Inclusion" USB drive is a compilation of films and publications, not
+one film's: every kit offers it as the other format to order instead of the DVD.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Mapping
-from urllib.parse import urljoin
 
 from services.runtime.errors import ValidationFailed
-
-DEFAULT_KIT_BASE_URL = "https://www.niot.org"
-
 
 class Audience(StrEnum):
     GENERAL_PUBLIC = "general_public"
@@ -28,138 +31,98 @@ class Audience(StrEnum):
 
 
 class KitItemKind(StrEnum):
+    DVD = "dvd"
+    USB_DRIVE = "usb_drive"
     DISCUSSION_GUIDE = "discussion_guide"
     LAW_ENFORCEMENT_GUIDE = "law_enforcement_guide"
-    PRESS_RELEASE = "press_release"
     FLYER = "flyer"
+
+
+GUIDE_KINDS = frozenset({KitItemKind.DISCUSSION_GUIDE, KitItemKind.LAW_ENFORCEMENT_GUIDE})
 
 
 @dataclass(frozen=True)
 class KitItem:
+    """One thing in a screening kit: `orderable` from the program (materials orders),
+    and/or downloadable at `url` where the program publishes one."""
+
     kind: KitItemKind
     title: str
-    path: str
+    description: str | None = None
+    orderable: bool = True
+    url: str | None = None
 
-    def url(self, base_url: str = DEFAULT_KIT_BASE_URL) -> str:
-        return urljoin(base_url.rstrip("/") + "/", self.path.lstrip("/"))
+    def view(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "title": self.title, "description": self.description,
+                "orderable": self.orderable, "url": self.url}
+
+
+USB_DRIVE = KitItem(
+    KitItemKind.USB_DRIVE,
+    "Stop Hate & Build Inclusion: Resources for Law Enforcement and Community Partners",
+    "This USB flash drive is a compilation of films and related publications intended to aid Not In Our "
+    "Town's (NIOT) national effort to connect people working together to take action against hate and "
+    "create safe, inclusive communities.",
+)
 
 
 @dataclass(frozen=True)
 class Film:
     slug: str
     title: str
-    synopsis: str
+    description: str | None
     audiences: tuple[Audience, ...]
     kit: tuple[KitItem, ...]
     runtime_minutes: int | None = None
 
-    def kit_links(self, base_url: str = DEFAULT_KIT_BASE_URL) -> list[dict[str, str]]:
-        return [
-            {"kind": item.kind.value, "title": item.title, "url": item.url(base_url)}
-            for item in self.kit
-        ]
+    @property
+    def guide(self) -> KitItem | None:
+        """The film's discussion guide (for law enforcement where there is one)."""
+        guides = [item for item in self.kit if item.kind in GUIDE_KINDS]
+        guides.sort(key=lambda item: item.kind is not KitItemKind.LAW_ENFORCEMENT_GUIDE)
+        return guides[0] if guides else None
+
+    def kit_view(self) -> list[dict[str, Any]]:
+        return [item.view() for item in self.kit]
 
 
-def standard_kit(slug: str, title: str, *extra: KitItem) -> tuple[KitItem, ...]:
-    """The screening kit every film ships with: guide, sample press release, flyer."""
-    base = f"/cops/{slug}"
+def standard_kit(title: str, guide: KitItem | None = None) -> tuple[KitItem, ...]:
+    """What every film's screening kit holds: the film on DVD (or the USB drive of films
+    and publications), its discussion guide and a flyer to announce the screening, each
+    ordered from the program."""
     return (
-        KitItem(KitItemKind.DISCUSSION_GUIDE, f"{title}: Discussion Guide", f"{base}/discussion-guide"),
-        *extra,
-        KitItem(KitItemKind.PRESS_RELEASE, f"{title}: Sample Press Release", f"{base}/sample-press-release"),
-        KitItem(KitItemKind.FLYER, f"{title}: Screening Flyer", f"{base}/flyer"),
+        KitItem(KitItemKind.DVD, f"{title} (DVD)", "The film on DVD, for the screening."),
+        USB_DRIVE,
+        guide or KitItem(KitItemKind.DISCUSSION_GUIDE, f"{title}: discussion guide",
+                         "Printed copies for the people leading and joining the discussion."),
+        KitItem(KitItemKind.FLYER, f"{title}: screening flyer", "Printed flyers to announce the screening."),
     )
 
 
+def _seed_film(slug: str, title: str, audiences: tuple[Audience, ...], description: str | None = None,
+               guide: KitItem | None = None) -> Film:
+    return Film(slug=slug, title=title, description=description, audiences=audiences,
+                kit=standard_kit(title, guide), runtime_minutes=None)
+
+
+LAW_ENFORCEMENT_AND_PUBLIC = (Audience.LAW_ENFORCEMENT, Audience.GENERAL_PUBLIC)
+
 FILMS: tuple[Film, ...] = (
-    Film(
-        slug="a-prosecutors-stand",
-        title="A Prosecutor's Stand",
-        synopsis=(
-            "A Not In Our Town film from the COPS Office hate crime resources, told from a "
-            "prosecutor's point of view: what it means for a prosecutor to take a stand "
-            "against hate and why that matters to victims, to law enforcement and to the "
-            "wider community."
-        ),
-        audiences=(Audience.LAW_ENFORCEMENT, Audience.CIVIC_LEADERS, Audience.GENERAL_PUBLIC),
-        kit=standard_kit("a-prosecutors-stand", "A Prosecutor's Stand"),
-    ),
-    Film(
-        slug="waking-in-oak-creek",
-        title="Waking in Oak Creek",
-        synopsis=(
-            "Profiles Oak Creek, Wisconsin, after a white supremacist killed six worshippers "
-            "at the Sikh Temple of Wisconsin in 2012. In the year after the attack, the film "
-            "follows community members and law enforcement as they work together to recover, "
-            "stand up to hate and build a safe town for everyone."
-        ),
-        audiences=(
-            Audience.GENERAL_PUBLIC, Audience.LAW_ENFORCEMENT, Audience.FAITH_COMMUNITIES,
-            Audience.EDUCATORS, Audience.STUDENTS,
-        ),
-        kit=standard_kit("waking-in-oak-creek", "Waking in Oak Creek"),
-        runtime_minutes=33,
-    ),
-    Film(
-        slug="on-the-ground-with-law-enforcement",
-        title="Not In Our Town: On the Ground with Law Enforcement",
-        synopsis=(
-            "A series of short films presented by Not In Our Town and the U.S. Department of "
-            "Justice COPS Office, showing law enforcement agencies working with local "
-            "community groups to build relationships, deter hate violence and take a stand "
-            "against it together."
-        ),
-        audiences=(Audience.LAW_ENFORCEMENT, Audience.COMMUNITY_ORGANIZATIONS, Audience.CIVIC_LEADERS),
-        kit=standard_kit(
-            "on-the-ground-with-law-enforcement", "Not In Our Town: On the Ground with Law Enforcement"
-        ),
-    ),
-    Film(
-        slug="moses-robinson-school-guardian",
-        title="Moses Robinson: School Guardian",
-        synopsis=(
-            "A short film from a Not In Our Town and COPS Office series on how law "
-            "enforcement and students can work together to improve their relationships and "
-            "build trust in and around schools."
-        ),
-        audiences=(Audience.LAW_ENFORCEMENT, Audience.STUDENTS, Audience.EDUCATORS, Audience.PARENTS),
-        kit=standard_kit("moses-robinson-school-guardian", "Moses Robinson: School Guardian"),
-    ),
-    Film(
-        slug="manhattan-beach",
-        title="Not In Our Town: Manhattan Beach",
-        synopsis=(
-            "A short film about meeting the needs of victims and helping a community heal "
-            "in the aftermath of hate violence, and the part law enforcement plays alongside "
-            "residents in that work."
-        ),
-        audiences=(Audience.LAW_ENFORCEMENT, Audience.GENERAL_PUBLIC, Audience.COMMUNITY_ORGANIZATIONS),
-        kit=standard_kit("manhattan-beach", "Not In Our Town: Manhattan Beach"),
-    ),
-    Film(
-        slug="light-in-the-darkness",
-        title="Not In Our Town: Light in the Darkness",
-        synopsis=(
-            "A PBS documentary about Patchogue, New York, where a series of attacks on "
-            "Latino residents in 2008 ended in the hate crime killing of Marcelo Lucero, an "
-            "Ecuadorian immigrant. Over two years the film follows the village's mayor, the "
-            "victim's brother and residents as they address the causes of the violence, work "
-            "to heal divisions and take steps so that everyone in the village is safe and "
-            "respected."
-        ),
-        audiences=(
-            Audience.GENERAL_PUBLIC, Audience.LAW_ENFORCEMENT, Audience.CIVIC_LEADERS,
-            Audience.COMMUNITY_ORGANIZATIONS,
-            Audience.FAITH_COMMUNITIES,
-        ),
-        kit=standard_kit(
-            "light-in-the-darkness",
-            "Not In Our Town: Light in the Darkness",
-            KitItem(
-                KitItemKind.LAW_ENFORCEMENT_GUIDE,
-                "Not In Our Town: Light in the Darkness – A Guide for Law Enforcement",
-                "/cops/light-in-the-darkness/guide-for-law-enforcement",
-            ),
+    _seed_film("a-prosecutors-stand", "A Prosecutor's Stand", LAW_ENFORCEMENT_AND_PUBLIC),
+    _seed_film("waking-in-oak-creek", "Waking in Oak Creek", LAW_ENFORCEMENT_AND_PUBLIC),
+    _seed_film("on-the-ground-with-law-enforcement", "Not In Our Town: On the Ground with Law Enforcement",
+               LAW_ENFORCEMENT_AND_PUBLIC),
+    _seed_film("moses-robinson-school-guardian", "Moses Robinson: School Guardian", LAW_ENFORCEMENT_AND_PUBLIC),
+    _seed_film("manhattan-beach", "Not In Our Town: Manhattan Beach", LAW_ENFORCEMENT_AND_PUBLIC),
+    _seed_film(
+        "light-in-the-darkness", "Not In Our Town: Light in the Darkness", LAW_ENFORCEMENT_AND_PUBLIC,
+        description="A PBS documentary film.",
+        guide=KitItem(
+            KitItemKind.LAW_ENFORCEMENT_GUIDE,
+            "Not In Our Town: Light in the Darkness – A Guide for Law Enforcement",
+            "Identifies discussion questions and community policing best practices for law enforcement "
+            "representatives organizing screenings of the PBS documentary film Not In Our Town: Light in the "
+            "Darkness.",
         ),
     ),
 )
@@ -176,7 +139,7 @@ def film_from_input(raw: Mapping[str, Any], *, existing: Mapping[str, Film] = FI
     elif slug in existing:
         errors.append({"field": "slug", "message": f"a film with slug {slug!r} already exists"})
     title = _text(raw.get("title"), "title", 200, errors, required=True)
-    synopsis = _text(raw.get("synopsis"), "synopsis", 4000, errors, required=True)
+    description = _text(raw.get("description"), "description", 4000, errors, required=False) or None
 
     runtime = raw.get("runtime_minutes")
     if runtime is not None and (
@@ -200,20 +163,29 @@ def film_from_input(raw: Mapping[str, Any], *, existing: Mapping[str, Film] = FI
             errors.append({"field": where, "message": "kind must be one of " + ", ".join(KitItemKind)})
             continue
         item_title = _text(item.get("title"), f"{where}.title", 300, errors, required=True)
-        path = item.get("path")
-        if not isinstance(path, str) or not path.startswith("/") or " " in path:
-            errors.append({"field": f"{where}.path", "message": "a path under the kit site, starting with /"})
+        item_description = _text(item.get("description"), f"{where}.description", 2000, errors, required=False)
+        url = item.get("url")
+        if url is not None and (not isinstance(url, str) or not url.startswith("https://") or " " in url
+                                or len(url) > 2000):
+            errors.append({"field": f"{where}.url", "message": "an https:// link, or leave it out"})
             continue
-        kit.append(KitItem(kind, item_title, path))
+        orderable = item.get("orderable", True)
+        if not isinstance(orderable, bool):
+            errors.append({"field": f"{where}.orderable", "message": "true or false"})
+            continue
+        if not orderable and url is None:
+            errors.append({"field": where, "message": "an item is either orderable or has a link to download it"})
+            continue
+        kit.append(KitItem(kind, item_title, item_description or None, orderable, url))
 
     if errors:
         raise ValidationFailed(errors)
     return Film(
         slug=slug,
         title=title,
-        synopsis=synopsis,
+        description=description,
         audiences=tuple(audiences),
-        kit=tuple(kit) or standard_kit(slug, title),
+        kit=tuple(kit) or standard_kit(title),
         runtime_minutes=runtime,
     )
 

@@ -196,3 +196,31 @@ class FeedVersionRow(Base):
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(sa.Integer)
+
+
+class MaterialOrderRow(Base):
+    """A screening's materials order (services.screenings.materials): what is to be
+    shipped, where, and whether it has gone."""
+
+    __tablename__ = "material_orders"
+    __table_args__ = (
+        # The manager's queue: orders in a state, oldest first.
+        sa.Index("ix_material_orders_state_ordered", "state", "ordered_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    screening_id: Mapped[str] = mapped_column(sa.ForeignKey("screenings.id"), index=True)
+    ordered_by: Mapped[str] = mapped_column(sa.String(40))
+    state: Mapped[str] = mapped_column(sa.String(20))
+    medium: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
+    guide_copies: Mapped[int] = mapped_column(sa.Integer)
+    flyer_copies: Mapped[int] = mapped_column(sa.Integer)
+    film_slug: Mapped[str | None] = mapped_column(sa.String(80), nullable=True)
+    ship_to: Mapped[str] = mapped_column(sa.Text)
+    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    late: Mapped[bool] = mapped_column(sa.Boolean)
+    ordered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    amended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    tracking_note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

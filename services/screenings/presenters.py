@@ -53,7 +53,7 @@ def screening_view(screening: Screening, actor: Actor | None, *, host_name: str 
 
 def film_view(film: Film) -> dict[str, Any]:
     return {
-        "slug": film.slug, "title": film.title, "synopsis": film.synopsis,
+        "slug": film.slug, "title": film.title, "description": film.description,
         "runtime_minutes": film.runtime_minutes, "audiences": [a.value for a in film.audiences],
-        "kit": film.kit_links(),
+        "guide": film.guide.view() if film.guide else None, "kit": film.kit_view(),
     }

@@ -26,6 +26,7 @@ from .domain.rsvps import AttendeeList, Rsvp, RsvpStatus
 from .domain.rules import HostRecord, Interval
 from .domain.screening import OPEN, Screening, Status
 from .films import Audience, Film, KitItem, KitItemKind
+from .materials.repository import MaterialOrderRepository
 from .models import (
     FeedbackRow, FeedVersionRow, FilmRow, LeaderRow, ReportAudienceRow, ReportRow, RsvpRow, ScreeningAudienceRow,
     ScreeningCohostRow, ScreeningRow, ServiceSecretRow,
@@ -89,13 +90,31 @@ def host_from_row(row: LeaderRow) -> HostRecord:
                       email=row.email, state=row.state, region=row.region, region_grouping=row.region_grouping)
 
 
+def _kit_items(stored: list[dict]) -> tuple[KitItem, ...]:
+    """A kit as kept. Items kept before kits were orderable carry a `path` (a link guessed
+    from a pattern): the link is dropped, and a kind no longer offered (press release) too."""
+    known = {kind.value for kind in KitItemKind}
+    return tuple(
+        KitItem(KitItemKind(item["kind"]), item["title"], item.get("description"),
+                bool(item.get("orderable", True)), item.get("url"))
+        for item in stored if item.get("kind") in known
+    )
+
+
 def film_from_row(row: FilmRow) -> Film:
+    # The column is `synopsis` and not null: an empty one is a film with no published description.
     return Film(
-        slug=row.slug, title=row.title, synopsis=row.synopsis,
+        slug=row.slug, title=row.title, description=row.synopsis or None,
         audiences=tuple(Audience(a) for a in json.loads(row.audiences)),
-        kit=tuple(KitItem(KitItemKind(k["kind"]), k["title"], k["path"]) for k in json.loads(row.kit)),
+        kit=_kit_items(json.loads(row.kit)),
         runtime_minutes=row.runtime_minutes,
     )
+
+
+def _film_columns(film: Film) -> dict[str, Any]:
+    return {"title": film.title, "synopsis": film.description or "",
+            "audiences": json.dumps([a.value for a in film.audiences]),
+            "kit": json.dumps([item.view() for item in film.kit]), "runtime_minutes": film.runtime_minutes}
 
 
 def hosted_or_cohosted_by(leader_id: int):
@@ -190,14 +209,24 @@ class FilmRepository:
         return None if row is None else film_from_row(row)
 
     def add(self, film: Film, *, added_at: datetime | None) -> None:
-        self.session.add(FilmRow(
-            slug=film.slug, title=film.title, synopsis=film.synopsis,
-            audiences=json.dumps([a.value for a in film.audiences]),
-            kit=json.dumps([{"kind": k.kind.value, "title": k.title, "path": k.path} for k in film.kit]),
-            runtime_minutes=film.runtime_minutes, added_at=added_at,
-        ))
+        self.session.add(FilmRow(slug=film.slug, added_at=added_at, **_film_columns(film)))
         if self._all is not None:
             self._all[film.slug] = film
+
+    def refresh_seeded(self, film: Film) -> bool:
+        """Bring a film the catalog seeded (never one a manager added) up to the catalog's
+        text and kit; returns whether anything changed."""
+        row = self.session.get(FilmRow, film.slug)
+        if row is None or row.added_at is not None:
+            return False
+        columns = _film_columns(film)
+        if all(getattr(row, name) == value for name, value in columns.items()):
+            return False
+        for name, value in columns.items():
+            setattr(row, name, value)
+        if self._all is not None:
+            self._all[film.slug] = film
+        return True
 
 
 class ScreeningRepository:
@@ -405,6 +434,7 @@ class ScreeningsUnitOfWork(UnitOfWork):
         self.screenings = ScreeningRepository(session, self.feed_version)
         self.rsvps = RsvpRepository(session)
         self.reports = ReportRepository(session)
+        self.materials = MaterialOrderRepository(session)
         self._link_secret: str | None = None
 
     @property

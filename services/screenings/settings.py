@@ -9,6 +9,7 @@ from services.runtime.settings import DEFAULT_MAIL_FROM, DEFAULT_MANAGER_EMAILS,
     manager_emails, network_mailbox, public_base_url, section
 
 from .domain.screening import DEFAULT_UID_DOMAIN
+from .materials.domain import DEFAULT_LEAD_DAYS
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class ScreeningsSettings:
     uid_domain: str = DEFAULT_UID_DOMAIN
     feed_past_days: int = 90  # feeds list events that ended at most this many days ago
     feed_cache_events: int = 200_000  # rendered VEVENTs kept in memory per instance
+    # Days shipping takes: a materials order for a screening sooner than this is taken with a warning.
+    materials_lead_days: int = DEFAULT_LEAD_DAYS
     # The ORGANIZER of every invitation: the network's mailbox, never a leader's address.
     organizer_email: str = network_mailbox({"SMTP": {"from": DEFAULT_MAIL_FROM}})[1]
 
@@ -34,5 +37,6 @@ def from_config(cfg: Mapping[str, Any]) -> ScreeningsSettings:
         uid_domain=str(screenings.get("uid_domain") or defaults.uid_domain),
         feed_past_days=int(screenings.get("feed_past_days") or defaults.feed_past_days),
         feed_cache_events=int(screenings.get("feed_cache_events") or defaults.feed_cache_events),
+        materials_lead_days=int(screenings.get("materials_lead_days") or defaults.materials_lead_days),
         organizer_email=network_mailbox(cfg)[1],
     )

@@ -35,19 +35,25 @@ class ProjectedLeader(Response):
     away_until: str | None
 
 
-class KitLink(Response):
-    kind: str
+class KitItem(Response):
+    """Something in a film's screening kit: ordered from the program (`orderable`, see the
+    materials orders) and/or downloaded at `url` where the program publishes one."""
+
+    kind: Literal["dvd", "usb_drive", "discussion_guide", "law_enforcement_guide", "flyer"]
     title: str
-    url: str
+    description: str | None
+    orderable: bool
+    url: str | None
 
 
 class Film(Response):
     slug: str
     title: str
-    synopsis: str
-    runtime_minutes: int | None
+    description: str | None  # null: the program's pages publish none
+    runtime_minutes: int | None  # null: no published figure
     audiences: list[str]
-    kit: list[KitLink]
+    guide: KitItem | None
+    kit: list[KitItem]
 
 
 class Venue(Response):

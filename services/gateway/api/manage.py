@@ -21,7 +21,7 @@ FAILED_DELIVERY_LIMIT = 500
 QUEUES_SCHEMA = {"type": "object", "properties": {
     name: {"type": "integer"} for name in (
         "applications", "screenings_awaiting_approval", "requests_without_leader", "overdue_reports",
-        "dead_letters", "failed_deliveries")}}
+        "dead_letters", "failed_deliveries", "materials_to_send")}}
 
 
 def overdue_report_filters(call: Call) -> dict:
@@ -41,6 +41,8 @@ def queues(call: Call) -> dict[str, int]:
         "dead_letters": len(mail.dead_letters()),
         "failed_deliveries": len(call.rpc("mailer", "search_deliveries", state="failed",
                                           limit=FAILED_DELIVERY_LIMIT)),
+        "materials_to_send": call.rpc("screenings", "list_material_orders", actor(call), state="open",
+                                      limit=1)["total"],
     }
 
 

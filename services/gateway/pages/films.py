@@ -13,26 +13,29 @@ from .render import HTML, TAG, page, upcoming
 
 route = ROUTES.route
 
-KIT_LABELS = {"discussion_guide": "Discussion guide", "law_enforcement_guide": "Guide for law enforcement",
-              "press_release": "Sample press release", "flyer": "Screening flyer"}
+KIT_LABELS = {"dvd": "DVD", "usb_drive": "USB drive", "discussion_guide": "Discussion guide",
+              "law_enforcement_guide": "Guide for law enforcement", "flyer": "Screening flyer"}
+# What the program's pages say of Not In Our Town, for a film they describe no further.
+NIOT_MISSION = ("Not In Our Town works to stop hate, address bullying, and build safe, inclusive communities "
+                "through film, new media, and organizing tools that help local leaders build vibrant, diverse "
+                "cities and towns.")
 
 
 def film_card(film: dict[str, Any]) -> dict[str, Any]:
-    """A film as the pages show it: the guide by name, the kit with readable kinds."""
+    """A film as the pages show it: the kit with readable kinds."""
     kit = [{**item, "kind_label": KIT_LABELS.get(item.get("kind"), "Material")} for item in film.get("kit", [])]
-    guide = next((item for item in kit if item.get("kind") == "discussion_guide"), None)
-    return {**film, "kit": kit, "guide": guide}
+    return {**film, "kit": kit}
 
 
 @route("GET", "/films", access=PUBLIC, tag=TAG, content_type=HTML, summary="Page: the film library")
 def films_page(call: Call):
     films = [film_card(f) for f in scrub(call.rpc("screenings", "list_films"))]
-    return page(call, "films.html", title="Films", films=films)
+    return page(call, "films.html", title="Films", films=films, mission=NIOT_MISSION)
 
 
 @route("GET", "/films/{slug:str}", access=PUBLIC, tag=TAG, content_type=HTML,
        summary="Page: one film, its discussion guide and its upcoming screenings")
 def film_page(call: Call):
     film = film_card(scrub(call.rpc("screenings", "get_film", call.path["slug"])))
-    return page(call, "film.html", title=film.get("title") or "Film", film=film,
+    return page(call, "film.html", title=film.get("title") or "Film", film=film, mission=NIOT_MISSION,
                 upcoming=upcoming(call, film=film["slug"]))

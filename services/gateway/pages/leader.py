@@ -14,6 +14,8 @@ from services.gateway.errors import ApiError
 from services.gateway.http import Call, Reply
 from services.gateway.routing import LEADER, SIGNED_IN
 
+from . import forms
+from .materials import materials_context
 from .render import HTML, TAG, action_page, message, page, refused_as_page
 
 route = ROUTES.route
@@ -135,13 +137,18 @@ CHANGEABLE = ("submitted", "sent_back", "resubmitted", "scheduled")
                                   "status, edit, attendees, report, reschedule, cancel)")
 def manage_screening_page(call: Call):
     view = call.rpc("screenings", "get_screening", call.path["screening_id"], actor=actor(call))
+    return workspace(call, view)
+
+
+def workspace(call: Call, view: dict, order_form: forms.FormState | None = None, status: int = 200) -> Reply:
+    """A screening's workspace; `order_form` is the materials order form as it was sent back."""
     ended = view.get("end_utc", "") <= call.now.isoformat()
     names = {leader["id"]: leader["name"] for same in leaders_by_name(call).values() for leader in same}
     cohosts = [names[i] for i in view.get("cohost_ids", []) if i in names]
-    return page(call, "leader_screening.html", title=view.get("title") or "Screening", s=view, ended=ended,
-                cohosts=cohosts,
+    return page(call, "leader_screening.html", status=status, title=view.get("title") or "Screening", s=view,
+                ended=ended, cohosts=cohosts,
                 changeable=view.get("status") in CHANGEABLE and not ended,
-                status_text=status_words(view.get("status")))
+                status_text=status_words(view.get("status")), **materials_context(call, view, ended, order_form))
 
 
 class RescheduleForm(BaseModel):

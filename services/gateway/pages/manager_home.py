@@ -21,6 +21,8 @@ def queue_rows(counts: dict[str, int]) -> list[tuple[str, str, str, str]]:
          "to approve or send back"),
         ("/manage/mentorship?state=open", str(counts["requests_without_leader"]), "Mentorship requests with no leader",
          "to offer to a leader"),
+        ("/manage/materials", str(counts["materials_to_send"]), "Materials to send",
+         "screening kits hosts ordered; mark each sent"),
         ("/manage/screenings?report=overdue", str(counts["overdue_reports"]), "Overdue reports",
          "held events whose host has not reported"),
         ("/manage/dead-letters", str(counts["dead_letters"]), "Dead letters", "events that failed; replay them"),

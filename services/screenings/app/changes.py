@@ -12,6 +12,7 @@ from services.contracts.rpc.common import Actor
 from .. import calendar
 from ..access import require_organiser_or_manager
 from ..domain.messages import attendee_message
+from ..materials.app import cancel_open_orders
 from ..domain.rules import check_schedule
 from ..domain.screening import Status
 from ..settings import ScreeningsSettings
@@ -72,6 +73,7 @@ def cancel_screening(uow, actor: Actor, screening_id: Any, message: Any, *, now:
     host = host_of(uow, screening)
     save(uow, screening, host)
     cancel_timers(uow, screening.id)
+    cancel_open_orders(uow, screening.id, now=now)
     publish_to_each(uow, screening, host, events.ScreeningCancelled, settings, now,
                     method=calendar.METHOD_CANCEL if was_published else None, waitlisted=True,
                     message=screening.cancel_message, cancelled_at=now)

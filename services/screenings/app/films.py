@@ -13,12 +13,18 @@ from ..presenters import film_view
 
 
 def seed_films(uow) -> int:
-    """Add the catalog's films that the table does not hold yet; returns how many."""
+    """Add the catalog's films that the table does not hold yet and bring the seeded ones
+    up to the catalog (films a manager added are left as they are); returns how many
+    rows were added or changed."""
     held = uow.films.all()
-    missing = [film for film in FILMS if film.slug not in held]
-    for film in missing:
-        uow.films.add(film, added_at=None)
-    return len(missing)
+    changed = 0
+    for film in FILMS:
+        if film.slug not in held:
+            uow.films.add(film, added_at=None)
+            changed += 1
+        elif uow.films.refresh_seeded(film):
+            changed += 1
+    return changed
 
 
 def add_film(uow, actor: Actor, raw: Any, *, now: datetime) -> dict:

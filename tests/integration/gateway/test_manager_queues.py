@@ -14,7 +14,7 @@ from .conftest import APPLICATION, wait_until_mail_settles
 from .test_api import register_when_projected
 
 QUEUES = {"applications", "screenings_awaiting_approval", "requests_without_leader", "overdue_reports",
-          "dead_letters", "failed_deliveries"}
+          "materials_to_send", "dead_letters", "failed_deliveries"}
 
 
 def test_queues_count_what_waits(full_stack):

@@ -235,7 +235,7 @@ def test_bad_inputs_leave_the_database_unchanged(harness):
             (lambda: client.screenings.cancel_rsvp("0" * 36, "token"), "NotFound"),
             (lambda: client.screenings.get_screening("nope"), "NotFound"),
             (lambda: client.screenings.search_screenings({"page_size": 1000}), "ValidationFailed"),
-            (lambda: client.screenings.add_film(HOST, {"slug": "x", "title": "X", "synopsis": "s"}), "Forbidden"),
+            (lambda: client.screenings.add_film(HOST, {"slug": "x", "title": "X", "description": "s"}), "Forbidden"),
             (lambda: client.screenings.add_film(MANAGER, {"slug": "Bad Slug"}), "ValidationFailed"),
             (lambda: client.screenings.file_report(HOST, view["id"], {"head_count": 3}), "Conflict"),
         ]
@@ -257,8 +257,8 @@ def test_films_search_and_coverage(harness):
         harness.add_leader(client, 2, trusted_host=True, region="region-9", state="CA")
         films = client.screenings.list_films()
         assert "waking-in-oak-creek" in {f["slug"] for f in films}
-        client.screenings.add_film(MANAGER, {"slug": "new-film", "title": "A New Film", "synopsis": "About."})
-        assert client.screenings.get_film("new-film")["kit"][0]["kind"] == "discussion_guide"
+        client.screenings.add_film(MANAGER, {"slug": "new-film", "title": "A New Film", "description": "About."})
+        assert [i["kind"] for i in client.screenings.get_film("new-film")["kit"]] == ["dvd", "usb_drive", "discussion_guide", "flyer"]
         client.screenings.register_screening(HOST, 1, details(days=2, film="new-film"))
         client.screenings.register_screening(HOST, 1, details(days=5, kind="guided_discussion", film=None,
                                                               title="Roll call talk", format="roll_call"))

@@ -34,6 +34,8 @@ def test_demo_data_fills_every_region_and_state_once(service_config, runner_fact
         assert {"scheduled", "submitted"} <= {s["status"] for s in screenings}
         past = rpc.screenings.search_screenings({"status": "completed", "page_size": 100})["items"]
         assert len(past) >= 20
+        orders = rpc.screenings.list_material_orders({"role": "manager"}, state="all", limit=100)["items"]
+        assert {"open", "sent"} <= {o["state"] for o in orders}
 
         states = Counter(r["state"] for r in rpc.leaders.list_requests(limit=100)["requests"])
         assert {"unconfirmed", "offered", "accepted", "completed", "closed_unanswered"} <= set(states)

@@ -191,6 +191,23 @@ PAYLOADS: dict[str, dict] = {
                                "audiences": ["community", "patrol_officers"],
                                "follow_up_actions": ["Roll-call training in August"], "notes": "A moving discussion.",
                                "filed_at": T},
+    "materials_ordered": {"order_id": "5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f", "screening": screening(2),
+                          "ordered_by": {"name": "Maria López", "email": "maria.lopez@chicagopd.example.org"},
+                          "items": [{"kind": "dvd", "title": "Waking in Oak Creek (DVD)", "quantity": 1},
+                                    {"kind": "discussion_guide", "title": "Waking in Oak Creek: discussion guide",
+                                     "quantity": 40}],
+                          "ship_to": "Maria López\nChicago Police Department\n3510 S Michigan Ave\nChicago, IL 60653",
+                          "note": "Please send before the 10th.", "amendment": False,
+                          "late_warning": None, "manager_emails": MANAGERS, "queue_path": "/manage/materials",
+                          "ordered_at": T},
+    "materials_sent": {"order_id": "5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f", "screening": screening(2),
+                       "ordered_by": {"name": "Maria López", "email": "maria.lopez@chicagopd.example.org"},
+                       "items": [{"kind": "usb_drive", "quantity": 1,
+                                  "title": "Stop Hate & Build Inclusion: Resources for Law Enforcement and "
+                                           "Community Partners"}],
+                       "ship_to": "Maria López\n3510 S Michigan Ave\nChicago, IL 60653",
+                       "tracking_note": "UPS 1Z999AA10123456784", "manage_path": f"/manage/screenings/{SCREENING_ID}",
+                       "sent_at": T},
 }
 
 

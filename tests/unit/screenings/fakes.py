@@ -21,6 +21,7 @@ from services.screenings.domain.rsvps import AttendeeList, Rsvp
 from services.screenings.domain.rules import HostRecord, Interval
 from services.screenings.domain.screening import OPEN, Screening
 from services.screenings.films import FILMS, Film
+from services.screenings.materials.domain import MaterialOrder, OrderState
 from services.screenings.repository import leader_key, screening_key
 
 
@@ -35,6 +36,7 @@ class Store:
     rsvps: dict[str, Rsvp] = field(default_factory=dict)
     reports: dict[str, Report] = field(default_factory=dict)
     feedback: dict[str, Feedback] = field(default_factory=dict)
+    material_orders: dict[str, MaterialOrder] = field(default_factory=dict)
     jobs: dict[tuple[str, str], tuple[datetime, dict]] = field(default_factory=dict)
     feed_version: int = 0
     # As the migration generates it on a real database's first start: random, kept.
@@ -81,6 +83,12 @@ class FakeFilms:
     def add(self, film: Film, *, added_at: datetime | None) -> None:
         self.store.films[film.slug] = film
         self.store.films_added_at[film.slug] = added_at
+
+    def refresh_seeded(self, film: Film) -> bool:
+        if self.store.films_added_at.get(film.slug) is not None or self.store.films.get(film.slug) == film:
+            return False
+        self.store.films[film.slug] = film
+        return True
 
 
 class FakeScreenings:
@@ -158,6 +166,30 @@ class FakeReports:
         self.store.feedback[feedback.rsvp_id] = feedback
 
 
+class FakeMaterials:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def get(self, order_id: str, *, lock: bool = False) -> MaterialOrder | None:
+        return self.store.material_orders.get(order_id)
+
+    def for_screening(self, screening_id: str) -> list[MaterialOrder]:
+        found = [o for o in self.store.material_orders.values() if o.screening_id == screening_id]
+        return sorted(found, key=lambda o: o.ordered_at, reverse=True)
+
+    def open_for(self, screening_id: str) -> MaterialOrder | None:
+        return next((o for o in self.store.material_orders.values()
+                     if o.screening_id == screening_id and o.state is OrderState.OPEN), None)
+
+    def search(self, state: OrderState | None, *, limit: int, offset: int) -> tuple[list[MaterialOrder], int]:
+        found = sorted((o for o in self.store.material_orders.values() if state is None or o.state is state),
+                       key=lambda o: o.ordered_at)
+        return found[offset:offset + limit], len(found)
+
+    def save(self, order: MaterialOrder) -> None:
+        self.store.material_orders[order.id] = order
+
+
 class FakeUnitOfWork:
     def __init__(self, store: Store | None = None):
         self.store = store if store is not None else Store()
@@ -167,6 +199,7 @@ class FakeUnitOfWork:
         self.screenings = FakeScreenings(self.store, self.feed_version)
         self.rsvps = FakeRsvps(self.store)
         self.reports = FakeReports(self.store)
+        self.materials = FakeMaterials(self.store)
         self.published: list = []
         self.link_secret = self.store.link_secret
 

@@ -1,7 +1,7 @@
 import pytest
 
 from services.runtime.errors import ValidationFailed
-from services.screenings.films import FILMS, FILMS_BY_SLUG, KitItemKind, film_from_input
+from services.screenings.films import FILMS, FILMS_BY_SLUG, USB_DRIVE, KitItemKind, film_from_input
 
 SEED_TITLES = {
     "A Prosecutor's Stand",
@@ -19,43 +19,53 @@ def test_catalog_holds_the_films_named_in_the_seeds():
 
 
 @pytest.mark.parametrize("film", FILMS, ids=lambda f: f.slug)
-def test_every_film_has_a_full_screening_kit(film):
+def test_every_film_has_a_kit_of_things_to_order_and_no_guessed_links(film):
     kinds = {item.kind for item in film.kit}
-    assert {KitItemKind.DISCUSSION_GUIDE, KitItemKind.PRESS_RELEASE, KitItemKind.FLYER} <= kinds
-    assert film.synopsis and film.audiences
-    assert film.runtime_minutes is None or film.runtime_minutes > 0
+    assert {KitItemKind.DVD, KitItemKind.USB_DRIVE, KitItemKind.FLYER} <= kinds and film.guide is not None
+    assert all(item.orderable or item.url for item in film.kit)
+    # The program's pages publish no link to any kit item, and no running time.
+    assert all(item.url is None for item in film.kit)
+    assert film.runtime_minutes is None
+    assert film.audiences
 
 
-def test_light_in_the_darkness_has_its_guide_for_law_enforcement():
-    film = FILMS_BY_SLUG["light-in-the-darkness"]
-    guide = next(item for item in film.kit if item.kind is KitItemKind.LAW_ENFORCEMENT_GUIDE)
-    assert guide.title.endswith("A Guide for Law Enforcement")
+def test_only_light_in_the_darkness_has_a_published_description_and_its_guide_is_the_publication():
+    described = {film.slug: film.description for film in FILMS if film.description}
+    assert described == {"light-in-the-darkness": "A PBS documentary film."}
+    guide = FILMS_BY_SLUG["light-in-the-darkness"].guide
+    assert guide.kind is KitItemKind.LAW_ENFORCEMENT_GUIDE
+    assert guide.title == "Not In Our Town: Light in the Darkness – A Guide for Law Enforcement"
+    assert guide.description.startswith("Identifies discussion questions")
 
 
-def test_kit_links_follow_the_configured_base_url():
-    film = FILMS_BY_SLUG["waking-in-oak-creek"]
-    default = film.kit_links()
-    assert default[0]["url"] == "https://www.niot.org/cops/waking-in-oak-creek/discussion-guide"
-    mirrored = film.kit_links("https://kits.example.org/niot/")
-    assert mirrored[0]["url"] == "https://kits.example.org/niot/cops/waking-in-oak-creek/discussion-guide"
-    assert [link["kind"] for link in mirrored] == ["discussion_guide", "press_release", "flyer"]
+def test_the_usb_drive_is_an_orderable_compilation():
+    assert USB_DRIVE.kind is KitItemKind.USB_DRIVE and USB_DRIVE.orderable and USB_DRIVE.url is None
+    assert USB_DRIVE.title.startswith("Stop Hate & Build Inclusion")
+    assert "compilation of films and related publications" in USB_DRIVE.description
 
 
 def test_manager_adds_a_film():
     film = film_from_input(
-        {"slug": "camdens-turn", "title": "Camden's Turn", "synopsis": "A police department in transformation.",
+        {"slug": "camdens-turn", "title": "Camden's Turn", "description": "A police department in transformation.",
          "runtime_minutes": 29, "audiences": ["law_enforcement"]}
     )
     assert film.runtime_minutes == 29
-    assert {item.kind for item in film.kit} == {
-        KitItemKind.DISCUSSION_GUIDE, KitItemKind.PRESS_RELEASE, KitItemKind.FLYER,
-    }
+    assert [item.kind for item in film.kit] == [KitItemKind.DVD, KitItemKind.USB_DRIVE, KitItemKind.DISCUSSION_GUIDE,
+                                                 KitItemKind.FLYER]
+    assert film.guide.kind is KitItemKind.DISCUSSION_GUIDE
+
+
+def test_a_film_without_a_description_or_runtime_is_accepted():
+    film = film_from_input({"slug": "untold", "title": "Untold"})
+    assert film.description is None and film.runtime_minutes is None
 
 
 def test_new_film_is_validated():
     with pytest.raises(ValidationFailed) as excinfo:
         film_from_input({"slug": "waking-in-oak-creek", "title": "", "runtime_minutes": 0, "audiences": ["x"],
-                         "kit": [{"kind": "poster", "title": "t", "path": "/p"}]})
+                         "kit": [{"kind": "poster", "title": "t"},
+                                 {"kind": "flyer", "title": "t", "url": "http://insecure.example"},
+                                 {"kind": "flyer", "title": "t", "orderable": False}]})
     assert {e["field"] for e in excinfo.value.errors} == {
-        "slug", "title", "synopsis", "runtime_minutes", "audiences", "kit[0]",
+        "slug", "title", "runtime_minutes", "audiences", "kit[0]", "kit[1].url", "kit[2]",
     }

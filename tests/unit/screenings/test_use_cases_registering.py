@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import dataclasses
+
 import pytest
 
 from services.contracts import leaders as leader_events
@@ -182,14 +184,14 @@ def test_resubmitting_is_for_the_organisers_with_an_object_of_changes():
 # --- films ----------------------------------------------------------------------------
 
 
-FILM = {"slug": "a-new-film", "title": "A New Film", "synopsis": "About a town that stood up.",
-        "audiences": ["general_public"], "kit": [{"kind": "flyer", "title": "Flyer", "path": "/cops/new/flyer"}]}
+FILM = {"slug": "a-new-film", "title": "A New Film", "description": "About a town that stood up.",
+        "audiences": ["general_public"], "kit": [{"kind": "flyer", "title": "Flyer", "url": "https://example.org/new/flyer.pdf"}]}
 
 
 def test_a_manager_adds_a_film_to_the_catalog():
     uow = FakeUnitOfWork()
     film = answered("add_film", films.add_film(uow, MANAGER, FILM, now=NOW))
-    assert film["slug"] == "a-new-film" and film["kit"][0]["url"].endswith("/cops/new/flyer")
+    assert film["slug"] == "a-new-film" and film["kit"][0]["url"] == "https://example.org/new/flyer.pdf"
     assert uow.store.films["a-new-film"].title == "A New Film" and uow.store.films_added_at["a-new-film"] == NOW
 
 
@@ -212,6 +214,18 @@ def test_seeding_adds_only_the_films_not_held():
     del uow.store.films["waking-in-oak-creek"]
     assert films.seed_films(uow) == 1 and uow.store.films == catalog
     assert films.seed_films(uow.next()) == 0
+
+
+def test_seeding_brings_seeded_films_up_to_the_catalog_and_leaves_added_ones():
+    uow = FakeUnitOfWork()
+    catalog = dict(uow.store.films)
+    stale = dataclasses.replace(catalog["waking-in-oak-creek"], description="A guessed synopsis.", kit=())
+    uow.store.films["waking-in-oak-creek"] = stale
+    films.add_film(uow, MANAGER, FILM, now=NOW)
+    added = uow.store.films["a-new-film"]
+    assert films.seed_films(uow.next()) == 1
+    assert uow.store.films["waking-in-oak-creek"] == catalog["waking-in-oak-creek"]
+    assert uow.store.films["a-new-film"] == added
 
 
 # --- the leader projection ------------------------------------------------------------
