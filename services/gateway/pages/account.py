@@ -149,11 +149,11 @@ def setup_page_submit(call: Call):
 
 # --- confirming a new email address (the link mailed to it) ---------------------------------
 
-def _link_not_valid(call: Call):
+def _link_not_valid(call: Call, status: int):
     steps = [(workspace_of(call.viewer.role), "Go to your workspace")] if call.viewer else [("/signin", "Sign in")]
     return message(call, "Link not valid", "This confirmation link is unknown, already used or expired. Your "
                    "email address has not changed. To change it, save the new address on your profile again "
-                   "for a new link.", status=422, next_steps=steps + [("/leader/profile", "Your profile")])
+                   "for a new link.", status=status, next_steps=steps + [("/leader/profile", "Your profile")])
 
 
 @route("GET", "/account/email", access=PUBLIC, tag=TAG, content_type=HTML, query=None,
@@ -165,8 +165,8 @@ def email_confirmation_page(call: Call):
     with call.db.transaction() as session:
         found = email_change.find(session, token, call.now) if token else None
         address = found[0].new_email if found else None
-    if address is None:
-        return _link_not_valid(call)
+    if address is None:  # as the set-up page: a page that says so, not an error
+        return _link_not_valid(call, 200)
     return action_page(call, "Confirm your new email address",
                        [{"action": "/account/email", "hidden": {"token": token}, "button": "Use this address"}],
                        text=f"From now on, mail from the network will go to {address} and you will sign in "
@@ -179,7 +179,7 @@ def email_confirmation_submit(call: Call):
     try:
         account = confirm_email_change(call, call.body.token)
     except ValidationFailed:
-        return _link_not_valid(call)
+        return _link_not_valid(call, 422)
     except (ApiError, Conflict) as exc:  # the address is another account's, or another leader's
         if isinstance(exc, ApiError) and exc.status != 409:
             raise

@@ -46,15 +46,15 @@ def test_nobody_takes_an_address_that_is_not_theirs(full_stack):
     stack = full_stack
     alex, leader_id = stack.clients["a"], stack.leader_ids["a"]
     # The managers' mailbox and another leader's address: asked for, but never confirmed by Alex.
-    for address in ("manager@niot.example.org", "blair@pd.example.gov"):
-        assert alex.request("PATCH", f"/api/leaders/{leader_id}", json={"email": address}).status_code == 200
+    assert alex.request("PATCH", f"/api/leaders/{leader_id}", json={"email": "manager@niot.example.org"}).ok
+    first = mailed_link(stack.smtp_server, "manager@niot.example.org", r"/account/email\?token=([A-Za-z0-9_-]+)")
+    assert alex.request("PATCH", f"/api/leaders/{leader_id}", json={"email": "blair@pd.example.gov"}).ok
     token = mailed_link(stack.smtp_server, "blair@pd.example.gov", r"/account/email\?token=([A-Za-z0-9_-]+)")
     # Even the owner of that address opening it cannot make it Alex's: it is Blair's already.
     taken = stack.browser(stack.base_url).post("/api/account/email-confirmation", json={"token": token})
     assert taken.status_code == 409 and "blair@pd.example.gov" in taken.text
     assert alex.get(f"/api/leaders/{leader_id}").json()["email"] == "alex@pd.example.gov"
     # The first request was replaced by the second: its link no longer works.
-    first = mailed_link(stack.smtp_server, "manager@niot.example.org", r"/account/email\?token=([A-Za-z0-9_-]+)")
     refused = stack.browser(stack.base_url).post("/account/email", data={"token": first})
     assert refused.status_code == 422 and "Link not valid" in refused.text
     assert stack.browser(stack.base_url).login("alex@pd.example.gov").status_code == 201
