@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 CHECKS = ",".join([
     "not_a_server_error", "status_code_conformance", "content_type_conformance",
     "response_schema_conformance", "response_headers_conformance",
@@ -26,7 +28,9 @@ def schemathesis(base_url: str, *extra: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_fuzz_as_a_program_manager(full_stack):
-    manager = full_stack.token_client("manager")
-    result = schemathesis(full_stack.base_url, f"--header=Authorization: Bearer {manager.bearer}")
+@pytest.mark.parametrize("role", ["anonymous", "a", "manager"])
+def test_fuzz_as_anonymous_a_leader_and_a_program_manager(full_stack, role):
+    client = full_stack.token_client(role)
+    extra = [f"--header=Authorization: Bearer {client.bearer}"] if client.bearer else []
+    result = schemathesis(full_stack.base_url, *extra)
     assert result.returncode == 0, result.stdout[-12000:] + result.stderr[-3000:]
