@@ -52,6 +52,9 @@ class Film:
     audiences: tuple[Audience, ...]
     kit: tuple[KitItem, ...]
     runtime_minutes: int | None = None
+    # What the film is about, in the network's topics (services.contracts.topics): the
+    # resource library suggests the entries on these next to the film and its screenings.
+    topics: tuple[str, ...] = ()
 
     def kit_links(self, base_url: str = DEFAULT_KIT_BASE_URL) -> list[dict[str, str]]:
         return [
@@ -83,6 +86,7 @@ FILMS: tuple[Film, ...] = (
         ),
         audiences=(Audience.LAW_ENFORCEMENT, Audience.CIVIC_LEADERS, Audience.GENERAL_PUBLIC),
         kit=standard_kit("a-prosecutors-stand", "A Prosecutor's Stand"),
+        topics=("prosecution", "hate-crime-investigation", "victim-services"),
     ),
     Film(
         slug="waking-in-oak-creek",
@@ -99,6 +103,7 @@ FILMS: tuple[Film, ...] = (
         ),
         kit=standard_kit("waking-in-oak-creek", "Waking in Oak Creek"),
         runtime_minutes=33,
+        topics=("faith-communities", "community-policing", "victim-services"),
     ),
     Film(
         slug="on-the-ground-with-law-enforcement",
@@ -113,6 +118,7 @@ FILMS: tuple[Film, ...] = (
         kit=standard_kit(
             "on-the-ground-with-law-enforcement", "Not In Our Town: On the Ground with Law Enforcement"
         ),
+        topics=("community-policing", "hate-crime-investigation"),
     ),
     Film(
         slug="moses-robinson-school-guardian",
@@ -124,6 +130,7 @@ FILMS: tuple[Film, ...] = (
         ),
         audiences=(Audience.LAW_ENFORCEMENT, Audience.STUDENTS, Audience.EDUCATORS, Audience.PARENTS),
         kit=standard_kit("moses-robinson-school-guardian", "Moses Robinson: School Guardian"),
+        topics=("school-safety", "youth-outreach"),
     ),
     Film(
         slug="manhattan-beach",
@@ -135,6 +142,7 @@ FILMS: tuple[Film, ...] = (
         ),
         audiences=(Audience.LAW_ENFORCEMENT, Audience.GENERAL_PUBLIC, Audience.COMMUNITY_ORGANIZATIONS),
         kit=standard_kit("manhattan-beach", "Not In Our Town: Manhattan Beach"),
+        topics=("victim-services", "community-policing"),
     ),
     Film(
         slug="light-in-the-darkness",
@@ -161,6 +169,7 @@ FILMS: tuple[Film, ...] = (
                 "/cops/light-in-the-darkness/guide-for-law-enforcement",
             ),
         ),
+        topics=("immigrant-communities", "hate-crime-investigation", "community-policing"),
     ),
 )
 

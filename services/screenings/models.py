@@ -196,3 +196,7 @@ class FeedVersionRow(Base):
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(sa.Integer)
+
+
+# The resource library's table lives in its room; imported here so the service's metadata holds it.
+from .library.models import ResourceRow  # noqa: E402,F401

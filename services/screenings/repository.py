@@ -26,6 +26,7 @@ from .domain.rsvps import AttendeeList, Rsvp, RsvpStatus
 from .domain.rules import HostRecord, Interval
 from .domain.screening import OPEN, Screening, Status
 from .films import Audience, Film, KitItem, KitItemKind
+from .library.repository import ResourceRepository
 from .models import (
     FeedbackRow, FeedVersionRow, FilmRow, LeaderRow, ReportAudienceRow, ReportRow, RsvpRow, ScreeningAudienceRow,
     ScreeningCohostRow, ScreeningRow, ServiceSecretRow,
@@ -405,6 +406,7 @@ class ScreeningsUnitOfWork(UnitOfWork):
         self.screenings = ScreeningRepository(session, self.feed_version)
         self.rsvps = RsvpRepository(session)
         self.reports = ReportRepository(session)
+        self.library = ResourceRepository(session)
         self._link_secret: str | None = None
 
     @property

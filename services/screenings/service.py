@@ -16,6 +16,7 @@ from . import coverage, feeds, schemas, views
 from .app import changes, films, leaders, registering, reports, rsvps
 from .app.timers import timer_handlers
 from .dependencies import FeedCacheProvider
+from .library.service import LibraryEntrypoints
 from .repository import ScreeningsUnitOfWork
 from .settings import ScreeningsSettings, from_config
 
@@ -236,7 +237,7 @@ class CalendarEntrypoints:
 
 
 class ScreeningsService(HealthCheck, LeaderProjection, FilmEntrypoints, SchedulingEntrypoints,
-                        AttendanceEntrypoints, CalendarEntrypoints):
+                        AttendanceEntrypoints, CalendarEntrypoints, LibraryEntrypoints):
     name = "screenings"
     db = Database(unit_of_work=ScreeningsUnitOfWork)
     settings = Settings(from_config)
