@@ -3,6 +3,7 @@ no scripts), one module per audience. They call the same services as the JSON AP
 post back here with the session's CSRF token. Every path a service puts in mail is served
 here or by the API (tests/integration/gateway/test_pages.py checks them all)."""
 from . import (  # noqa: F401  (modules register their routes on import)
-    account, films, finding, leader, leader_attendees, leader_invitations, leader_profile, leader_screenings, manager,
-    manager_coverage, manager_home, manager_mail, manager_mentorship, manager_roster, manager_screenings, public,
+    account, films, finding, leader, leader_attendees, leader_invitations, leader_profile, leader_screenings, library,
+    manager, manager_coverage, manager_home, manager_library, manager_mail, manager_mentorship, manager_roster,
+    manager_screenings, public,
 )

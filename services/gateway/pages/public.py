@@ -16,6 +16,7 @@ from services.gateway.templating import render_page
 from services.gateway.routing import PUBLIC
 
 from . import forms
+from .library import suggested
 from .render import HTML, TAG, action_page, message, page, refused_as_page, see_other, upcoming
 
 route = ROUTES.route
@@ -46,7 +47,7 @@ def screening_page(call: Call):
             raise ApiError(404, "not_found", "no such screening")
         cancel = f"/rsvps/{call.query.rsvp}/cancel?token={quote(call.query.token)}"
         return page(call, "screening.html", title=seat.get("title") or "Screening", s=seat, seat=seat["rsvp"],
-                    cancel_link=cancel)
+                    cancel_link=cancel, resources=suggested(call, film=seat.get("film")))
     return public_screening(call, forms.empty(RSVP_LABELS))
 
 
@@ -79,7 +80,7 @@ def public_screening(call: Call, form: forms.FormState, status: int = 200) -> Re
             if exc.status != 404:
                 raise
     return page(call, "screening.html", status=status, title=screening.get("title") or "Screening", s=screening,
-                film=film, form=form)
+                film=film, form=form, resources=suggested(call, film=screening.get("film")))
 
 
 def rsvp_invalid(call: Call, exc: ApiError) -> Reply:
@@ -253,8 +254,13 @@ def mentorship_request_submit(call: Call):
         if exc.status == 422:
             return mentorship_invalid(call, exc)
         raise
-    return message(call, "Check your email", "We sent you a link to confirm your address. Your request goes "
-                                             "to a leader once you confirm; the email also has your status link.")
+    # While they wait for a leader: what the library holds on the topic they asked about.
+    return page(call, "message.html", title="Check your email",
+                message="We sent you a link to confirm your address. Your request goes to a leader once you "
+                        "confirm; the email also has your status link.",
+                next_steps=[("/", "Go to the home page")],
+                resources=suggested(call, topics=[call.body.topic]),
+                resources_heading="Resources on your topic while you wait")
 
 
 @route("GET", "/mentorship/confirm/{token:token}", access=PUBLIC, tag=TAG, content_type=HTML,
