@@ -199,4 +199,4 @@ class FeedVersionRow(Base):
 
 
 # The resource library's table lives in its room; imported here so the service's metadata holds it.
-from .library.models import ResourceRow  # noqa: E402,F401
+from .library import models as library_models  # noqa: E402,F401

@@ -52,7 +52,10 @@ def search(uow, query: Any, actor: Actor | None) -> dict[str, Any]:
     if query is not None and not isinstance(query, dict):
         raise ValidationFailed("must be an object", field="query")
     parsed = domain.parse_query(query, may_see_retired=actor is not None and actor.manager)
-    found = domain.search(uow.library.in_view(include_retired=parsed.include_retired), parsed)
+    if parsed.terms:
+        found = domain.search(uow.library.in_view(parsed), parsed)
+    else:
+        found = domain.found_page(parsed, *uow.library.page_in_title_order(parsed))
     return {"total": found.total, "page": found.page, "pages": found.pages, "page_size": parsed.page_size,
             "items": [resource_view(r) for r in found.items]}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Iterable, Mapping
@@ -197,7 +198,7 @@ class Query:
     page_size: int = 20
     include_retired: bool = False
 
-    @property
+    @cached_property
     def terms(self) -> tuple[str, ...]:
         return tuple(_fold(self.text).split())
 
@@ -245,7 +246,13 @@ def _whole(value: Any, name: str, low: int, high: int, problems: _Problems) -> i
 
 
 def _fold(text: str) -> str:
-    return re.sub(r"[^\w+]+", " ", text.casefold().replace("’", "'").replace("'", ""))
+    """Words as typed, matched without case and apostrophes ("officer’s" finds "officers")."""
+    return re.sub(r"[^\w+]+", " ", _plain(text))
+
+
+def _plain(text: str) -> str:
+    # Cheap on purpose: every entry's text goes through it on every search with words.
+    return text.casefold().replace("’", "").replace("'", "")
 
 
 def matches(resource: Resource, query: Query) -> bool:
@@ -259,18 +266,28 @@ def matches(resource: Resource, query: Query) -> bool:
         return False
     if query.audience and query.audience not in resource.audiences:
         return False
-    if query.terms:
-        haystack = _fold(" ".join((resource.title, resource.description, resource.publisher, resource.series or "")))
-        words = set(haystack.split())
-        return all(term in words or term in haystack for term in query.terms)
+    terms = query.terms
+    if terms:
+        haystack = searchable_text(resource)
+        return all(term in haystack for term in terms)
     return True
 
 
-def _rank(resource: Resource, query: Query) -> tuple:
+def searchable_text(resource: Resource) -> str:
+    """What the words of a search are looked for in: title, description, publisher and
+    series, without case or apostrophes (storage may keep it to narrow a search)."""
+    return _plain(" ".join((resource.title, resource.description, resource.publisher, resource.series or "")))
+
+
+def title_key(title: str) -> str:
+    """The order of entries by title (without words to rank by, a search lists them so)."""
+    return _plain(title)
+
+
+def _rank(resource: Resource, terms: tuple[str, ...]) -> tuple:
     """Entries whose title holds the words first, then by title."""
-    title = _fold(resource.title)
-    in_title = sum(1 for term in query.terms if term in title)
-    return (-in_title, title)
+    title = title_key(resource.title)
+    return (-sum(1 for term in terms if term in title), title, resource.id or 0)
 
 
 @dataclass(frozen=True)
@@ -282,10 +299,15 @@ class Found:
 
 
 def search(resources: Iterable[Resource], query: Query) -> Found:
-    hits = sorted((r for r in resources if matches(r, query)), key=lambda r: _rank(r, query))
-    pages = max(1, math.ceil(len(hits) / query.page_size))
+    terms = query.terms
+    hits = sorted((r for r in resources if matches(r, query)), key=lambda r: _rank(r, terms))
     start = (query.page - 1) * query.page_size
-    return Found(total=len(hits), page=query.page, pages=pages, items=hits[start:start + query.page_size])
+    return found_page(query, len(hits), hits[start:start + query.page_size])
+
+
+def found_page(query: Query, total: int, items: list[Resource]) -> Found:
+    """One page of `total` hits (storage may have paged them already, in title order)."""
+    return Found(total=total, page=query.page, pages=max(1, math.ceil(total / query.page_size)), items=items)
 
 
 def suggestions(resources: Iterable[Resource], topics: Iterable[str], *, limit: int = 4) -> list[Resource]:
@@ -295,5 +317,5 @@ def suggestions(resources: Iterable[Resource], topics: Iterable[str], *, limit: 
         return []
     scored = [(len(wanted & set(r.topics)), r) for r in resources if not r.retired]
     scored = [(shared, r) for shared, r in scored if shared]
-    scored.sort(key=lambda pair: (-pair[0], _fold(pair[1].title)))
+    scored.sort(key=lambda pair: (-pair[0], title_key(pair[1].title)))
     return [r for _, r in scored[:limit]]

@@ -25,6 +25,10 @@ class ResourceRow(Base):
     topics: Mapped[str] = mapped_column(sa.Text)  # JSON list of topic slugs (services.contracts.topics)
     audiences: Mapped[str] = mapped_column(sa.Text)  # JSON list of audience slugs
     url: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)
+    # domain.searchable_text of the entry, kept so a search with words reads only the entries holding them.
+    search_text: Mapped[str] = mapped_column(sa.Text)
+    # domain.title_key of the title: the order of a search without words, kept to page it in SQL.
+    sort_title: Mapped[str] = mapped_column(sa.String(300), index=True)
     added_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # null: seeded
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)

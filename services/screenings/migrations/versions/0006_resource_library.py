@@ -33,6 +33,8 @@ def upgrade() -> None:
         sa.Column('topics', sa.Text(), nullable=False),
         sa.Column('audiences', sa.Text(), nullable=False),
         sa.Column('url', sa.String(length=2000), nullable=True),
+        sa.Column('search_text', sa.Text(), nullable=False),
+        sa.Column('sort_title', sa.String(length=300), nullable=False),
         sa.Column('added_at', services.runtime.db.UTCDateTime(), nullable=True),
         sa.Column('updated_at', services.runtime.db.UTCDateTime(), nullable=True),
         sa.Column('retired_at', services.runtime.db.UTCDateTime(), nullable=True),
@@ -41,9 +43,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('library_resources', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_library_resources_retired_at'), ['retired_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_library_resources_sort_title'), ['sort_title'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('library_resources', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_library_resources_sort_title'))
         batch_op.drop_index(batch_op.f('ix_library_resources_retired_at'))
     op.drop_table('library_resources')
