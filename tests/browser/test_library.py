@@ -46,10 +46,24 @@ def test_anyone_searches_and_filters_the_library(page):
     check_page(page, "resources-390")
 
 
-def test_a_film_page_suggests_resources_on_its_topics(page):
+def test_a_film_page_and_a_mentorship_request_suggest_resources(page):
     page.goto("/films/a-prosecutors-stand")
     section = page.get_by_role("region", name="Resources on this film's topics")
     expect(section.get_by_role("heading", name="Hate Crimes: Recognition and Reporting")).to_be_visible()
+    check_page(page, "film-suggestions")
+
+    page.goto("/mentorship/request")
+    for label, value in {"Name": "Sam Ortiz", "Agency": "Eugene Police", "Role": "Detective",
+                         "Work email": "sam.ortiz@eugene.example.gov", "State": "OR",
+                         "What you need help with": "Setting up an LGBTQ+ liaison role in our department."}.items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_label("Topic").select_option("lgbtq-liaison")
+    page.get_by_role("button", name="Send request").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    section = page.get_by_role("region", name="Resources on your topic while you wait")
+    expect(section.get_by_role("heading", name=re.compile("^Gender, Sexuality, and 21st Century Policing"))
+           ).to_be_visible()
+    check_page(page, "mentorship-sent-suggestions")
 
 
 def test_a_manager_adds_then_retires_an_entry(manager_page, browser, site):
