@@ -46,7 +46,7 @@ from services.runtime.db import make_engine
 from services.runtime.migrate import upgrade
 from services.screenings.films import Audience
 from services.screenings.library import domain
-from services.screenings.library.domain import Query, Resource, ResourceKind
+from services.screenings.library.domain import Resource, ResourceKind
 from services.screenings.library.models import ResourceRow
 from services.screenings.library.seed import SEED
 

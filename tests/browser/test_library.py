@@ -10,7 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import check_page
+from tests.browser.support import check_page, link_to
 
 pytestmark = pytest.mark.browser
 
@@ -46,15 +46,16 @@ def test_anyone_searches_and_filters_the_library(page):
     check_page(page, "resources-390")
 
 
-def test_a_film_page_and_a_mentorship_request_suggest_resources(page):
+def test_a_film_page_and_a_mentorship_request_suggest_resources(page, site):
     page.goto("/films/a-prosecutors-stand")
     section = page.get_by_role("region", name="Resources on this film's topics")
     expect(section.get_by_role("heading", name="Hate Crimes: Recognition and Reporting")).to_be_visible()
     check_page(page, "film-suggestions")
 
+    address = f"peer-{uuid.uuid4().hex[:8]}@eugene.example.gov"
     page.goto("/mentorship/request")
     for label, value in {"Name": "Sam Ortiz", "Agency": "Eugene Police", "Role": "Detective",
-                         "Work email": "sam.ortiz@eugene.example.gov", "State": "OR",
+                         "Work email": address, "State": "OR",
                          "What you need help with": "Setting up an LGBTQ+ liaison role in our department."}.items():
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_label("Topic").select_option("lgbtq-liaison")
@@ -64,6 +65,13 @@ def test_a_film_page_and_a_mentorship_request_suggest_resources(page):
     expect(section.get_by_role("heading", name=re.compile("^Gender, Sexuality, and 21st Century Policing"))
            ).to_be_visible()
     check_page(page, "mentorship-sent-suggestions")
+
+    page.goto(link_to(site.wait_for_mail(address, "confirm"), site.base_url, "/mentorship/confirm/"))
+    page.get_by_role("button", name="Confirm my request").click()
+    expect(page.get_by_role("heading", name="Request confirmed")).to_be_visible()
+    section = page.get_by_role("region", name="Resources on your topic while you wait")
+    expect(section.get_by_role("heading", name=re.compile("^Gender, Sexuality, and 21st Century Policing"))
+           ).to_be_visible()
 
 
 def test_a_manager_adds_then_retires_an_entry(manager_page, browser, site):

@@ -12,7 +12,7 @@ from services.gateway.http import Call, Reply
 from services.gateway.routing import MANAGER, PUBLIC
 from services.gateway.schemas import list_of
 
-from .common import JsonObject, Page, RecordId, Slug, actor, query_args
+from .common import JsonObject, Page, Slug, actor, query_args
 from .table import ROUTES
 
 route = ROUTES.route

@@ -275,13 +275,16 @@ def mentorship_confirm_page(call: Call):
        rate_limit="public_form", summary="Page: confirm a mentorship request")
 def mentorship_confirm_submit(call: Call):
     try:
-        mentorship_api.by_link(call, "confirm_request")
+        confirmed = mentorship_api.by_link(call, "confirm_request")
     except ApiError as exc:
         if exc.status in (404, 409, 422):
             return refused_as_page(call, exc, "Not confirmed")
         raise
-    return message(call, "Request confirmed", "Thank you. We are offering your request to a leader now; "
-                                              "your status link shows its progress.")
+    return page(call, "message.html", title="Request confirmed",
+                message="Thank you. We are offering your request to a leader now; your status link shows its "
+                        "progress.",
+                next_steps=[("/", "Go to the home page")], resources=suggested(call, topics=[confirmed.get("topic")]),
+                resources_heading="Resources on your topic while you wait")
 
 
 @route("GET", "/mentorship/status/{token:token}", access=PUBLIC, tag=TAG, content_type=HTML,
