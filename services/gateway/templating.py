@@ -65,14 +65,14 @@ _templates.filters.update(plural=plural, in_words=in_words, long_date=long_date,
 
 
 # The site's navigation: for everyone, then for the signed-in person's role.
-SITE_LINKS = (("/screenings", "Screenings"), ("/films", "Films"), ("/directory", "Leaders"),
-              ("/mentorship/request", "Ask for mentoring"), ("/join", "Join the network"))
+SITE_LINKS = (("/screenings", "Screenings"), ("/films", "Films"), ("/resources", "Resources"),
+              ("/directory", "Leaders"), ("/mentorship/request", "Ask for mentoring"), ("/join", "Join the network"))
 WORKSPACE_LINKS = {
     "leader": (("/leader", "Your home"), ("/leader/screenings/new", "Register a screening"),
                ("/leader/training", "Training"), ("/leader/profile", "Your profile")),
     "manager": (("/manage", "Manage"), ("/manage/screenings", "Approvals"), ("/manage/applications", "Applications"),
                 ("/manage/roster", "Roster"), ("/manage/mentorship", "Mentorship"), ("/manage/coverage", "Coverage"),
-                ("/manage/deliveries", "Mail")),
+                ("/manage/resources", "Library"), ("/manage/deliveries", "Mail")),
 }
 
 

@@ -2,7 +2,8 @@
 
 Fictional people only: 50 leaders spread over every federal region, applications in
 every state of their lifecycle, the NIOT films, screenings past and future with RSVPs,
-materials orders (open and sent) and reports, and mentorship requests in every state of theirs.
+materials orders (open and sent) and reports, mentorship requests in every state of theirs,
+and the whole resource library.
 
 What is happening now goes through the running services over RPC, exactly as the
 gateway would, so every event and mail follows. History (screenings that took place,
@@ -82,6 +83,23 @@ class Demo:
         self.past_screenings(leaders)
         self.mentorship_history(leaders)
         self.mentorship_requests_now()
+        self.full_library()
+
+    # --- the resource library ----------------------------------------------------------
+
+    def full_library(self) -> None:
+        """Every entry of the resource library in public view. The screenings service adds
+        the program's publications on its start; demo data loaded again into a running
+        system brings back any entry a manager retired meanwhile."""
+        rpc = self.rpc
+        page, pages = 1, 1
+        while page <= pages:
+            found = rpc.screenings.search_resources({"include_retired": True, "page": page, "page_size": 100},
+                                                    actor=DEMO_MANAGER)
+            for entry in found["items"]:
+                if entry["retired"]:
+                    rpc.screenings.reinstate_resource(DEMO_MANAGER, entry["id"])
+            page, pages = page + 1, found["pages"]
 
     # --- the roster ------------------------------------------------------------------
 

@@ -4,21 +4,23 @@ from __future__ import annotations
 import logging
 
 from nameko.extensions import DependencyProvider
+from sqlalchemy.exc import IntegrityError
 
 from services.runtime import clock
 from services.runtime.dependencies import Database, Settings
 
 from . import feeds
 from .app import films
+from .library import app as library
 
 log = logging.getLogger(__name__)
 
 
 class FeedCacheProvider(DependencyProvider):
     """Gives workers the instance's feeds.FeedCache. When the service starts (its
-    migrations applied), it also adds the catalog's films the database lacks and renders
-    the national feed once, so the first subscriber does not wait for every VEVENT to be
-    rendered (later changes re-render one event each)."""
+    migrations applied), it also adds the catalog's films and the library's entries the
+    database lacks and renders the national feed once, so the first subscriber does not
+    wait for every VEVENT to be rendered (later changes re-render one event each)."""
 
     def setup(self):
         self.cache = feeds.FeedCache()
@@ -33,7 +35,20 @@ class FeedCacheProvider(DependencyProvider):
                 films.seed_films(uow)
         finally:
             units.close()
+        self._seed_library()
         self.container.spawn_managed_thread(self._prewarm, identifier="screenings feed prewarm")
+
+    def _seed_library(self):
+        # Two instances starting together may both add the missing entries: the seed key is
+        # unique, so one of them is refused and the library holds each entry once.
+        units = self.db.transactions()
+        try:
+            with units.unit_of_work() as uow:
+                library.seed_library(uow)
+        except IntegrityError:
+            log.info("the resource library was seeded by another instance")
+        finally:
+            units.close()
 
     def _prewarm(self):
         units = self.db.transactions()

@@ -74,6 +74,9 @@ class Film:
     audiences: tuple[Audience, ...]
     kit: tuple[KitItem, ...]
     runtime_minutes: int | None = None
+    # What the film is about, in the network's topics (services.contracts.topics): the
+    # resource library suggests the entries on these next to the film and its screenings.
+    topics: tuple[str, ...] = ()
 
     @property
     def guide(self) -> KitItem | None:
@@ -99,23 +102,28 @@ def standard_kit(title: str, guide: KitItem | None = None) -> tuple[KitItem, ...
     )
 
 
-def _seed_film(slug: str, title: str, audiences: tuple[Audience, ...], description: str | None = None,
-               guide: KitItem | None = None) -> Film:
+def _seed_film(slug: str, title: str, audiences: tuple[Audience, ...], topics: tuple[str, ...],
+               description: str | None = None, guide: KitItem | None = None) -> Film:
     return Film(slug=slug, title=title, description=description, audiences=audiences,
-                kit=standard_kit(title, guide), runtime_minutes=None)
+                kit=standard_kit(title, guide), runtime_minutes=None, topics=topics)
 
 
 LAW_ENFORCEMENT_AND_PUBLIC = (Audience.LAW_ENFORCEMENT, Audience.GENERAL_PUBLIC)
 
 FILMS: tuple[Film, ...] = (
-    _seed_film("a-prosecutors-stand", "A Prosecutor's Stand", LAW_ENFORCEMENT_AND_PUBLIC),
-    _seed_film("waking-in-oak-creek", "Waking in Oak Creek", LAW_ENFORCEMENT_AND_PUBLIC),
+    _seed_film("a-prosecutors-stand", "A Prosecutor's Stand", LAW_ENFORCEMENT_AND_PUBLIC,
+               ("prosecution", "hate-crime-investigation", "victim-services")),
+    _seed_film("waking-in-oak-creek", "Waking in Oak Creek", LAW_ENFORCEMENT_AND_PUBLIC,
+               ("faith-communities", "community-policing", "victim-services")),
     _seed_film("on-the-ground-with-law-enforcement", "Not In Our Town: On the Ground with Law Enforcement",
-               LAW_ENFORCEMENT_AND_PUBLIC),
-    _seed_film("moses-robinson-school-guardian", "Moses Robinson: School Guardian", LAW_ENFORCEMENT_AND_PUBLIC),
-    _seed_film("manhattan-beach", "Not In Our Town: Manhattan Beach", LAW_ENFORCEMENT_AND_PUBLIC),
+               LAW_ENFORCEMENT_AND_PUBLIC, ("community-policing", "hate-crime-investigation")),
+    _seed_film("moses-robinson-school-guardian", "Moses Robinson: School Guardian", LAW_ENFORCEMENT_AND_PUBLIC,
+               ("school-safety", "youth-outreach")),
+    _seed_film("manhattan-beach", "Not In Our Town: Manhattan Beach", LAW_ENFORCEMENT_AND_PUBLIC,
+               ("victim-services", "community-policing")),
     _seed_film(
         "light-in-the-darkness", "Not In Our Town: Light in the Darkness", LAW_ENFORCEMENT_AND_PUBLIC,
+        ("immigrant-communities", "hate-crime-investigation", "community-policing"),
         description="A PBS documentary film.",
         guide=KitItem(
             KitItemKind.LAW_ENFORCEMENT_GUIDE,

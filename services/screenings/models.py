@@ -224,3 +224,7 @@ class MaterialOrderRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     tracking_note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# The resource library's table lives in its room; imported here so the service's metadata holds it.
+from .library import models as library_models  # noqa: E402,F401

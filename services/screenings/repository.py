@@ -27,6 +27,7 @@ from .domain.rules import HostRecord, Interval
 from .domain.screening import OPEN, Screening, Status
 from .films import Audience, Film, KitItem, KitItemKind
 from .materials.repository import MaterialOrderRepository
+from .library.repository import ResourceRepository
 from .models import (
     FeedbackRow, FeedVersionRow, FilmRow, LeaderRow, ReportAudienceRow, ReportRow, RsvpRow, ScreeningAudienceRow,
     ScreeningCohostRow, ScreeningRow, ServiceSecretRow,
@@ -435,6 +436,7 @@ class ScreeningsUnitOfWork(UnitOfWork):
         self.rsvps = RsvpRepository(session)
         self.reports = ReportRepository(session)
         self.materials = MaterialOrderRepository(session)
+        self.library = ResourceRepository(session)
         self._link_secret: str | None = None
 
     @property

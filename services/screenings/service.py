@@ -17,6 +17,7 @@ from .app import changes, films, leaders, registering, reports, rsvps
 from .app.timers import timer_handlers
 from .dependencies import FeedCacheProvider
 from .materials.service import MaterialEntrypoints
+from .library.service import LibraryEntrypoints
 from .repository import ScreeningsUnitOfWork
 from .settings import ScreeningsSettings, from_config
 
@@ -237,7 +238,7 @@ class CalendarEntrypoints:
 
 
 class ScreeningsService(HealthCheck, LeaderProjection, FilmEntrypoints, SchedulingEntrypoints,
-                        AttendanceEntrypoints, CalendarEntrypoints, MaterialEntrypoints):
+                        AttendanceEntrypoints, CalendarEntrypoints, MaterialEntrypoints, LibraryEntrypoints):
     name = "screenings"
     db = Database(unit_of_work=ScreeningsUnitOfWork)
     settings = Settings(from_config)

@@ -9,6 +9,7 @@ from services.gateway.api.table import ROUTES
 from services.gateway.http import Call
 from services.gateway.routing import PUBLIC
 
+from .library import suggested
 from .render import HTML, TAG, page, upcoming
 
 route = ROUTES.route
@@ -38,4 +39,4 @@ def films_page(call: Call):
 def film_page(call: Call):
     film = film_card(scrub(call.rpc("screenings", "get_film", call.path["slug"])))
     return page(call, "film.html", title=film.get("title") or "Film", film=film, mission=NIOT_MISSION,
-                upcoming=upcoming(call, film=film["slug"]))
+                upcoming=upcoming(call, film=film["slug"]), resources=suggested(call, film=film["slug"]))

@@ -17,6 +17,7 @@ from services.gateway.templating import render_page
 from services.gateway.routing import PUBLIC
 
 from . import forms
+from .library import suggested
 from .render import HTML, TAG, action_page, message, page, refused_as_page, see_other, upcoming
 
 route = ROUTES.route
@@ -47,7 +48,7 @@ def screening_page(call: Call):
             raise ApiError(404, "not_found", "no such screening")
         cancel = f"/rsvps/{call.query.rsvp}/cancel?token={quote(call.query.token)}"
         return page(call, "screening.html", title=seat.get("title") or "Screening", s=seat, seat=seat["rsvp"],
-                    cancel_link=cancel)
+                    cancel_link=cancel, resources=suggested(call, film=seat.get("film")))
     return public_screening(call, forms.empty(RSVP_LABELS))
 
 
@@ -80,7 +81,7 @@ def public_screening(call: Call, form: forms.FormState, status: int = 200) -> Re
             if exc.status != 404:
                 raise
     return page(call, "screening.html", status=status, title=screening.get("title") or "Screening", s=screening,
-                film=film, form=form)
+                film=film, form=form, resources=suggested(call, film=screening.get("film")))
 
 
 def rsvp_invalid(call: Call, exc: ApiError) -> Reply:
@@ -251,8 +252,13 @@ def mentorship_request_submit(call: Call):
         if exc.status == 422:
             return mentorship_invalid(call, exc)
         raise
-    return message(call, "Check your email", "We sent you a link to confirm your address. Your request goes "
-                                             "to a leader once you confirm; the email also has your status link.")
+    # While they wait for a leader: what the library holds on the topic they asked about.
+    return page(call, "message.html", title="Check your email",
+                message="We sent you a link to confirm your address. Your request goes to a leader once you "
+                        "confirm; the email also has your status link.",
+                next_steps=[("/", "Go to the home page")],
+                resources=suggested(call, topics=[call.body.topic]),
+                resources_heading="Resources on your topic while you wait")
 
 
 @route("GET", "/mentorship/confirm/{token:token}", access=PUBLIC, tag=TAG, content_type=HTML,
@@ -267,13 +273,16 @@ def mentorship_confirm_page(call: Call):
        rate_limit="public_form", summary="Page: confirm a mentorship request")
 def mentorship_confirm_submit(call: Call):
     try:
-        mentorship_api.by_link(call, "confirm_request")
+        confirmed = mentorship_api.by_link(call, "confirm_request")
     except ApiError as exc:
         if exc.status in (404, 409, 422):
             return refused_as_page(call, exc, "Not confirmed")
         raise
-    return message(call, "Request confirmed", "Thank you. We are offering your request to a leader now; "
-                                              "your status link shows its progress.")
+    return page(call, "message.html", title="Request confirmed",
+                message="Thank you. We are offering your request to a leader now; your status link shows its "
+                        "progress.",
+                next_steps=[("/", "Go to the home page")], resources=suggested(call, topics=[confirmed.get("topic")]),
+                resources_heading="Resources on your topic while you wait")
 
 
 @route("GET", "/mentorship/status/{token:token}", access=PUBLIC, tag=TAG, content_type=HTML,

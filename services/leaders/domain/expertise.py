@@ -4,21 +4,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from services.contracts.topics import TOPICS
+
 from .fields import Invalid, Problems
 
-EXPERTISE: dict[str, str] = {
-    "hate-crime-investigation": "Hate crime investigation",
-    "prosecution": "Prosecution",
-    "community-policing": "Community policing",
-    "school-safety": "School safety",
-    "lgbtq-liaison": "LGBTQ+ liaison",
-    "immigrant-communities": "Immigrant communities",
-    "victim-services": "Victim services",
-    "faith-communities": "Faith communities",
-    "bias-incident-reporting": "Bias incident reporting",
-    "youth-outreach": "Youth outreach",
-    "police-training": "Academy and roll-call training",
-}
+# The shared topics vocabulary (services/contracts/topics.py): the resource library uses it too.
+EXPERTISE: dict[str, str] = TOPICS
 _EXPERTISE_BY_LABEL = {label.casefold(): slug for slug, label in EXPERTISE.items()}
 
 

@@ -5,8 +5,9 @@ from collections import Counter
 
 from nameko.standalone.rpc import ClusterRpcClient
 
-from services.ops.demo import load_if_empty
+from services.ops.demo import DEMO_MANAGER, Demo, load_if_empty
 from services.leaders.service import LeadersService
+from services.screenings.library.seed import SEED
 from services.screenings.service import ScreeningsService
 
 
@@ -39,3 +40,10 @@ def test_demo_data_fills_every_region_and_state_once(service_config, runner_fact
 
         states = Counter(r["state"] for r in rpc.leaders.list_requests(limit=100)["requests"])
         assert {"unconfirmed", "offered", "accepted", "completed", "closed_unanswered"} <= set(states)
+
+        # The whole resource library is in view; demo data loaded again brings back a retired entry.
+        assert rpc.screenings.search_resources({"page_size": 1})["total"] == len(SEED)
+        rpc.screenings.retire_resource(DEMO_MANAGER, 1)
+        assert rpc.screenings.search_resources({"page_size": 1})["total"] == len(SEED) - 1
+        Demo(config, rpc).full_library()
+        assert rpc.screenings.search_resources({"page_size": 1})["total"] == len(SEED)

@@ -1,7 +1,7 @@
 """material orders: a screening's kit ordered by its host and shipped by a manager
 
-Revision ID: 0006_material_orders
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import services.runtime.db
 
 
-revision: str = '0006_material_orders'
-down_revision: Union[str, Sequence[str], None] = '0005'
+revision: str = '0007'
+down_revision: Union[str, Sequence[str], None] = '0006'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
