@@ -1,16 +1,22 @@
 """What the benchmarks share around the system they measure: a RabbitMQ vhost of their
-own, waiting for a condition, and a process's memory."""
+own, the services started as processes, waiting for a condition, and a process's memory."""
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import yaml
+
 from services.runtime.config import read_config
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def rabbitmqctl(*args: str) -> None:
@@ -43,6 +49,31 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def start_services(services: dict[str, str], amqp_uri: str, uris: dict[str, str], scratch: Path,
+                   processes: dict[str, subprocess.Popen], **settings) -> int:
+    """Each of `services` (name: nameko path) as a `nameko run` process of its own, logging
+    to scratch/<name>.log, with timers and sweeps slowed out of the way (they would only add
+    noise to what is measured); `settings` adds to or replaces the config. `processes`
+    collects each process as it starts, for the caller to stop. Returns the gateway's port."""
+    port = free_port()
+    config = {
+        "AMQP_URI": amqp_uri, "DB_URIS": uris, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "MESSAGING": {"retry_delays": [1, 5], "outbox_sweep_seconds": 60, "timer_seconds": 3600,
+                      "quorum_queues": False},
+        "GATEWAY": {"rpc_timeout_seconds": 30},
+        **settings,
+    }
+    config_file = scratch / "config.yml"
+    config_file.write_text(yaml.safe_dump(config))
+    for name, service in services.items():
+        log = open(scratch / f"{name}.log", "w")
+        processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "nameko", "run", "--config", str(config_file), service],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return port
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 0.05) -> None:

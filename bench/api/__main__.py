@@ -43,13 +43,11 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-import yaml
-
 from services.leaders.domain.expertise import EXPERTISE
 from services.leaders.regions import DEFAULT_GROUPING, regions
 from services.runtime import clock, topology
 
-from ..support import PrivateVhost, free_port, memory_mib
+from ..support import PrivateVhost, free_port, memory_mib, start_services
 from . import seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,23 +184,8 @@ def run(args, scratch: Path) -> int:
     processes: dict[str, subprocess.Popen] = {}
     try:
         topology.declare(amqp_uri, retry_delays=[1, 5])
-        port = free_port()
-        settings = {
-            "AMQP_URI": amqp_uri, "DB_URIS": uris, "max_workers": args.max_workers,
-            "PREFETCH_COUNT": args.max_workers, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            # Timers and sweeps are not what is measured: they would only add noise.
-            "MESSAGING": {"retry_delays": [1, 5], "outbox_sweep_seconds": 60, "timer_seconds": 3600,
-                          "quorum_queues": False},
-            "GATEWAY": {"rpc_timeout_seconds": 30},
-        }
-        config_file = scratch / "config.yml"
-        config_file.write_text(yaml.safe_dump(settings))
-        for name, service in SERVICES.items():
-            log = open(scratch / f"{name}.log", "w")
-            processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "nameko", "run", "--config", str(config_file), service],
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        port = start_services(SERVICES, amqp_uri, uris, scratch, processes,
+                              max_workers=args.max_workers, PREFETCH_COUNT=args.max_workers)
         auth = {"Authorization": f"Bearer {token}"}
         first = wait_serving(port, paths, auth, processes, scratch, 90)
         for endpoint, body in first.items():

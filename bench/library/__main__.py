@@ -38,7 +38,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-import yaml
 
 from services.contracts.topics import TOPICS
 from services.runtime import clock, topology
@@ -51,8 +50,8 @@ from services.screenings.library.models import ResourceRow
 from services.screenings.library.seed import SEED
 
 from ..api import seed
-from ..api.__main__ import ROOT, load, print_figures, stop, wait_serving
-from ..support import PrivateVhost, free_port
+from ..api.__main__ import load, print_figures, stop, wait_serving
+from ..support import PrivateVhost, start_services
 
 SERVICES = {"screenings": "services.screenings.service:ScreeningsService",
             "gateway": "services.gateway.service:GatewayService"}
@@ -152,21 +151,7 @@ def run(args, scratch: Path) -> int:
     processes: dict[str, subprocess.Popen] = {}
     try:
         topology.declare(vhost.uri, retry_delays=[1, 5])
-        port = free_port()
-        settings = {
-            "AMQP_URI": vhost.uri, "DB_URIS": uris, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "MESSAGING": {"retry_delays": [1, 5], "outbox_sweep_seconds": 60, "timer_seconds": 3600,
-                          "quorum_queues": False},
-            "GATEWAY": {"rpc_timeout_seconds": 30},
-        }
-        config_file = scratch / "config.yml"
-        config_file.write_text(yaml.safe_dump(settings))
-        for name, service in SERVICES.items():
-            log = open(scratch / f"{name}.log", "w")
-            processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "nameko", "run", "--config", str(config_file), service],
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        port = start_services(SERVICES, vhost.uri, uris, scratch, processes)
         wait_serving(port, {**paths, **manager_paths}, headers, processes, scratch, 90)
         print(f"\nload: {args.clients} clients, keep-alive, {args.warmup:g} s warm-up + {args.duration:g} s measured "
               f"per search")

@@ -35,7 +35,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-import yaml
 
 from services.leaders.models import LeaderRow
 from services.runtime import clock, places, topology
@@ -43,8 +42,8 @@ from services.runtime.db import make_engine
 from services.screenings.models import ScreeningRow
 
 from ..api import seed
-from ..api.__main__ import ROOT, SERVICES, load, print_figures, stop, wait_serving
-from ..support import PrivateVhost, free_port
+from ..api.__main__ import SERVICES, load, print_figures, stop, wait_serving
+from ..support import PrivateVhost, start_services
 
 CITIES = ("10001", "Chicago, IL", "90012", "Houston, TX", "85004", "Philadelphia, PA", "78205", "San Diego, CA",
           "75201", "Columbus, OH", "30303", "Seattle, WA", "80202", "Boston, MA", "37203", "Detroit, MI",
@@ -123,21 +122,7 @@ def run(args, scratch: Path) -> int:
     processes: dict[str, subprocess.Popen] = {}
     try:
         topology.declare(vhost.uri, retry_delays=[1, 5])
-        port = free_port()
-        settings = {
-            "AMQP_URI": vhost.uri, "DB_URIS": uris, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "MESSAGING": {"retry_delays": [1, 5], "outbox_sweep_seconds": 60, "timer_seconds": 3600,
-                          "quorum_queues": False},
-            "GATEWAY": {"rpc_timeout_seconds": 30},
-        }
-        config_file = scratch / "config.yml"
-        config_file.write_text(yaml.safe_dump(settings))
-        for name, service in SERVICES.items():
-            log = open(scratch / f"{name}.log", "w")
-            processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "nameko", "run", "--config", str(config_file), service],
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        port = start_services(SERVICES, vhost.uri, uris, scratch, processes)
         check_sorted(wait_serving(port, paths, {}, processes, scratch, 90))
         print(f"\nload: {args.clients} clients, keep-alive, {args.warmup:g} s warm-up + {args.duration:g} s measured "
               f"per search, over {len(CITIES)} places")

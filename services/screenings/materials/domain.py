@@ -20,6 +20,8 @@ from typing import Any, Mapping
 
 from services.runtime.errors import Conflict, ValidationFailed
 
+from ..domain.validation import FieldErrors, clean_text
+
 DEFAULT_LEAD_DAYS = 10
 MAX_COPIES = 500
 MAX_SHIP_TO = 1000
@@ -92,26 +94,25 @@ def parse_request(raw: Any, *, has_film: bool) -> OrderRequest:
     """What a leader asks for, checked field by field (each problem names its field)."""
     if not isinstance(raw, Mapping):
         raise ValidationFailed("must be an object", field="order")
-    errors: list[dict] = []
+    errors = FieldErrors()
     medium: Medium | None = None
     medium_raw = raw.get("medium")
     if medium_raw not in (None, "", "none"):
         try:
             medium = Medium(medium_raw)
         except ValueError:
-            errors.append({"field": "medium", "message": "dvd, usb_drive or none"})
+            errors.add("medium", "dvd, usb_drive or none")
     if medium is Medium.DVD and not has_film:
-        errors.append({"field": "medium", "message": "this event shows no film: order the USB drive or no media"})
+        errors.add("medium", "this event shows no film: order the USB drive or no media")
     guides = _copies(raw.get("guide_copies"), "guide_copies", errors)
     if guides and not has_film:
-        errors.append({"field": "guide_copies", "message": "this event shows no film, so it has no discussion guide"})
+        errors.add("guide_copies", "this event shows no film, so it has no discussion guide")
     flyers = _copies(raw.get("flyer_copies"), "flyer_copies", errors)
-    ship_to = _text(raw.get("ship_to"), "ship_to", MAX_SHIP_TO, errors, required=True)
-    note = _text(raw.get("note"), "note", MAX_NOTE, errors, required=False)
-    if not errors and medium is None and not guides and not flyers:
-        errors.append({"field": "medium", "message": "order at least the film or some printed copies"})
-    if errors:
-        raise ValidationFailed(errors)
+    ship_to = clean_text(raw.get("ship_to"), "ship_to", errors, limit=MAX_SHIP_TO, required=True)
+    note = clean_text(raw.get("note"), "note", errors, limit=MAX_NOTE, required=False)
+    if not errors.items and medium is None and not guides and not flyers:
+        errors.add("medium", "order at least the film or some printed copies")
+    errors.raise_if_any()
     return OrderRequest(OrderLines(medium, guides, flyers), ship_to, note or None)
 
 
@@ -151,33 +152,18 @@ def place(existing: MaterialOrder | None, request: OrderRequest, *, order_id: st
 
 
 def parse_tracking_note(value: Any) -> str | None:
-    errors: list[dict] = []
-    text = _text(value, "tracking_note", MAX_NOTE, errors, required=False)
-    if errors:
-        raise ValidationFailed(errors)
+    errors = FieldErrors()
+    text = clean_text(value, "tracking_note", errors, limit=MAX_NOTE, required=False)
+    errors.raise_if_any()
     return text or None
 
 
-def _copies(value: Any, field_name: str, errors: list[dict]) -> int:
+def _copies(value: Any, field_name: str, errors: FieldErrors) -> int:
     if value in (None, ""):
         return 0
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COPIES:
-        errors.append({"field": field_name, "message": f"a whole number from 0 to {MAX_COPIES}"})
+        errors.add(field_name, f"a whole number from 0 to {MAX_COPIES}")
         return 0
     return value
-
-
-def _text(value: Any, field_name: str, limit: int, errors: list[dict], *, required: bool) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors.append({"field": field_name, "message": "is required"})
-        return ""
-    if not isinstance(value, str):
-        errors.append({"field": field_name, "message": "must be text"})
-        return ""
-    if len(value) > limit:
-        errors.append({"field": field_name, "message": f"at most {limit} characters"})
-        return ""
-    return value.strip()
