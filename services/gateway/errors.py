@@ -97,7 +97,9 @@ def from_service_error(exc: BaseException, service: str) -> ApiError:
     if isinstance(exc, UnknownService):
         return ApiError(503, "service_unavailable", f"the {service} service is not running; try again shortly")
     if isinstance(exc, RpcTimeout):
-        return ApiError(503, "service_unavailable", f"the {service} service did not answer in time")
+        return ApiError(503, "service_unavailable", f"the {service} service did not answer in time. A request "
+                        "that changes something may still be carried out: send it again with the same "
+                        "Idempotency-Key header to have it done once")
     if isinstance(exc, RemoteError):
         status = REMOTE_STATUS_BY_NAME.get(exc.exc_type)
         if exc.exc_type == "MethodNotFound":

@@ -30,7 +30,7 @@ from services.contracts import rpc as rpc_contracts
 from services.runtime import clock
 from services.runtime.errors import DomainError
 
-from . import auth, browser_guard, errors, input_checks, rate_limits
+from . import auth, browser_guard, errors, idempotency, input_checks, rate_limits
 from .error_pages import error_page, wants_html
 from .errors import ApiError
 from .routing import LEADER, MANAGER, MAX_ID, PUBLIC, SIGNED_IN, Route
@@ -67,6 +67,7 @@ class Call:
         self.body: BaseModel | None = None
         self.now: datetime = clock.now()
         self.settings: GatewaySettings = service.settings
+        self.idempotency: tuple[str, str] | None = None  # (scope, key) of a request being recorded
 
     @property
     def db(self):
@@ -255,6 +256,12 @@ def _viewer(service, request: Request) -> auth.Principal | None:
 
 
 def _respond(call: Call) -> Response:
+    response = _answer(call)
+    idempotency.finish(call, response)
+    return response
+
+
+def _answer(call: Call) -> Response:
     route = call.route
     try:
         return _render(call, _run(call))
@@ -325,6 +332,9 @@ def _run(call: Call) -> Any:
     call.body = _parse_body(route, request)
     if route.rate_limit:
         rate_limits.spend(call)
+    replayed = idempotency.begin(call)
+    if replayed is not None:
+        return replayed
     return route.handler(call)
 
 
@@ -379,7 +389,7 @@ def _parse_body(route: Route, request: Request) -> BaseModel | None:
     try:
         if route.form and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             data: Any = {k: v for k, v in request.form.items()
-                         if k not in (auth.CSRF_FORM_FIELD, browser_guard.SIGNIN_FIELD)}
+                         if k not in (auth.CSRF_FORM_FIELD, browser_guard.SIGNIN_FIELD, idempotency.FORM_FIELD)}
             input_checks.check_text(data)
         else:
             raw = request.get_data(cache=True)

@@ -1,5 +1,6 @@
 """The gateway's own tables: accounts, sign-in sessions, API tokens, account set-up links,
-email changes waiting for confirmation and rate-limit counters. Secrets (passwords, session ids, tokens) are stored only as hashes."""
+email changes waiting for confirmation, answers kept for idempotent retries and
+rate-limit counters. Secrets (passwords, session ids, tokens) are stored only as hashes."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -96,6 +97,25 @@ class EmailChange(Base):
     # When it took effect, or was replaced by a newer request (then `confirmed` stays false).
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+
+class IdempotentRequest(Base):
+    """A creating request sent with an Idempotency-Key, and the answer it got: a retry
+    with the same key (by the same caller) is answered from here. Kept a day."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (sa.UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(40))  # the caller: an account, or the public
+    key: Mapped[str] = mapped_column(sa.String(200))
+    request: Mapped[str] = mapped_column(sa.String(64))  # digest of method, path and body
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Null while the first request is being handled.
+    status: Mapped[int | None] = mapped_column(sa.Integer)
+    content_type: Mapped[str | None] = mapped_column(sa.String(100))
+    body: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    location: Mapped[str | None] = mapped_column(sa.String(500))
 
 
 class RateLimitWindow(Base):

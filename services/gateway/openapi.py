@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from . import idempotency
 from .templating import render_page
 from .routing import LEADER, MANAGER, PUBLIC, SIGNED_IN, Route, RouteTable
 
@@ -91,6 +92,8 @@ def _parameters(route: Route, components: dict) -> list[dict]:
             if prop.get("type") == "array" or any(p.get("type") == "array" for p in prop.get("anyOf", [])):
                 param.update({"style": "form", "explode": True})
             params.append(param)
+    if route.idempotent:
+        params.append(dict(idempotency.PARAMETER))
     return params
 
 

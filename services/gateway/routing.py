@@ -51,6 +51,9 @@ class Route:
     # to its field, when the request is refused as invalid (422) before or in the handler.
     invalid: Callable[..., Any] | None = None
     params: dict[str, str] = field(default_factory=dict)
+    # A POST that creates something: an Idempotency-Key header makes a retry get the first
+    # answer instead of a second effect (services.gateway.idempotency).
+    idempotent: bool = False
 
     def __post_init__(self) -> None:
         if self.access not in ACCESS_LEVELS:

@@ -19,7 +19,7 @@ from services.runtime import clock, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.messaging import handles
 
-from . import app, auth, email_change
+from . import app, auth, email_change, idempotency
 from .api.coverage import CoverageReports
 from .http import dispatch, http_gateway
 from .routes import ROUTES
@@ -62,6 +62,7 @@ class GatewayService:
                                  email_change.EMAIL_CHANGE_MAIL_JOB: self._send_email_change_mail}, now)
         with self.db.transaction() as session:
             auth.purge_rate_limits(session, now - timedelta(days=1))
+            idempotency.purge(session, now)
 
     def _send_setup_mail(self, uow, payload, now):
         lifetime = timedelta(hours=self.settings.setup_link_hours)

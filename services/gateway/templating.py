@@ -2,6 +2,7 @@
 words a person reads: plurals, dates, waits, labels."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -62,6 +63,8 @@ def label(slug: Any) -> str:
 
 
 _templates.filters.update(plural=plural, in_words=in_words, long_date=long_date, short_date=short_date, label=label)
+# A fresh key for each form a page shows, so sending it twice does the work once.
+_templates.globals["idempotency_key"] = lambda: secrets.token_urlsafe(18)
 
 
 # The site's navigation: for everyone, then for the signed-in person's role.

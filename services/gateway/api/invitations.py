@@ -47,6 +47,6 @@ def invite_all(call: Call, screening_id: str, invitees: list[Invitee]) -> dict:
 
 @route("POST", "/api/screenings/{screening_id:token}/invitations", access=LEADER, owner=organisers, tag=HOSTING,
        body=InvitationsIn, response=OBJECT, summary="Invite people by email: each gets a seat (or a waitlist "
-       "place) and a mail with their private link, the only way into an invitation-only event")
+       "place) and a mail with their private link, the only way into an invitation-only event", idempotent=True)
 def invite(call: Call):
     return invite_all(call, call.path["screening_id"], call.body.invitees)

@@ -116,7 +116,7 @@ APPLICATION_RECEIVED = {
                    "service validates each field. The answer is the same whether or not the address "
                    "already has an application or a place on the roster (its owner is mailed where they "
                    "stand), so it tells nobody who is a leader; managers find the application in "
-                   "GET /api/applications.")
+                   "GET /api/applications.", idempotent=True)
 def submit_application(call: Call):
     call.rpc("leaders", "submit_application", call.body.root)
     return Reply(APPLICATION_RECEIVED, status=202)

@@ -80,7 +80,7 @@ def manage_resources(call: Call):
 
 
 @route("POST", "/api/resources", access=MANAGER, tag=TAG, body=JsonObject, response=Resource, status=201,
-       summary="Add an entry: title, publisher, kind, description, topics, audiences, series, url")
+       summary="Add an entry: title, publisher, kind, description, topics, audiences, series, url", idempotent=True)
 def add_resource(call: Call):
     return Reply(call.rpc("screenings", "add_resource", actor(call), call.body.root), status=201)
 

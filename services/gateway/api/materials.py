@@ -57,7 +57,7 @@ def order_from(body: OrderIn) -> dict:
        body=OrderIn, response=OrderPlaced, status=201, extra_statuses=(200,),
        summary="Order a screening's materials (host, co-host or manager). While an order is open, ordering "
                "again amends it (`amended`); inside the shipping lead time the order is taken with a `warning`; "
-               "a screening that has started or was cancelled is refused (409)")
+               "a screening that has started or was cancelled is refused (409)", idempotent=True)
 def order_materials(call: Call):
     placed = call.rpc("screenings", "order_materials", actor(call), call.path["screening_id"], order_from(call.body))
     return Reply(placed, status=200 if placed["amended"] else 201)

@@ -99,7 +99,7 @@ def submit(call: Call, body: MentorshipRequestIn) -> dict:
 @route("POST", "/api/mentorship/requests", access=PUBLIC, tag=TAG, body=MentorshipRequestIn, status=201,
        response=OBJECT, rate_limit="public_form", summary="Ask the network for mentoring",
        description="No account needed. The requester gets an email with a link to confirm the address; "
-                   "the request reaches a leader only once confirmed.")
+                   "the request reaches a leader only once confirmed.", idempotent=True)
 def submit_request(call: Call):
     return Reply(submit(call, call.body), status=201)
 

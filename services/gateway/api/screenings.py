@@ -183,7 +183,7 @@ def screening_ics(call: Call):
 @route("POST", "/api/screenings/{screening_id:token}/rsvps", access=PUBLIC, tag=RSVPS, body=RsvpIn, status=201,
        response=OBJECT, rate_limit="public_form",
        summary="RSVP (no account): confirmed, or waitlisted when full with the place in line "
-               "(`waitlist_position`); the cancel link is emailed")
+               "(`waitlist_position`); the cancel link is emailed", idempotent=True)
 def rsvp(call: Call):
     result = call.rpc("screenings", "rsvp", call.path["screening_id"], call.body.name, call.body.email)
     # Not the RSVP's id nor its private link: those go only to the address, by mail.
@@ -220,7 +220,8 @@ def rsvp_ics(call: Call):
 # --- hosting (leaders for their own events, managers for all) --------------------------
 
 @route("POST", "/api/screenings", access=SIGNED_IN, tag=HOSTING, body=RegisterIn, response=OBJECT, status=201,
-       summary="Register a screening or guided discussion (waits for review unless the host is trusted)")
+       summary="Register a screening or guided discussion (waits for review unless the host is trusted)",
+       idempotent=True)
 def register_screening(call: Call):
     if not call.caller.is_manager and call.body.host_id != call.caller.leader_id:
         raise forbidden("a leader registers events only as their own host")
@@ -301,7 +302,7 @@ def attendees_csv(call: Call):
 
 
 @route("POST", "/api/screenings/{screening_id:token}/walk-ins", access=LEADER, owner=organisers, tag=HOSTING,
-       body=WalkInIn, response=OBJECT, status=201, summary="Add a walk-in attendee")
+       body=WalkInIn, response=OBJECT, status=201, summary="Add a walk-in attendee", idempotent=True)
 def add_walk_in(call: Call):
     return Reply(call.rpc("screenings", "add_walk_in", actor(call), call.path["screening_id"], call.body.name,
                           call.body.email), status=201)
@@ -314,7 +315,7 @@ class MessageIn(Strict):
 
 @route("POST", "/api/screenings/{screening_id:token}/messages", access=LEADER, owner=organisers, tag=HOSTING,
        body=MessageIn, response=OBJECT, summary="Send a message to everyone with a seat or a waitlist place "
-       "(the organisers get a copy)")
+       "(the organisers get a copy)", idempotent=True)
 def message_attendees(call: Call):
     return call.rpc("screenings", "message_attendees", actor(call), call.path["screening_id"], call.body.subject,
                     call.body.message)

@@ -29,7 +29,7 @@ def empty(labels: Mapping[str, str] | None = None, values: Mapping[str, Any] | N
 def submitted(call: Call, labels: Mapping[str, str] | None = None, prefix: str = "") -> FormState:
     """What the person sent, as typed (the CSRF token and hidden keys left out)."""
     values = MultiDict([(k, v) for k, v in call.request.form.items(multi=True)
-                        if k not in ("csrf_token", "form_key")])
+                        if k not in ("csrf_token", "form_key", "idempotency_key")])
     return FormState(values, {}, dict(labels or {}), None, prefix)
 
 

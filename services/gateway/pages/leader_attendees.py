@@ -38,7 +38,8 @@ def attendees_list(call: Call):
 
 
 @route("POST", "/manage/screenings/{screening_id:token}/walk-ins", access=LEADER, owner=organisers, tag=TAG,
-       content_type=HTML, summary="Page: check in a walk-in (POST /api/screenings/{id}/walk-ins does the same as JSON)")
+       content_type=HTML, summary="Page: check in a walk-in (POST /api/screenings/{id}/walk-ins does the same as JSON)",
+       idempotent=True)
 def walk_in_submit(call: Call):
     name = (call.request.form.get("name") or "").strip()
     email = (call.request.form.get("email") or "").strip() or None
@@ -59,7 +60,7 @@ def walk_in_submit(call: Call):
 
 @route("POST", "/manage/screenings/{screening_id:token}/messages", access=LEADER, owner=organisers, tag=TAG,
        content_type=HTML, summary="Page: message all attendees "
-                                  "(POST /api/screenings/{id}/messages does the same as JSON)")
+                                  "(POST /api/screenings/{id}/messages does the same as JSON)", idempotent=True)
 def message_submit(call: Call):
     subject = call.request.form.get("subject") or ""
     text = call.request.form.get("message") or ""

@@ -51,7 +51,7 @@ def invitations_list(call: Call):
 
 @route("POST", "/manage/screenings/{screening_id:token}/invitations", access=LEADER, owner=organisers, tag=TAG,
        content_type=HTML, summary="Page: invite the pasted addresses "
-                                  "(POST /api/screenings/{id}/invitations does the same as JSON)")
+                                  "(POST /api/screenings/{id}/invitations does the same as JSON)", idempotent=True)
 def invitations_submit(call: Call):
     entries = pasted_invitees(call.request.form.get("addresses") or "")
     state = forms.submitted(call, LABELS)

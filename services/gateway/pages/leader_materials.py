@@ -56,7 +56,7 @@ def order_invalid(call: Call, exc: ApiError) -> Reply:
 @route("POST", "/manage/screenings/{screening_id:token}/materials", access=LEADER, owner=organisers, tag=TAG,
        content_type=HTML, body=OrderForm, form=True, invalid=order_invalid,
        summary="Page: order (or amend the open order of) a screening's materials "
-               "(POST /api/screenings/{id}/materials does the same as JSON)")
+               "(POST /api/screenings/{id}/materials does the same as JSON)", idempotent=True)
 def order_submit(call: Call):
     form = call.body
     order = {"medium": form.medium or None, "guide_copies": form.guide_copies, "flyer_copies": form.flyer_copies,

@@ -135,7 +135,7 @@ def new_screening_page(call: Call):
 
 
 @route("POST", "/leader/screenings/new", access=SIGNED_IN, tag=TAG, content_type=HTML,
-       summary="Page: register a screening (POST /api/screenings does the same as JSON)")
+       summary="Page: register a screening (POST /api/screenings does the same as JSON)", idempotent=True)
 def new_screening_submit(call: Call):
     leader_id = signed_in_leader(call)
     errors: dict[str, str] = {}

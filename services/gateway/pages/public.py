@@ -95,7 +95,7 @@ class RsvpForm(BaseModel):
 
 
 @route("POST", "/screenings/{screening_id:token}/rsvp", access=PUBLIC, tag=TAG, content_type=HTML, body=RsvpForm,
-       form=True, rate_limit="public_form", invalid=rsvp_invalid, summary="Page: RSVP to a screening")
+       form=True, rate_limit="public_form", invalid=rsvp_invalid, summary="Page: RSVP to a screening", idempotent=True)
 def rsvp_submit(call: Call):
     try:
         result = call.rpc("screenings", "rsvp", call.path["screening_id"], call.body.name, call.body.email)
@@ -202,7 +202,7 @@ class JoinForm(BaseModel):
 
 
 @route("POST", "/join", access=PUBLIC, tag=TAG, content_type=HTML, body=JoinForm, form=True,
-       rate_limit="public_form", invalid=join_invalid, summary="Page: submit an application")
+       rate_limit="public_form", invalid=join_invalid, summary="Page: submit an application", idempotent=True)
 def join_submit(call: Call):
     data = call.body.model_dump()
     data["reference"] = {"name": data.pop("reference_name"), "contact": data.pop("reference_contact")}
@@ -244,7 +244,7 @@ def mentorship_request_page(call: Call):
 
 @route("POST", "/mentorship/request", access=PUBLIC, tag=TAG, content_type=HTML,
        body=mentorship_api.MentorshipRequestIn, form=True, rate_limit="public_form", invalid=mentorship_invalid,
-       summary="Page: send a mentorship request")
+       summary="Page: send a mentorship request", idempotent=True)
 def mentorship_request_submit(call: Call):
     try:
         mentorship_api.submit(call, call.body)
