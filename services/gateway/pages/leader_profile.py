@@ -15,7 +15,7 @@ from .leader import signed_in_leader
 from .render import HTML, TAG, notice, page, see_other
 
 route = ROUTES.route
-LABELS = {"agency": "Agency", "title": "Title", "bio": "About you", "expertise": "Expertise",
+LABELS = {"agency": "Agency", "title": "Title", "postal_code": "ZIP code", "bio": "About you", "expertise": "Expertise",
           "max_mentees": "Mentees at a time", "away_until": "Away until", "email": "New email address"}
 PROFILE_SAVED = notice("profile-saved", "success", "Your profile is saved. The directory shows the change.")
 AVAILABILITY_SAVED = notice("availability-saved", "success", "Your availability is saved.")
@@ -41,7 +41,8 @@ def profile_view(call: Call):
 def stored(call: Call) -> forms.FormState:
     """The profile form filled with what the roster holds."""
     leader = call.rpc("leaders", "get_leader", signed_in_leader(call))
-    values = [("agency", leader["agency"]), ("title", leader["title"]), ("bio", leader["bio"]),
+    values = [("agency", leader["agency"]), ("title", leader["title"]),
+              ("postal_code", leader.get("postal_code") or ""), ("bio", leader["bio"]),
               ("max_mentees", leader["max_mentees"]), ("away_until", leader.get("away_until") or "")]
     values += [("expertise", tag["slug"]) for tag in leader["expertise"]]
     state = forms.empty(LABELS)
@@ -56,6 +57,7 @@ def profile_submit(call: Call):
     form = call.request.form
     mentees = (form.get("max_mentees") or "").strip()
     changes = {"agency": (form.get("agency") or "").strip(), "title": (form.get("title") or "").strip(),
+               "postal_code": (form.get("postal_code") or "").strip() or None,
                "bio": (form.get("bio") or "").strip(), "expertise": form.getlist("expertise"),
                "max_mentees": int(mentees) if mentees.isdigit() else mentees}
     try:
