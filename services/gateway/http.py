@@ -54,6 +54,15 @@ class Reply:
     cookies: list[tuple[str, str, dict]] = field(default_factory=list)
 
 
+def call_service(gateway, service: str, method: str, *args, **kwargs) -> Any:
+    """A call from the gateway (its `rpc` and `settings`) to a service, bound to the
+    method's contract first (a method or parameter it does not have is a bug here, refused
+    before anything is sent) and given up after the RPC timeout."""
+    rpc_contracts.bind(service, method, args, kwargs, check_types=gateway.settings.check_rpc)
+    with eventlet.Timeout(gateway.settings.rpc_timeout_seconds, RpcTimeout(f"{service}.{method}")):
+        return getattr(getattr(gateway.rpc, service), method)(*args, **kwargs)
+
+
 class Call:
     """Everything a handler needs about one request."""
 
@@ -74,14 +83,9 @@ class Call:
         return self.service.db
 
     def rpc(self, service: str, method: str, *args, **kwargs) -> Any:
-        """Call a service; its refusals become HTTP errors, its absence a 503. The call is
-        bound to the method's contract first: a method or parameter it does not have is a
-        bug here, refused before anything is sent."""
-        rpc_contracts.bind(service, method, args, kwargs, check_types=self.settings.check_rpc)
-        timeout = self.settings.rpc_timeout_seconds
+        """Call a service; its refusals become HTTP errors, its absence a 503."""
         try:
-            with eventlet.Timeout(timeout, RpcTimeout(f"{service}.{method}")):
-                return getattr(getattr(self.service.rpc, service), method)(*args, **kwargs)
+            return call_service(self.service, service, method, *args, **kwargs)
         except Exception as exc:  # noqa: BLE001  (mapped or re-raised below)
             raise errors.from_service_error(exc, service) from None
 

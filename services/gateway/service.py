@@ -9,11 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import eventlet
-from nameko.exceptions import RpcTimeout
 from nameko.rpc import ClusterRpc
-
-from services.contracts import rpc as rpc_contracts
 
 from services.runtime import clock, timers
 from services.runtime.dependencies import Database, Settings, every_tick
@@ -21,7 +17,7 @@ from services.runtime.messaging import handles
 
 from . import app, auth, email_change, idempotency
 from .api.coverage import CoverageReports
-from .http import dispatch, http_gateway
+from .http import call_service, dispatch, http_gateway
 from .routes import ROUTES
 from .settings import from_config
 
@@ -81,7 +77,4 @@ class GatewayService:
         leaving the job due again with a growing delay. Bounded by the RPC timeout: on
         SQLite the open transaction holds every other write of the gateway back, so a
         mailer that is down or slow must not hold it for longer."""
-        rpc_contracts.bind("mailer", method, (), mail, check_types=self.settings.check_rpc)
-        timeout = self.settings.rpc_timeout_seconds
-        with eventlet.Timeout(timeout, RpcTimeout(f"mailer.{method} gave no answer in {timeout} s")):
-            getattr(self.rpc.mailer, method)(**mail)
+        call_service(self, "mailer", method, **mail)
