@@ -85,9 +85,7 @@ def checked(session: Session, token: str, now: datetime) -> tuple[int, int | Non
     if found is None:
         raise ValidationFailed(UNKNOWN_LINK, field="token")
     change, account = found
-    other = session.execute(sa.select(Account.id).where(Account.email == change.new_email,
-                                                        Account.id != account.id)).first()
-    if other is not None:
+    if _taken(session, change.new_email, account.id):
         raise Conflict(f"{change.new_email} is the sign-in address of another account", field="email")
     return account.id, account.leader_id, change.new_email
 
@@ -113,9 +111,14 @@ def follow_leader(session: Session, leader_id: int, email: str, version: int) ->
         return
     account.leader_version = version
     address = email.strip().lower()
-    taken = session.execute(sa.select(Account.id).where(Account.email == address, Account.id != account.id)).first()
-    if taken is None:
+    if not _taken(session, address, account.id):
         account.email = address
+
+
+def _taken(session: Session, address: str, account_id: int) -> bool:
+    """Whether another account signs in with `address`."""
+    return session.execute(sa.select(Account.id).where(Account.email == address,
+                                                       Account.id != account_id)).first() is not None
 
 
 def _retire_waiting(session: Session, account_id: int, now: datetime) -> None:

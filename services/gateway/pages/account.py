@@ -149,11 +149,15 @@ def setup_page_submit(call: Call):
 
 # --- confirming a new email address (the link mailed to it) ---------------------------------
 
+def _way_on(call: Call) -> list[tuple[str, str]]:
+    return [(workspace_of(call.viewer.role), "Go to your workspace")] if call.viewer else [("/signin", "Sign in")]
+
+
 def _link_not_valid(call: Call, status: int):
-    steps = [(workspace_of(call.viewer.role), "Go to your workspace")] if call.viewer else [("/signin", "Sign in")]
     return message(call, "Link not valid", "This confirmation link is unknown, already used or expired. Your "
                    "email address has not changed. To change it, save the new address on your profile again "
-                   "for a new link.", status=status, next_steps=steps + [("/leader/profile", "Your profile")])
+                   "for a new link.", status=status,
+                   next_steps=_way_on(call) + [("/leader/profile", "Your profile")])
 
 
 @route("GET", "/account/email", access=PUBLIC, tag=TAG, content_type=HTML, query=None,
@@ -185,6 +189,5 @@ def email_confirmation_submit(call: Call):
             raise
         return message(call, "This address cannot be used", f"{exc.message}. Your email address has not changed.",
                        status=409, next_steps=[("/leader/profile", "Your profile"), ("/", "Go to the home page")])
-    steps = [(workspace_of(call.viewer.role), "Go to your workspace")] if call.viewer else [("/signin", "Sign in")]
     return message(call, "Your email address is changed", f"From now on, mail from the network goes to "
-                   f"{account['email']} and you sign in with it.", next_steps=steps)
+                   f"{account['email']} and you sign in with it.", next_steps=_way_on(call))
