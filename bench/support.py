@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -74,6 +76,20 @@ def start_services(services: dict[str, str], amqp_uri: str, uris: dict[str, str]
             [sys.executable, "-m", "nameko", "run", "--config", str(config_file), service],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     return port
+
+
+def run_in_scratch(run, args, prefix: str) -> int:
+    """`run(args, scratch)` in a scratch directory of its own, deleted afterwards unless
+    `args.keep`; a terminated run still stops its processes (their `finally` blocks)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        return run(args, scratch)
+    finally:
+        if args.keep:
+            print(f"kept {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 0.05) -> None:

@@ -30,12 +30,9 @@ import argparse  # noqa: E402
 import json
 import os
 import random
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -47,7 +44,7 @@ from services.leaders.domain.expertise import EXPERTISE
 from services.leaders.regions import DEFAULT_GROUPING, regions
 from services.runtime import clock, topology
 
-from ..support import PrivateVhost, free_port, memory_mib, start_services
+from ..support import PrivateVhost, free_port, memory_mib, run_in_scratch, start_services
 from . import seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -254,16 +251,7 @@ def main(argv=None) -> int:
     if args.quick:
         args.leaders, args.screenings, args.clients, args.warmup, args.duration = 300, 3000, 8, 1.0, 3.0
 
-    # A terminated run still stops its processes and deletes its vhost (the finally blocks).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    scratch = Path(tempfile.mkdtemp(prefix="bench-api-"))
-    try:
-        return run(args, scratch)
-    finally:
-        if args.keep:
-            print(f"kept {scratch}")
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
+    return run_in_scratch(run, args, "bench-api-")
 
 
 if __name__ == "__main__":

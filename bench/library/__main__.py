@@ -26,12 +26,9 @@ import argparse  # noqa: E402
 import json
 import os
 import random
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -51,7 +48,7 @@ from services.screenings.library.seed import SEED
 
 from ..api import seed
 from ..api.__main__ import load, print_figures, stop, wait_serving
-from ..support import PrivateVhost, start_services
+from ..support import PrivateVhost, run_in_scratch, start_services
 
 SERVICES = {"screenings": "services.screenings.service:ScreeningsService",
             "gateway": "services.gateway.service:GatewayService"}
@@ -182,15 +179,7 @@ def main(argv=None) -> int:
         parser.error(f"--resources must be at least {len(SEED)} (the program's own entries)")
     if args.quick:
         args.clients, args.warmup, args.duration, args.rounds = 4, 1.0, 3.0, 10
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    scratch = Path(tempfile.mkdtemp(prefix="bench-library-"))
-    try:
-        return run(args, scratch)
-    finally:
-        if args.keep:
-            print(f"kept {scratch}")
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
+    return run_in_scratch(run, args, "bench-library-")
 
 
 if __name__ == "__main__":

@@ -25,11 +25,8 @@ import argparse  # noqa: E402
 import json
 import os
 import random
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -43,7 +40,7 @@ from services.screenings.models import ScreeningRow
 
 from ..api import seed
 from ..api.__main__ import SERVICES, load, print_figures, stop, wait_serving
-from ..support import PrivateVhost, start_services
+from ..support import PrivateVhost, run_in_scratch, start_services
 
 CITIES = ("10001", "Chicago, IL", "90012", "Houston, TX", "85004", "Philadelphia, PA", "78205", "San Diego, CA",
           "75201", "Columbus, OH", "30303", "Seattle, WA", "80202", "Boston, MA", "37203", "Detroit, MI",
@@ -151,15 +148,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.leaders, args.screenings, args.clients, args.warmup, args.duration = 300, 1000, 4, 1.0, 3.0
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    scratch = Path(tempfile.mkdtemp(prefix="bench-nearby-"))
-    try:
-        return run(args, scratch)
-    finally:
-        if args.keep:
-            print(f"kept {scratch}")
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
+    return run_in_scratch(run, args, "bench-nearby-")
 
 
 if __name__ == "__main__":
