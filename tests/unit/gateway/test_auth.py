@@ -6,22 +6,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.gateway import app, auth
-from services.gateway.models import Base
-from services.runtime.db import Transactions, make_engine, session_factory
 from services.runtime.errors import Conflict, ValidationFailed
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 PASSWORD = "a long enough passphrase"
-
-
-@pytest.fixture
-def db(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'gateway.db'}")
-    Base.metadata.create_all(engine)
-    unit = Transactions(session_factory(engine))
-    yield unit
-    unit.close()
-    engine.dispose()
 
 
 def test_passwords_are_hashed_with_argon2_and_verified():

@@ -7,22 +7,11 @@ import pytest
 import sqlalchemy as sa
 
 from services.gateway import app, email_change
-from services.gateway.models import Base, EmailChange
-from services.runtime.db import Transactions, make_engine, session_factory
+from services.gateway.models import EmailChange
 from services.runtime.errors import Conflict, ValidationFailed
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture
-def db(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'gateway.db'}")
-    Base.metadata.create_all(engine)
-    unit = Transactions(session_factory(engine))
-    yield unit
-    unit.close()
-    engine.dispose()
 
 
 def leader_account(session, email="alex@pd.example.gov", leader_id=7):
