@@ -46,13 +46,9 @@ def order_materials(uow, actor: Actor, screening_id: Any, raw: Any, *, now: date
     order, amended = place(existing, request, order_id=str(uuid.uuid4()), screening_id=screening.id,
                            ordered_by=ordered_by, film_slug=film.slug if film else None, late=late, now=now)
     uow.materials.save(order)
-    host = host_of(uow, screening)
-    leader = uow.leaders.get(order.ordered_by) or host
-    view = order_view(uow, order, screening, settings)
+    view, about = _announced(uow, order, screening, settings)
     uow.publish(events.MaterialsOrdered(
-        order_id=order.id, screening=screening_info(uow, screening, host), ordered_by=person(leader),
-        items=tuple(events.OrderedItem(**item) for item in view["items"]), ship_to=order.ship_to,
-        note=order.note, amendment=amended, late_warning=view["warning"],
+        **about, note=order.note, amendment=amended, late_warning=view["warning"],
         manager_emails=settings.manager_emails, queue_path=PUBLIC_PATHS["materials_queue"], ordered_at=now,
     ))
     return {"order": view, "amended": amended, "warning": view["warning"], "lead_days": settings.materials_lead_days}
@@ -89,16 +85,24 @@ def mark_sent(uow, actor: Actor, order_id: Any, tracking_note: Any, *, now: date
     screening = load(uow, order.screening_id, lock=False)
     sent = order.mark_sent(tracking_note=note, now=now)
     uow.materials.save(sent)
-    host = host_of(uow, screening)
-    leader = uow.leaders.get(sent.ordered_by) or host
-    view = order_view(uow, sent, screening, settings)
+    view, about = _announced(uow, sent, screening, settings)
     uow.publish(events.MaterialsSent(
-        order_id=sent.id, screening=screening_info(uow, screening, host), ordered_by=person(leader),
-        items=tuple(events.OrderedItem(**item) for item in view["items"]), ship_to=sent.ship_to,
-        tracking_note=sent.tracking_note,
+        **about, tracking_note=sent.tracking_note,
         manage_path=PUBLIC_PATHS["manage"].format(screening_id=screening.id), sent_at=now,
     ))
     return view
+
+
+def _announced(uow, order: MaterialOrder, screening: Screening, settings: ScreeningsSettings) -> tuple[dict, dict]:
+    """The order as the pages show it, and what both events say about it: the screening,
+    who ordered (the host when that leader is gone), the items and where they go."""
+    host = host_of(uow, screening)
+    view = order_view(uow, order, screening, settings)
+    return view, {
+        "order_id": order.id, "screening": screening_info(uow, screening, host),
+        "ordered_by": person(uow.leaders.get(order.ordered_by) or host),
+        "items": tuple(events.OrderedItem(**item) for item in view["items"]), "ship_to": order.ship_to,
+    }
 
 
 def cancel_open_orders(uow, screening_id: str, *, now: datetime) -> int:
