@@ -89,6 +89,10 @@ class Call:
         except Exception as exc:  # noqa: BLE001  (mapped or re-raised below)
             raise errors.from_service_error(exc, service) from None
 
+    def request_key(self, *parts: str) -> str | None:
+        """What lets a service carry out this request once (idempotency.request_key)."""
+        return idempotency.request_key(self, *parts)
+
     def rpc_many(self, *calls: tuple[str, str, tuple, dict]) -> list[Any]:
         """Several service calls at once (each `(service, method, args, kwargs)`): all are
         sent before any reply is awaited, so the latency is that of the slowest."""

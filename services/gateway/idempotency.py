@@ -61,7 +61,7 @@ def begin(call) -> Response | None:
     if not _KEY.match(key):
         raise ApiError(400, "bad_request", f"the {HEADER} header is 1 to 200 printable characters", field=HEADER)
     scope = f"account:{call.caller.account_id}" if call.caller is not None else "public"
-    digest = _digest(call.request)
+    digest = request_digest(call.request)
     deadline = time.monotonic() + WAIT.total_seconds()
     while True:
         outcome = _claim(call, scope, key, digest)
@@ -96,6 +96,18 @@ def _claim(call, scope: str, key: str, digest: str):
     return None
 
 
+def request_key(call, *parts: str) -> str | None:
+    """The key a service carries a creating call out once by (services.runtime.
+    request_keys): this request's Idempotency-Key with its caller and body, and `parts`
+    to tell apart the several calls one request makes; None when it came without a key.
+    The retry of a request that timed out here while the service was busy or down thus
+    gets the first answer from the service, where this table kept none."""
+    if call.idempotency is None:
+        return None
+    scope, key = call.idempotency
+    return hashlib.sha256("\n".join((scope, key, request_digest(call.request), *parts)).encode()).hexdigest()
+
+
 def finish(call, response: Response) -> None:
     """After an idempotent request: keep its answer for retries (not a 5xx: the work may be
     tried again)."""
@@ -121,7 +133,7 @@ def purge(session: Session, now: datetime) -> None:
     session.execute(sa.delete(IdempotentRequest).where(IdempotentRequest.created_at < now - KEPT))
 
 
-def _digest(request) -> str:
+def request_digest(request) -> str:
     """What makes two requests the same: method, path and body (a form's fields, as they
     are parsed already by then)."""
     if request.mimetype == "application/x-www-form-urlencoded":

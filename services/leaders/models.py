@@ -12,6 +12,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.runtime import request_keys
 from services.runtime.db import UTCDateTime, service_metadata
 
 from .domain.applications import APPLICATION_STATUSES
@@ -21,6 +22,10 @@ from .mentorship.domain.lifecycle import OfferState, RequestState
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
+
+
+# Answers of creating calls, kept so a retried call is carried out once.
+request_keys.add_table(Base.metadata)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:

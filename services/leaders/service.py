@@ -7,7 +7,7 @@ declared once on `LeadersService`.
 """
 from __future__ import annotations
 
-from services.runtime import clock, timers
+from services.runtime import clock, request_keys, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.health import HealthCheck
 from services.runtime.rpc import rpc
@@ -28,9 +28,9 @@ class ApplicationEntrypoints:
     db: Database
 
     @rpc
-    def submit_application(self, application):
-        with self.db.unit_of_work() as uow:
-            return applications.submit_application(uow, application, now=clock.now())
+    def submit_application(self, application, request_key=None):
+        return request_keys.once(self.db, "submit_application", request_key,
+                                 lambda uow: applications.submit_application(uow, application, now=clock.now()))
 
     @rpc
     def list_applications(self, status=None, page=1, limit=50):

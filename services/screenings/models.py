@@ -6,11 +6,16 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.runtime import request_keys
 from services.runtime.db import UTCDateTime, service_metadata
 
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
+
+
+# Answers of creating calls, kept so a retried call is carried out once.
+request_keys.add_table(Base.metadata)
 
 
 class LeaderRow(Base):

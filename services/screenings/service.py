@@ -6,7 +6,7 @@ them; the use cases check it per object. Public calls take none.
 """
 from __future__ import annotations
 
-from services.runtime import clock, timers
+from services.runtime import clock, request_keys, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.health import HealthCheck
 from services.runtime.messaging import handles
@@ -75,10 +75,9 @@ class SchedulingEntrypoints:
     settings: ScreeningsSettings
 
     @rpc
-    def register_screening(self, actor, host_id, details):
-        with self.db.unit_of_work() as uow:
-            return registering.register_screening(uow, schemas.actor(actor), host_id, details, now=clock.now(),
-                                                  settings=self.settings)
+    def register_screening(self, actor, host_id, details, request_key=None):
+        return request_keys.once(self.db, "register_screening", request_key, lambda uow: registering.register_screening(
+            uow, schemas.actor(actor), host_id, details, now=clock.now(), settings=self.settings))
 
     @rpc
     def approve_screening(self, actor, screening_id):
@@ -125,10 +124,9 @@ class SchedulingEntrypoints:
                                             settings=self.settings)
 
     @rpc
-    def message_attendees(self, actor, screening_id, subject, message):
-        with self.db.unit_of_work() as uow:
-            return changes.message_attendees(uow, schemas.actor(actor), screening_id, subject, message,
-                                             now=clock.now(), settings=self.settings)
+    def message_attendees(self, actor, screening_id, subject, message, request_key=None):
+        return request_keys.once(self.db, "message_attendees", request_key, lambda uow: changes.message_attendees(
+            uow, schemas.actor(actor), screening_id, subject, message, now=clock.now(), settings=self.settings))
 
     @rpc
     def get_screening(self, screening_id, actor=None):
@@ -154,15 +152,14 @@ class AttendanceEntrypoints:
     settings: ScreeningsSettings
 
     @rpc
-    def rsvp(self, screening_id, name, email):
-        with self.db.unit_of_work() as uow:
-            return rsvps.rsvp(uow, screening_id, name, email, now=clock.now(), settings=self.settings)
+    def rsvp(self, screening_id, name, email, request_key=None):
+        return request_keys.once(self.db, "rsvp", request_key, lambda uow: rsvps.rsvp(
+            uow, screening_id, name, email, now=clock.now(), settings=self.settings))
 
     @rpc
-    def invite(self, actor, screening_id, name, email):
-        with self.db.unit_of_work() as uow:
-            return rsvps.invite(uow, schemas.actor(actor), screening_id, name, email, now=clock.now(),
-                                settings=self.settings)
+    def invite(self, actor, screening_id, name, email, request_key=None):
+        return request_keys.once(self.db, "invite", request_key, lambda uow: rsvps.invite(
+            uow, schemas.actor(actor), screening_id, name, email, now=clock.now(), settings=self.settings))
 
     @rpc
     def cancel_rsvp(self, rsvp_id, token):
@@ -185,9 +182,9 @@ class AttendanceEntrypoints:
             return views.attendees_csv(uow.session, schemas.actor(actor), screening_id)
 
     @rpc
-    def add_walk_in(self, actor, screening_id, name, email=None):
-        with self.db.unit_of_work() as uow:
-            return rsvps.add_walk_in(uow, schemas.actor(actor), screening_id, name, email, now=clock.now())
+    def add_walk_in(self, actor, screening_id, name, email=None, request_key=None):
+        return request_keys.once(self.db, "add_walk_in", request_key, lambda uow: rsvps.add_walk_in(
+            uow, schemas.actor(actor), screening_id, name, email, now=clock.now()))
 
     @rpc
     def file_report(self, actor, screening_id, report):

@@ -1,7 +1,7 @@
 """Shapes several services' RPC contracts share."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,3 +37,8 @@ class Actor(BaseModel):
 
 # An id as the caller got it (from a URL or a JSON body); the service validates it.
 AnyId = int | str
+
+
+# The key that makes a creating call safe to send again (services.runtime.requests): the
+# gateway's digest of the client's Idempotency-Key and its caller.
+RequestKey = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None

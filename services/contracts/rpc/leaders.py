@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, Literal
 
 from . import Params, Response, rpc_method
-from .common import Actor, AnyId
+from .common import Actor, AnyId, RequestKey
 
 LeaderStatus = Literal["active", "inactive", "alumni"]
 ApplicationStatus = Literal["pending", "approved", "declined", "waitlisted"]
@@ -159,6 +159,7 @@ class ApplicationReceipt(Response):
 @rpc_method("leaders", "submit_application", response=ApplicationReceipt)
 class SubmitApplication(Params):
     application: dict[str, Any]
+    request_key: RequestKey = None
 
 
 @rpc_method("leaders", "list_applications", response=ApplicationPage)

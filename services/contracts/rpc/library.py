@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from . import Params, Response, rpc_method
-from .common import Actor, AnyId
+from .common import Actor, AnyId, RequestKey
 
 SERVICE = "screenings"
 
@@ -78,6 +78,7 @@ class ResourceVocabulary(Params):
 class AddResource(Params):
     actor: Actor
     resource: dict[str, Any]
+    request_key: RequestKey = None
 
 
 @rpc_method(SERVICE, "edit_resource", response=Resource)

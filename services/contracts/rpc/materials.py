@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from . import Params, Response, rpc_method
-from .common import Actor
+from .common import Actor, RequestKey
 
 SERVICE = "screenings"
 OrderState = Literal["open", "sent", "cancelled"]
@@ -65,6 +65,7 @@ class OrderMaterials(Params):
     actor: Actor
     screening_id: str
     order: dict[str, Any]
+    request_key: RequestKey = None
 
 
 @rpc_method(SERVICE, "screening_material_orders", response=list[MaterialOrder])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from . import Params, Response, rpc_method
-from .common import Actor, AnyId
+from .common import Actor, AnyId, RequestKey
 
 SERVICE = "leaders"
 
@@ -159,6 +159,7 @@ class SubmittedRequest(Response):
 @rpc_method(SERVICE, "submit_request", response=SubmittedRequest)
 class SubmitRequest(Params):
     request: dict[str, Any]
+    request_key: RequestKey = None
 
 
 @rpc_method(SERVICE, "confirm_request", response=RequestStatus)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal, Union
 
 from . import Params, Response, rpc_method
-from .common import Actor
+from .common import Actor, RequestKey
 
 SERVICE = "screenings"
 
@@ -261,6 +261,7 @@ class RegisterScreening(Params):
     actor: Actor
     host_id: int
     details: dict[str, Any]
+    request_key: RequestKey = None
 
 
 @rpc_method(SERVICE, "approve_screening", response=ScreeningView)
@@ -342,6 +343,7 @@ class TakePlace(Params):
     screening_id: str
     name: str
     email: str
+    request_key: RequestKey = None
 
 
 @rpc_method(SERVICE, "invite", response=Place)
@@ -350,6 +352,7 @@ class Invite(Params):
     screening_id: str
     name: str
     email: str
+    request_key: RequestKey = None
 
 
 class MessagedAttendees(Response):
@@ -363,6 +366,7 @@ class MessageAttendees(Params):
     screening_id: str
     subject: str
     message: str
+    request_key: RequestKey = None
 
 
 @rpc_method(SERVICE, "cancel_rsvp", response=CancelledRsvp)
@@ -395,6 +399,7 @@ class AddWalkIn(Params):
     screening_id: str
     name: str
     email: str | None = None
+    request_key: RequestKey = None
 
 
 @rpc_method(SERVICE, "file_report", response=FiledReport)

@@ -34,7 +34,8 @@ def invite_all(call: Call, screening_id: str, invitees: list[Invitee]) -> dict:
     for person in invitees:
         name = person.name or person.email.split("@", 1)[0]
         try:
-            place = call.rpc("screenings", "invite", actor(call), screening_id, name, person.email)
+            place = call.rpc("screenings", "invite", actor(call), screening_id, name, person.email,
+                             request_key=call.request_key(person.email))
         except ApiError as exc:
             if exc.status != 422:
                 raise

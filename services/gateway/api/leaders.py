@@ -118,7 +118,7 @@ APPLICATION_RECEIVED = {
                    "stand), so it tells nobody who is a leader; managers find the application in "
                    "GET /api/applications.", idempotent=True)
 def submit_application(call: Call):
-    call.rpc("leaders", "submit_application", call.body.root)
+    call.rpc("leaders", "submit_application", call.body.root, request_key=call.request_key())
     return Reply(APPLICATION_RECEIVED, status=202)
 
 

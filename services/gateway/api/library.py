@@ -82,7 +82,8 @@ def manage_resources(call: Call):
 @route("POST", "/api/resources", access=MANAGER, tag=TAG, body=JsonObject, response=Resource, status=201,
        summary="Add an entry: title, publisher, kind, description, topics, audiences, series, url", idempotent=True)
 def add_resource(call: Call):
-    return Reply(call.rpc("screenings", "add_resource", actor(call), call.body.root), status=201)
+    return Reply(call.rpc("screenings", "add_resource", actor(call), call.body.root, request_key=call.request_key()),
+                 status=201)
 
 
 @route("PATCH", "/api/resources/{resource_id:int}", access=MANAGER, tag=TAG, body=JsonObject, response=Resource,

@@ -59,7 +59,8 @@ def order_from(body: OrderIn) -> dict:
                "again amends it (`amended`); inside the shipping lead time the order is taken with a `warning`; "
                "a screening that has started or was cancelled is refused (409)", idempotent=True)
 def order_materials(call: Call):
-    placed = call.rpc("screenings", "order_materials", actor(call), call.path["screening_id"], order_from(call.body))
+    placed = call.rpc("screenings", "order_materials", actor(call), call.path["screening_id"], order_from(call.body),
+                      request_key=call.request_key())
     return Reply(placed, status=200 if placed["amended"] else 201)
 
 

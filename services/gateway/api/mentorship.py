@@ -92,7 +92,7 @@ def by_link(call: Call, method: str) -> dict:
 
 
 def submit(call: Call, body: MentorshipRequestIn) -> dict:
-    result = call.rpc("leaders", "submit_request", body.model_dump())
+    result = call.rpc("leaders", "submit_request", body.model_dump(), request_key=call.request_key())
     return {"id": result.get("id"), "state": result.get("state"), "confirm_expires_at": result.get("confirm_expires_at")}
 
 

@@ -185,7 +185,8 @@ def screening_ics(call: Call):
        summary="RSVP (no account): confirmed, or waitlisted when full with the place in line "
                "(`waitlist_position`); the cancel link is emailed", idempotent=True)
 def rsvp(call: Call):
-    result = call.rpc("screenings", "rsvp", call.path["screening_id"], call.body.name, call.body.email)
+    result = call.rpc("screenings", "rsvp", call.path["screening_id"], call.body.name, call.body.email,
+                      request_key=call.request_key())
     # Not the RSVP's id nor its private link: those go only to the address, by mail.
     keep = {k: result[k] for k in ("status", "waitlist_position", "created", "screening_id")}
     return Reply(keep, status=201)
@@ -225,7 +226,8 @@ def rsvp_ics(call: Call):
 def register_screening(call: Call):
     if not call.caller.is_manager and call.body.host_id != call.caller.leader_id:
         raise forbidden("a leader registers events only as their own host")
-    return Reply(call.rpc("screenings", "register_screening", actor(call), call.body.host_id, call.body.details),
+    return Reply(call.rpc("screenings", "register_screening", actor(call), call.body.host_id, call.body.details,
+                          request_key=call.request_key()),
                  status=201)
 
 
@@ -305,7 +307,7 @@ def attendees_csv(call: Call):
        body=WalkInIn, response=OBJECT, status=201, summary="Add a walk-in attendee", idempotent=True)
 def add_walk_in(call: Call):
     return Reply(call.rpc("screenings", "add_walk_in", actor(call), call.path["screening_id"], call.body.name,
-                          call.body.email), status=201)
+                          call.body.email, request_key=call.request_key()), status=201)
 
 
 class MessageIn(Strict):
@@ -318,7 +320,7 @@ class MessageIn(Strict):
        "(the organisers get a copy)", idempotent=True)
 def message_attendees(call: Call):
     return call.rpc("screenings", "message_attendees", actor(call), call.path["screening_id"], call.body.subject,
-                    call.body.message)
+                    call.body.message, request_key=call.request_key())
 
 
 @route("POST", "/api/screenings/{screening_id:token}/report", access=LEADER, owner=organisers, tag=HOSTING,

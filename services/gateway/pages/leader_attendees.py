@@ -48,7 +48,8 @@ def walk_in_submit(call: Call):
         state.errors["name"] = "write the person's name"
         return attendees_page(call, state, status=422)
     try:
-        call.rpc("screenings", "add_walk_in", actor(call), call.path["screening_id"], name, email)
+        call.rpc("screenings", "add_walk_in", actor(call), call.path["screening_id"], name, email,
+                 request_key=call.request_key())
     except ApiError as exc:
         if exc.status == 422:
             return attendees_page(call, forms.refused(call, exc, WALK_IN_LABELS), status=422)
@@ -65,7 +66,8 @@ def message_submit(call: Call):
     subject = call.request.form.get("subject") or ""
     text = call.request.form.get("message") or ""
     try:
-        call.rpc("screenings", "message_attendees", actor(call), call.path["screening_id"], subject, text)
+        call.rpc("screenings", "message_attendees", actor(call), call.path["screening_id"], subject, text,
+                 request_key=call.request_key())
     except ApiError as exc:
         if exc.status == 422:
             return attendees_page(call, forms.empty(WALK_IN_LABELS), status=422,

@@ -62,7 +62,8 @@ def order_submit(call: Call):
     order = {"medium": form.medium or None, "guide_copies": form.guide_copies, "flyer_copies": form.flyer_copies,
              "ship_to": form.ship_to, "note": form.note}
     try:
-        placed = call.rpc("screenings", "order_materials", actor(call), call.path["screening_id"], order)
+        placed = call.rpc("screenings", "order_materials", actor(call), call.path["screening_id"], order,
+                          request_key=call.request_key())
     except ApiError as exc:
         if exc.status == 409:
             return refused_as_page(call, exc, "Not ordered")

@@ -145,7 +145,8 @@ def new_screening_submit(call: Call):
         return screening_form(call, _with_errors(call, errors, None), action="/leader/screenings/new",
                               heading=heading, status=422)
     try:
-        view = call.rpc("screenings", "register_screening", actor(call), leader_id, details)
+        view = call.rpc("screenings", "register_screening", actor(call), leader_id, details,
+                        request_key=call.request_key())
     except ApiError as exc:
         if exc.status == 422:
             return screening_form(call, _with_errors(call, errors, exc), action="/leader/screenings/new",

@@ -61,7 +61,7 @@ def new_resource_page(call: Call):
        summary="Page: add a resource (POST /api/resources does the same as JSON)")
 def new_resource_submit(call: Call):
     try:
-        call.rpc("screenings", "add_resource", actor(call), _submitted(call))
+        call.rpc("screenings", "add_resource", actor(call), _submitted(call), request_key=call.request_key())
     except ApiError as exc:
         if exc.status == 422:
             return resource_form(call, forms.refused(call, exc, LABELS, _ALIASES), status=422)

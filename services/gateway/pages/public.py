@@ -98,7 +98,8 @@ class RsvpForm(BaseModel):
        form=True, rate_limit="public_form", invalid=rsvp_invalid, summary="Page: RSVP to a screening", idempotent=True)
 def rsvp_submit(call: Call):
     try:
-        result = call.rpc("screenings", "rsvp", call.path["screening_id"], call.body.name, call.body.email)
+        result = call.rpc("screenings", "rsvp", call.path["screening_id"], call.body.name, call.body.email,
+                          request_key=call.request_key())
     except ApiError as exc:
         if exc.status == 422:
             return rsvp_invalid(call, exc)
@@ -207,7 +208,7 @@ def join_submit(call: Call):
     data = call.body.model_dump()
     data["reference"] = {"name": data.pop("reference_name"), "contact": data.pop("reference_contact")}
     try:
-        call.rpc("leaders", "submit_application", data)
+        call.rpc("leaders", "submit_application", data, request_key=call.request_key())
     except ApiError as exc:
         if exc.status == 422:
             return join_invalid(call, exc)

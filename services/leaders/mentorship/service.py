@@ -4,7 +4,7 @@ passes the signed-in leader's id), program managers (as `actor`), and the deadli
 sweep. Link paths: paths.MENTORSHIP_PATHS."""
 from __future__ import annotations
 
-from services.runtime import clock, timers
+from services.runtime import clock, request_keys, timers
 from services.runtime.dependencies import Database, every_tick
 from services.runtime.rpc import rpc
 
@@ -21,9 +21,9 @@ class MentorshipEntrypoints:
     # -- the requester ----------------------------------------------------------------
 
     @rpc
-    def submit_request(self, request):
-        with self.db.unit_of_work() as uow:
-            return requester.submit_request(uow, request, now=clock.now())
+    def submit_request(self, request, request_key=None):
+        return request_keys.once(self.db, "submit_request", request_key, lambda uow: requester.submit_request(
+            uow, request, now=clock.now()))
 
     @rpc
     def confirm_request(self, token):

@@ -3,7 +3,7 @@
 (as `actor`, checked by the use cases)."""
 from __future__ import annotations
 
-from services.runtime import clock
+from services.runtime import clock, request_keys
 from services.runtime.dependencies import Database
 from services.runtime.rpc import rpc
 
@@ -38,9 +38,9 @@ class LibraryEntrypoints:
         return app.vocabulary()
 
     @rpc
-    def add_resource(self, actor, resource):
-        with self.db.unit_of_work() as uow:
-            return app.add(uow, schemas.actor(actor), resource, now=clock.now())
+    def add_resource(self, actor, resource, request_key=None):
+        return request_keys.once(self.db, "add_resource", request_key, lambda uow: app.add(
+            uow, schemas.actor(actor), resource, now=clock.now()))
 
     @rpc
     def edit_resource(self, actor, resource_id, changes):

@@ -1,7 +1,7 @@
 """The materials orders' nameko entrypoints: thin, each a unit of work around a use case."""
 from __future__ import annotations
 
-from services.runtime import clock
+from services.runtime import clock, request_keys
 from services.runtime.dependencies import Database
 from services.runtime.rpc import rpc
 
@@ -15,10 +15,9 @@ class MaterialEntrypoints:
     settings: ScreeningsSettings
 
     @rpc
-    def order_materials(self, actor, screening_id, order):
-        with self.db.unit_of_work() as uow:
-            return app.order_materials(uow, schemas.actor(actor), screening_id, order, now=clock.now(),
-                                       settings=self.settings)
+    def order_materials(self, actor, screening_id, order, request_key=None):
+        return request_keys.once(self.db, "order_materials", request_key, lambda uow: app.order_materials(
+            uow, schemas.actor(actor), screening_id, order, now=clock.now(), settings=self.settings))
 
     @rpc
     def screening_material_orders(self, actor, screening_id):

@@ -107,3 +107,28 @@ def test_a_form_sent_twice_does_its_work_once(stack):
     names = [person["name"] for person in stack.clients["a"].get(f"/api/screenings/{sid}/attendees").json()]
     assert names.count("Pat Twice") == 1
     assert key not in public.get(f"/screenings/{sid}").text  # each form shown gets a key of its own
+
+
+def test_a_retry_after_the_gateway_kept_no_answer_is_still_carried_out_once(stack):
+    """A request the gateway gave up on (503 after the RPC time-out, so it kept nothing)
+    may still be carried out by the service; the retry with the same key then gets the
+    service's first answer, not a second RSVP."""
+    sid = register_when_projected(stack.clients["a"], stack.leader_ids["a"])["id"]
+    assert stack.manager.post(f"/api/screenings/{sid}/approve").status_code == 200
+    public = stack.browser(stack.base_url)
+    rsvp = {"name": "Pat Retry", "email": "pat.retry@example.org"}
+    first = public.post(f"/api/screenings/{sid}/rsvps", json=rsvp, headers={"Idempotency-Key": "rsvp-after-503"})
+    assert first.status_code == 201, first.text
+    gateway = make_engine(stack.config["DB_URIS"]["gateway"])
+    try:
+        with gateway.begin() as connection:  # what a 5xx leaves: no answer kept here
+            connection.execute(sa.text("DELETE FROM idempotent_requests WHERE key = 'rsvp-after-503'"))
+    finally:
+        gateway.dispose()
+    again = public.post(f"/api/screenings/{sid}/rsvps", json=rsvp, headers={"Idempotency-Key": "rsvp-after-503"})
+    assert again.status_code == 201 and again.json() == first.json()
+    assert "Idempotent-Replayed" not in again.headers  # answered by the service, from its own record
+    names = [person["name"] for person in stack.clients["a"].get(f"/api/screenings/{sid}/attendees").json()]
+    assert names.count("Pat Retry") == 1
+    screenings = stack.config["DB_URIS"]["screenings"]
+    assert count(screenings, "SELECT count(*) FROM completed_requests WHERE method = 'rsvp'") == 1
