@@ -79,6 +79,18 @@ def test_broker_and_mail_hosts_are_compose_services_with_those_ports(service):
     assert int(env["SMTP_PORT"]) in published_ports(env["SMTP_HOST"])
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_replicas_profile_runs_a_second_instance_of_each_the_same_way(service):
+    second = SERVICES_IN_COMPOSE[f"{service}-2"]
+    assert second["profiles"] == ["replicas"] and second["command"] == SERVICES_IN_COMPOSE[service]["command"]
+    assert second["depends_on"] == SERVICES_IN_COMPOSE[service]["depends_on"]
+    same = {k: v for k, v in env_of(f"{service}-2").items() if k != "GATEWAY_ADDRESS"}
+    assert same == {k: v for k, v in env_of(service).items() if k != "GATEWAY_ADDRESS"}
+    if service == "gateway":
+        port = int(env_of("gateway-2")["GATEWAY_ADDRESS"].rsplit(":", 1)[1])
+        assert port in published_ports("gateway-2") and port not in published_ports("gateway")
+
+
 def test_gateway_listens_where_it_is_published():
     port = int(env_of("gateway")["GATEWAY_ADDRESS"].rsplit(":", 1)[1])
     assert port in published_ports("gateway")
