@@ -3,7 +3,8 @@
 A host orders a screening's kit (the film on DVD or the USB drive, printed discussion
 guides, flyers); program managers ship it. `materials_ordered` tells the managers (again,
 with `amendment` true, when the host changes an open order); `materials_sent` tells the
-host who ordered. Each carries the screening as mail shows it and the items ready to print.
+host who ordered; `materials_cancelled` tells the managers not to ship an open order whose
+screening was cancelled. Each carries the screening as mail shows it and the items ready to print.
 """
 from __future__ import annotations
 
@@ -57,3 +58,18 @@ class MaterialsSent(Payload):
     tracking_note: Note | None = None
     manage_path: SitePath
     sent_at: UtcDateTime
+
+
+@event("screenings", "materials_cancelled", consumers=_MAILER)
+class MaterialsCancelled(Payload):
+    """To the program managers: the screening was cancelled, so its open order is too and
+    must not be shipped."""
+
+    order_id: OrderId
+    screening: ScreeningInfo
+    ordered_by: Person
+    items: tuple[OrderedItem, ...] = Field(min_length=1)
+    ship_to: ShipTo
+    manager_emails: ManagerEmails
+    queue_path: SitePath
+    cancelled_at: UtcDateTime

@@ -454,6 +454,13 @@ def _materials_ordered(data, ctx):
     return _to_managers(ctx, "materials_ordered", subject, context, data.manager_emails)
 
 
+@notifies("materials_cancelled")
+def _materials_cancelled(data, ctx):
+    context = _screening_context(data, ctx, queue_url=ctx.link(data.queue_path))
+    return _to_managers(ctx, "materials_cancelled", "Do not ship: materials order cancelled for {{ s.title }}",
+                        context, data.manager_emails)
+
+
 @notifies("materials_sent")
 def _materials_sent(data, ctx):
     context = _screening_context(data, ctx, manage_url=ctx.link(data.manage_path))

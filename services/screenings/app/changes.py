@@ -73,7 +73,7 @@ def cancel_screening(uow, actor: Actor, screening_id: Any, message: Any, *, now:
     host = host_of(uow, screening)
     save(uow, screening, host)
     cancel_timers(uow, screening.id)
-    cancel_open_orders(uow, screening.id, now=now)
+    cancel_open_orders(uow, screening, now=now, settings=settings)
     publish_to_each(uow, screening, host, events.ScreeningCancelled, settings, now,
                     method=calendar.METHOD_CANCEL if was_published else None, waitlisted=True,
                     message=screening.cancel_message, cancelled_at=now)

@@ -105,12 +105,19 @@ def _announced(uow, order: MaterialOrder, screening: Screening, settings: Screen
     }
 
 
-def cancel_open_orders(uow, screening_id: str, *, now: datetime) -> int:
-    """The screening was cancelled: its open order will not be shipped."""
-    order = uow.materials.open_for(screening_id)
+def cancel_open_orders(uow, screening: Screening, *, now: datetime, settings: ScreeningsSettings) -> int:
+    """The screening was cancelled: its open order will not be shipped, and the managers
+    who would ship it are told."""
+    order = uow.materials.open_for(screening.id)
     if order is None:
         return 0
-    uow.materials.save(order.cancel(now=now))
+    cancelled = order.cancel(now=now)
+    uow.materials.save(cancelled)
+    _, about = _announced(uow, cancelled, screening, settings)
+    uow.publish(events.MaterialsCancelled(
+        **about, manager_emails=settings.manager_emails, queue_path=PUBLIC_PATHS["materials_queue"],
+        cancelled_at=now,
+    ))
     return 1
 
 

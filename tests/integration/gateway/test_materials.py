@@ -108,6 +108,8 @@ def test_pages_order_keep_input_on_error_and_warn_inside_the_lead_time(full_stac
     assert cancelled.status_code == 200, cancelled.text
     (order,) = host.get(f"/api/screenings/{sid}/materials").json()
     assert order["state"] == "cancelled"
+    told = plain_text(mail_to(stack.smtp_server, "programs@niot.example.org", "Do not ship"))
+    assert "12 x" in told and "please do not ship them" in told.lower()
     refused = host.post(f"/api/screenings/{sid}/materials", json=ORDER)
     assert refused.status_code == 409
 

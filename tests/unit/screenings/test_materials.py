@@ -200,9 +200,13 @@ def test_a_manager_marks_it_sent_and_the_host_is_told():
 def test_cancelling_the_screening_cancels_its_open_order_and_no_more_can_be_ordered():
     uow, view = screening_of_leader_1()
     placed = app.order_materials(uow, as_leader(1), view["id"], ORDER, now=NOW, settings=SETTINGS)
-    changes.cancel_screening(uow.next(), as_leader(1), view["id"], "Venue closed.", now=NOW, settings=SETTINGS)
+    cancelling = uow.next()
+    changes.cancel_screening(cancelling, as_leader(1), view["id"], "Venue closed.", now=NOW, settings=SETTINGS)
     (order,) = app.screening_orders(uow.next(), as_leader(1), view["id"], settings=SETTINGS)
     assert order["id"] == placed["order"]["id"] and order["state"] == "cancelled"
+    (told,) = cancelling.of_type(events.MaterialsCancelled)
+    assert told.order_id == order["id"] and told.manager_emails == SETTINGS.manager_emails
+    assert told.screening.status == "cancelled" and [i.kind for i in told.items] == ["dvd", "discussion_guide", "flyer"]
     with pytest.raises(Conflict, match="cancelled"):
         app.order_materials(uow.next(), as_leader(1), view["id"], ORDER, now=NOW, settings=SETTINGS)
     with pytest.raises(Conflict):
