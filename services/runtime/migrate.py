@@ -95,6 +95,20 @@ def drop_kit_tables(op) -> None:
         table.drop(op.get_bind())
 
 
+def create_completed_requests(op) -> None:
+    """In a migration of a service that takes request keys: the table of answered
+    requests (runtime.request_keys), as the kit defines it."""
+    from .request_keys import COMPLETED
+
+    COMPLETED.create(op.get_bind())
+
+
+def drop_completed_requests(op) -> None:
+    from .request_keys import COMPLETED
+
+    COMPLETED.drop(op.get_bind())
+
+
 def conform_constraint_names(op) -> None:
     """In a migration: give every primary key, unique constraint and foreign key the name
     the kit's naming convention (runtime.db.NAMING_CONVENTION) gives it, where an older

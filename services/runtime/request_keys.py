@@ -21,7 +21,7 @@ from kombu.utils.json import dumps, loads
 from sqlalchemy.exc import IntegrityError
 
 from . import clock
-from .db import UTCDateTime
+from .db import NAMING_CONVENTION, UTCDateTime
 from .errors import ValidationFailed
 
 KEPT = timedelta(days=1)
@@ -41,7 +41,7 @@ def add_table(metadata: sa.MetaData) -> sa.Table:
     )
 
 
-COMPLETED = add_table(sa.MetaData())
+COMPLETED = add_table(sa.MetaData(naming_convention=NAMING_CONVENTION))
 
 
 def once(db, method: str, key: str | None, work: Callable[[Any], Any]) -> Any:

@@ -9,10 +9,8 @@ Create Date: 2026-11-30
 from typing import Sequence, Union
 
 from alembic import op
-import sqlalchemy as sa
 
-import services.runtime.db
-
+from services.runtime.migrate import create_completed_requests, drop_completed_requests
 
 revision: str = '0006'
 down_revision: Union[str, Sequence[str], None] = '0005'
@@ -21,19 +19,8 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        'completed_requests',
-        sa.Column('method', sa.String(length=80), nullable=False),
-        sa.Column('request_key', sa.String(length=64), nullable=False),
-        sa.Column('answer', sa.Text(), nullable=False),
-        sa.Column('completed_at', services.runtime.db.UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint('method', 'request_key', name=op.f('pk_completed_requests')),
-    )
-    with op.batch_alter_table('completed_requests', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_completed_requests_completed_at'), ['completed_at'], unique=False)
+    create_completed_requests(op)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('completed_requests', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_completed_requests_completed_at'))
-    op.drop_table('completed_requests')
+    drop_completed_requests(op)
