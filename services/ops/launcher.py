@@ -72,6 +72,8 @@ def run(cfg: dict, services: list[str], *, config_file: Path, demo_data: bool | 
     print(f"databases migrated, broker topology declared on {_safe(amqp_uri)}")
 
     children = start_mail_sink(cfg)
+    if "mailer" in services and "screenings" in services:
+        children.update(start_inbound_mail(config_file, log_dir))
     for service in services:
         children[service] = start(service, [
             sys.executable, "-m", "nameko", "run", "--config", str(config_file), SERVICE_CLASSES[service],
@@ -140,6 +142,13 @@ def start_mail_sink(cfg: dict) -> dict[str, subprocess.Popen]:
     return {"mail-sink": start("mail-sink", [
         sys.executable, "-m", "services.mailer.sink", "--host", host, "--port", str(port),
         "--dir", str(VAR / "mail")], VAR / "log")}
+
+
+def start_inbound_mail(config_file: Path, log_dir: Path) -> dict[str, subprocess.Popen]:
+    """The mailer's inbound SMTP listener (MAILER.inbound, on loopback by default), where
+    calendar replies to invitations come back."""
+    return {"mail-inbound": start("mail-inbound", [
+        sys.executable, "-m", "services.mailer.inbound.listener", "--config", str(config_file)], log_dir)}
 
 
 def _wait_until_up(cfg: dict, services: list[str], children: dict, timeout: float = 90) -> None:
