@@ -30,6 +30,9 @@ def addresses_in(message: email.message.EmailMessage) -> set[str]:
     for part in message.walk():
         if not part.is_multipart():
             text = part.get_payload(decode=True).decode("utf-8", "replace")
+            if part.get_content_type() in ("text/calendar", "application/ics"):
+                # Unfolded (RFC 5545 3.1), so that an address split over two lines is read whole.
+                text = re.sub(r"\r?\n[ \t]", "", text)
             # (an event's UID has the shape of an address but names the event, not anyone)
             found |= set(ADDRESS.findall(re.sub(r"(?m)^UID:.*$", "", text)))
     return {a.lower() for a in found}
