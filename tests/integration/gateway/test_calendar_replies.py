@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import re
 import smtplib
 import subprocess
@@ -52,7 +53,7 @@ def inbound(full_stack, tmp_path):
             return False
 
     wait_for(listening, timeout=30, interval=0.2)
-    yield port
+    yield port, config
     process.terminate()
     process.wait(10)
     log.close()
@@ -86,6 +87,7 @@ def attendees(client, sid: str) -> dict[str, dict]:
 
 def test_invitees_answer_from_outlook_gmail_and_apple_and_a_decline_frees_a_seat(full_stack, inbound):
     stack = full_stack
+    inbound, config = inbound
     a = stack.leader_ids["a"]
     leader = stack.clients["a"]
     box = {}
@@ -183,3 +185,15 @@ def test_invitees_answer_from_outlook_gmail_and_apple_and_a_decline_frees_a_seat
     screenings_db = stack.config["DB_URIS"]["screenings"]
     assert count(screenings_db, "SELECT count(*) FROM calendar_replies WHERE outcome = 'refused'") == 4
     assert count(screenings_db, "SELECT count(*) FROM calendar_replies WHERE outcome = 'applied'") == 4
+
+    # The operator sees each refused reply with its reason.
+    listed = subprocess.run([sys.executable, "-m", "services.ops.cli", "--config", str(config), "calendar-replies",
+                             "--outcome", "refused", "--json"], cwd=PROJECT, capture_output=True, text=True,
+                            timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert sorted(r["reason"] for r in json.loads(listed.stdout)) == [
+        "not an iTIP REPLY (METHOD:REQUEST)",
+        "the REPLY's UID is not the event of the invitation",
+        "the REPLY's attendee is not the invitee the reply address was issued to",
+        "the reply address's token names no invitation",
+    ]
