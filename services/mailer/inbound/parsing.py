@@ -135,7 +135,7 @@ def read_calendar(text: str) -> dict:
     except (TypeError, ValueError):
         sequence = None
     return {
-        "method": _short(calendar.get("METHOD"), 40).upper() if calendar.get("METHOD") else None,
+        "method": (_short(calendar.get("METHOD"), 40) or "").upper() or None,
         "client": _short(calendar.get("PRODID")),
         "uid": _short(event.get("UID")),
         "sequence": sequence,

@@ -67,6 +67,13 @@ def test_what_cannot_be_read_is_the_problem_and_never_an_exception(mail, problem
     assert read.problem.startswith(problem) and read.method is None
 
 
+def test_a_calendar_without_a_method_is_read_as_having_none():
+    calendar = (b"Content-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD: \r\nBEGIN:VEVENT\r\nUID:x\r\n"
+                b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+    read = read_reply(calendar)
+    assert read.problem is None and read.method is None and read.uid == "x" and read.attendees == ()
+
+
 class RemoteError(Exception):
     def __init__(self, exc_type: str, message: str):
         super().__init__(message)
