@@ -34,6 +34,8 @@ log = logging.getLogger("services.mailer.inbound")
 
 SERVER_NAME = "niot-inbound"
 MAX_RECIPIENTS = 10
+# The service's refusals of the input itself: the same mail would be refused again.
+PERMANENT = frozenset({"ValidationFailed", "Conflict", "NotFound", "Forbidden"})
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ class ScreeningsLink:
 def _refusal(exc: Exception) -> str | None:
     """The SMTP reply for a refusal that retrying cannot change (the service refused the
     input), or None for a failure worth retrying."""
-    if getattr(exc, "exc_type", None) == "ValidationFailed" or isinstance(exc, rpc_contracts.ContractViolation):
+    if getattr(exc, "exc_type", None) in PERMANENT or isinstance(exc, rpc_contracts.ContractViolation):
         return "554 5.6.0 The calendar reply could not be taken: " + " ".join(str(exc).split())[:200]
     return None
 

@@ -183,6 +183,8 @@ def answer(attendees: AttendeeList, screening: Screening, seat: Rsvp, partstat: 
             result = Applied(Outcome.APPLIED, None, seat, was_confirmed=was_confirmed, cancelled=True,
                              promoted=[cancelled.promoted] if cancelled.promoted else [])
     elif not seat.active:
+        if screening.status is not Status.SCHEDULED:
+            return Applied(Outcome.REFUSED, "the event is not taking places now", seat)
         attendees.take_again(screening, seat.id, now=now)
         result = Applied(Outcome.APPLIED, None, seat, taken=True)
     elif current is not partstat:

@@ -14,6 +14,7 @@ from services.contracts import screenings as events
 from services.runtime.errors import Forbidden, ValidationFailed
 from services.screenings.app import rsvps
 from services.screenings.domain.rsvps import RsvpStatus
+from services.screenings.domain.screening import Status
 from services.screenings.replies import app as replies
 from services.screenings.replies.domain import (
     CalendarReply, Outcome, ReplyAttendee, match, reply_token, rsvp_of_token,
@@ -269,3 +270,13 @@ def test_a_reply_that_breaks_the_contract_is_a_validation_error_naming_the_field
     with pytest.raises(ValidationFailed, match="reply.dtstamp"):
         replies.apply_reply(uow.next(), token, reply("x", "ann@example.org", stamp="yesterday"), now=NOW,
                             settings=SETTINGS)
+
+
+def test_accepting_again_waits_for_an_event_that_is_taking_places():
+    uow, view, place, token = setup_invitation(capacity=3)
+    uid = uow.store.screenings[view["id"]].uid
+    apply(uow.next(), token, reply(uid, "ann@example.org", "DECLINED"))
+    uow.store.screenings[view["id"]].status = Status.SENT_BACK  # back with its host for changes
+    result = apply(uow.next(), token, reply(uid, "ann@example.org", "ACCEPTED", stamp="2026-02-02T12:00:00+00:00"))
+    assert result["outcome"] == "refused" and result["reason"] == "the event is not taking places now"
+    assert uow.store.rsvps[place["rsvp_id"]].status is RsvpStatus.CANCELLED
