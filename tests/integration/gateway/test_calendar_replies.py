@@ -30,22 +30,22 @@ INVITEES = {"ann@example.org": "Ann Invitee", "bo@example.org": "Bo Invitee", "c
 REPLY_ADDRESS = re.compile(r"^replies\+[a-z2-7]{42}@niot\.example\.org$")
 
 
-@pytest.fixture
-def inbound(full_stack, tmp_path):
-    """The inbound listener as its own process, on a free loopback port, talking to this
-    stack's broker."""
+def start_listener(tmp_path: Path, amqp_uri: str) -> tuple[subprocess.Popen, int, Path]:
+    """The inbound listener as its own process, as `niot run` starts it, on a free loopback
+    port, talking to the broker at `amqp_uri`."""
     config = tmp_path / "config.yml"
+    port = free_port()
     config.write_text(yaml.safe_dump({
-        "AMQP_URI": full_stack.config["AMQP_URI"], "SMTP": full_stack.config["SMTP"],
-        "MAILER": {"inbound": {"host": "127.0.0.1", "port": free_port(), "rpc_timeout_seconds": 10}},
+        "AMQP_URI": amqp_uri, "SMTP": {"from": "NIOT Law Enforcement Network <network@niot.example.org>"},
+        "MAILER": {"inbound": {"host": "127.0.0.1", "port": port, "rpc_timeout_seconds": 10}},
     }))
-    port = yaml.safe_load(config.read_text())["MAILER"]["inbound"]["port"]
-    log = open(tmp_path / "inbound.log", "w+")
-    process = subprocess.Popen([sys.executable, "-m", "services.mailer.inbound.listener", "--config", str(config)],
-                               cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT)
+    log_path = tmp_path / "inbound.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "services.mailer.inbound.listener", "--config", str(config)],
+                                   cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT)
 
     def listening() -> bool:
-        assert process.poll() is None, (tmp_path / "inbound.log").read_text()
+        assert process.poll() is None, log_path.read_text()
         try:
             smtplib.SMTP("127.0.0.1", port, timeout=2).quit()
             return True
@@ -53,10 +53,15 @@ def inbound(full_stack, tmp_path):
             return False
 
     wait_for(listening, timeout=30, interval=0.2)
+    return process, port, config
+
+
+@pytest.fixture
+def inbound(full_stack, tmp_path):
+    process, port, config = start_listener(tmp_path, full_stack.config["AMQP_URI"])
     yield port, config
     process.terminate()
     process.wait(10)
-    log.close()
 
 
 def send(port: int, recipient: str, data: bytes, sender: str = "someone@example.org") -> tuple[int, str]:
@@ -197,3 +202,19 @@ def test_invitees_answer_from_outlook_gmail_and_apple_and_a_decline_frees_a_seat
         "the REPLY's attendee is not the invitee the reply address was issued to",
         "the reply address's token names no invitation",
     ]
+
+
+def test_while_screenings_cannot_be_reached_the_relay_is_told_to_try_again(broker, tmp_path):
+    """No screenings service on this broker: the reply is not taken (451), so the relay
+    that forwarded it keeps it and delivers it again later."""
+    process, port, _ = start_listener(tmp_path, broker)
+    try:
+        token = "a" * 42
+        mail = reply_mail("outlook", uid="x@niot.example.org", attendee="ann@example.org",
+                          organizer=f"replies+{token}@niot.example.org")
+        code, message = send(port, f"replies+{token}@niot.example.org", mail)
+        assert (code, message) == (451, "4.3.0 Calendar replies cannot be taken right now; try again later")
+        assert process.poll() is None  # and the listener goes on taking mail
+    finally:
+        process.terminate()
+        process.wait(10)
