@@ -76,6 +76,27 @@ def cmd_dead_letters(args, cfg) -> int:
     return 0
 
 
+def cmd_calendar_replies(args, cfg) -> int:
+    """The calendar replies screenings kept, newest first, with what became of each."""
+    from nameko.standalone.rpc import ClusterRpcClient
+
+    from services.contracts import rpc as contracts
+
+    call = ({"role": "manager"}, args.outcome, args.limit)
+    contracts.bind("screenings", "calendar_replies", call, check_types=True)
+    with ClusterRpcClient(uri=cfg["AMQP_URI"], timeout=30) as client:
+        replies = client.screenings.calendar_replies(*call)
+    if args.json:
+        print(json.dumps(replies, indent=2))
+    elif not replies:
+        print("no calendar replies" + (f" {args.outcome}" if args.outcome else ""))
+    for reply in replies if not args.json else []:
+        answer = f" {reply['answer']}" if reply["answer"] else ""
+        print(f"{reply['received_at']}  {reply['outcome']}{answer}  {reply['attendee'] or '-'}  "
+              f"{reply['client'] or '-'}\n    {reply['reason'] or 'applied to RSVP ' + str(reply['rsvp_id'])}")
+    return 0
+
+
 def cmd_demo_data(args, cfg) -> int:
     from .demo import load_if_empty
 
@@ -117,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     dead.add_argument("--id", action="append", help="replay only this message id (repeatable)")
     dead.add_argument("--json", action="store_true")
     dead.set_defaults(func=cmd_dead_letters)
+    replies = sub.add_parser("calendar-replies", help="answers from invitees' calendars and what became of each")
+    replies.add_argument("--outcome", choices=["applied", "unchanged", "refused"])
+    replies.add_argument("--limit", type=int, default=50)
+    replies.add_argument("--json", action="store_true")
+    replies.set_defaults(func=cmd_calendar_replies)
+
     demo_data = sub.add_parser("demo-data", help="load the demo data into the running system")
     demo_data.add_argument("--force", action="store_true", help="even if the roster already has leaders")
     demo_data.set_defaults(func=cmd_demo_data)

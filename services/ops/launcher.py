@@ -24,6 +24,9 @@ from services.runtime.migrate import upgrade
 
 from .system import SERVICE_CLASSES
 
+# Processes whose exit leaves the rest running: mail for the inbound listener waits at
+# the relay that forwards it, which retries.
+OPTIONAL = frozenset({"mail-inbound"})
 # Logs and the mail sink's files; a test points it elsewhere.
 VAR = Path(os.environ.get("NIOT_VAR_DIR") or PROJECT_ROOT / "var")
 
@@ -72,6 +75,8 @@ def run(cfg: dict, services: list[str], *, config_file: Path, demo_data: bool | 
     print(f"databases migrated, broker topology declared on {_safe(amqp_uri)}")
 
     children = start_mail_sink(cfg)
+    if "mailer" in services and "screenings" in services:
+        children.update(start_inbound_mail(cfg, config_file, log_dir))
     for service in services:
         children[service] = start(service, [
             sys.executable, "-m", "nameko", "run", "--config", str(config_file), SERVICE_CLASSES[service],
@@ -91,11 +96,13 @@ def run(cfg: dict, services: list[str], *, config_file: Path, demo_data: bool | 
     try:
         after_start(cfg, services, children, demo_data=demo_data)
         while True:
-            for name, child in children.items():
+            for name, child in list(children.items()):
                 if child.poll() is not None:
                     print(f"{name} stopped (exit {child.returncode}); see {log_dir / (name + '.log')}",
                           file=sys.stderr)
-                    return 1
+                    if name not in OPTIONAL:
+                        return 1
+                    del children[name]
             time.sleep(1)
     except KeyboardInterrupt:
         print("\nstopping")
@@ -128,7 +135,7 @@ def after_start(cfg: dict, services: list[str], children: dict, *, demo_data: bo
 
         loaded = load_if_empty(cfg, force=bool(demo_data))
         print("demo data loaded" if loaded else "demo data: the roster already has leaders; left as it is")
-    _announce(cfg, VAR / "mail", VAR / "log")
+    _announce(cfg, VAR / "mail", VAR / "log", inbound="mail-inbound" in children)
 
 
 def start_mail_sink(cfg: dict) -> dict[str, subprocess.Popen]:
@@ -142,6 +149,24 @@ def start_mail_sink(cfg: dict) -> dict[str, subprocess.Popen]:
         "--dir", str(VAR / "mail")], VAR / "log")}
 
 
+def inbound_address(cfg: dict) -> tuple[str, int]:
+    inbound = (cfg.get("MAILER") or {}).get("inbound") or {}
+    return str(inbound.get("host") or "127.0.0.1"), int(inbound.get("port") or 2525)
+
+
+def start_inbound_mail(cfg: dict, config_file: Path, log_dir: Path) -> dict[str, subprocess.Popen]:
+    """The mailer's inbound SMTP listener (MAILER.inbound, on loopback by default), where
+    calendar replies to invitations come back; not when something else holds its port
+    (the relay keeps replies until a listener takes them)."""
+    host, port = inbound_address(cfg)
+    if port_in_use(host if host not in ("0.0.0.0", "") else "127.0.0.1", port):
+        print(f"calendar replies: port {port} is in use, so the inbound listener is not started "
+              "(set MAIL_INBOUND_PORT)", file=sys.stderr)
+        return {}
+    return {"mail-inbound": start("mail-inbound", [
+        sys.executable, "-m", "services.mailer.inbound.listener", "--config", str(config_file)], log_dir)}
+
+
 def _wait_until_up(cfg: dict, services: list[str], children: dict, timeout: float = 90) -> None:
     from nameko.exceptions import RpcTimeout, UnknownService
     from nameko.standalone.rpc import ClusterRpcClient
@@ -151,7 +176,7 @@ def _wait_until_up(cfg: dict, services: list[str], children: dict, timeout: floa
     with ClusterRpcClient(uri=cfg["AMQP_URI"], timeout=5) as client:
         while waiting:
             for name, child in children.items():
-                if child.poll() is not None:
+                if child.poll() is not None and name not in OPTIONAL:
                     raise LaunchError(f"{name} exited during start-up; see var/log/{name}.log")
             if time.monotonic() > deadline:
                 raise LaunchError(f"{', '.join(waiting)} did not start within {timeout:.0f}s; see var/log/")
@@ -163,16 +188,19 @@ def _wait_until_up(cfg: dict, services: list[str], children: dict, timeout: floa
                 time.sleep(0.5)
 
 
-def _announce(cfg: dict, mail_dir: Path, log_dir: Path) -> None:
+def _announce(cfg: dict, mail_dir: Path, log_dir: Path, *, inbound: bool) -> None:
     address = str(cfg.get("WEB_SERVER_ADDRESS", "0.0.0.0:8000"))
     host, port = address.rsplit(":", 1)
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+    replies = ("smtp://{}:{}  (invitees' answers: .venv/bin/niot calendar-replies)".format(*inbound_address(cfg))
+               if inbound else "not taken (no inbound listener in this mode)")
     print(f"""
 The NIOT Law Enforcement Network is running.
 
   web and API     {base}/            (API reference: {base}/docs)
   calendar feed   {base}/feeds/screenings.ics
   sent mail       {mail_dir}/        (one .eml file per message)
+  calendar replies {replies}
   service logs    {log_dir}/
   dead letters    .venv/bin/niot dead-letters list
 

@@ -35,6 +35,20 @@ def network_mailbox(cfg: Mapping[str, Any]) -> tuple[str, str]:
     return name, address
 
 
+def calendar_reply_mailbox(cfg: Mapping[str, Any]) -> tuple[str, str]:
+    """(local part, domain) of the address calendar replies come back to (MAILER.inbound
+    `reply_address`, CALENDAR_REPLY_ADDRESS): each invitee's invitation names it with
+    their own token as a subaddress, `local+token@domain`. The default is `replies@` the
+    network mailbox's domain."""
+    configured = str((section(cfg, "MAILER").get("inbound") or {}).get("reply_address") or "").strip()
+    if not configured:
+        configured = "replies@" + network_mailbox(cfg)[1].rsplit("@", 1)[-1]
+    local, at, domain = configured.rpartition("@")
+    if not at or not local or not domain or "+" in local:
+        raise ValueError(f"MAILER.inbound.reply_address {configured!r} must be local@domain, without a '+'")
+    return local, domain.lower()
+
+
 def public_base_url(cfg: Mapping[str, Any]) -> str:
     """PUBLIC_BASE_URL without a trailing slash: links in mail are this plus a site path."""
     return str(cfg.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL).rstrip("/")

@@ -96,8 +96,14 @@ class CalendarEvent:
 
 @dataclass(frozen=True)
 class Party:
+    """Someone named in an invitation. An attendee's `partstat` is their answer so far:
+    NEEDS-ACTION with `rsvp` asks their calendar for an Accept or Decline (an invitee who
+    has not answered), ACCEPTED without it is someone who took the seat themselves."""
+
     email: str
     name: str = ""
+    partstat: str = "ACCEPTED"
+    rsvp: bool = False
 
     def address(self) -> vCalAddress:
         address = vCalAddress(f"mailto:{self.email}")
@@ -153,8 +159,8 @@ def _build_vevent(
     for attendee in attendees:
         address = attendee.address()
         address.params["ROLE"] = "REQ-PARTICIPANT"
-        address.params["PARTSTAT"] = "ACCEPTED"
-        address.params["RSVP"] = "FALSE"
+        address.params["PARTSTAT"] = attendee.partstat
+        address.params["RSVP"] = "TRUE" if attendee.rsvp else "FALSE"
         vevent.add("ATTENDEE", address)
     return vevent
 

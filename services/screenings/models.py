@@ -151,6 +151,31 @@ class RsvpRow(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Placed by an organiser's invitation rather than the public RSVP form.
     invited: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    # An invitee's answer from their calendar (PARTSTAT) and the DTSTAMP of the one applied.
+    partstat: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CalendarReplyRow(Base):
+    """Every mail that came to a reply address, with what became of it: applied,
+    unchanged (already applied) or refused with the reason. `dedupe_key` makes a second
+    delivery of the same mail one more reading of the first."""
+
+    __tablename__ = "calendar_replies"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    outcome: Mapped[str] = mapped_column(sa.String(20), index=True)
+    reason: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+    rsvp_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True, index=True)
+    screening_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    answer: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
+    method: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
+    uid: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+    attendee: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+    client: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+    message_id: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
 
 
 class ReportRow(Base):

@@ -27,6 +27,7 @@ from .domain.rules import HostRecord, Interval
 from .domain.screening import OPEN, Screening, Status
 from .films import Audience, Film, KitItem, KitItemKind
 from .materials.repository import MaterialOrderRepository
+from .replies.repository import CalendarReplyRepository
 from .library.repository import ResourceRepository
 from .models import (
     FeedbackRow, FeedVersionRow, FilmRow, LeaderRow, ReportAudienceRow, ReportRow, RsvpRow, ScreeningAudienceRow,
@@ -82,7 +83,7 @@ def rsvp_from_row(row: RsvpRow) -> Rsvp:
         id=row.id, screening_id=row.screening_id, name=row.name, email=row.email, status=RsvpStatus(row.status),
         position=row.position, created_at=row.created_at, cancel_token_hash=row.cancel_token_hash,
         link_nonce=row.link_nonce, walk_in=row.walk_in, promoted_at=row.promoted_at, cancelled_at=row.cancelled_at,
-        invited=row.invited,
+        invited=row.invited, partstat=row.partstat, answered_at=row.answered_at,
     )
 
 
@@ -381,6 +382,8 @@ class RsvpRepository:
             row.promoted_at = rsvp.promoted_at
             row.cancelled_at = rsvp.cancelled_at
             row.invited = rsvp.invited
+            row.partstat = rsvp.partstat
+            row.answered_at = rsvp.answered_at
         self.session.flush()
 
     def counts(self, screening_id: str) -> dict[str, int]:
@@ -437,6 +440,7 @@ class ScreeningsUnitOfWork(UnitOfWork):
         self.reports = ReportRepository(session)
         self.materials = MaterialOrderRepository(session)
         self.library = ResourceRepository(session)
+        self.calendar_replies = CalendarReplyRepository(session)
         self._link_secret: str | None = None
 
     @property

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from services.runtime.settings import DEFAULT_MAIL_FROM, DEFAULT_MANAGER_EMAILS, DEFAULT_PUBLIC_BASE_URL, \
-    manager_emails, network_mailbox, public_base_url, section
+    calendar_reply_mailbox, manager_emails, network_mailbox, public_base_url, section
 
 from .domain.screening import DEFAULT_UID_DOMAIN
 from .materials.domain import DEFAULT_LEAD_DAYS
@@ -23,6 +23,9 @@ class ScreeningsSettings:
     materials_lead_days: int = DEFAULT_LEAD_DAYS
     # The ORGANIZER of every invitation: the network's mailbox, never a leader's address.
     organizer_email: str = network_mailbox({"SMTP": {"from": DEFAULT_MAIL_FROM}})[1]
+    # An invitee's invitation names instead `local+<their token>@domain`, where their
+    # calendar's Accept or Decline comes back (services.screenings.replies).
+    reply_mailbox: tuple[str, str] = calendar_reply_mailbox({"SMTP": {"from": DEFAULT_MAIL_FROM}})
 
     def url(self, path: str) -> str:
         return self.public_base_url.rstrip("/") + path
@@ -39,4 +42,5 @@ def from_config(cfg: Mapping[str, Any]) -> ScreeningsSettings:
         feed_cache_events=int(screenings.get("feed_cache_events") or defaults.feed_cache_events),
         materials_lead_days=int(screenings.get("materials_lead_days") or defaults.materials_lead_days),
         organizer_email=network_mailbox(cfg)[1],
+        reply_mailbox=calendar_reply_mailbox(cfg),
     )

@@ -167,7 +167,8 @@ def attendees(session: Session, actor: Actor, screening_id: Any) -> list[dict]:
     """The attendee list for the organisers and managers, in arrival order."""
     return [
         {"rsvp_id": r.id, "name": r.name, "email": r.email, "status": r.status.value, "walk_in": r.walk_in,
-         "invited": r.invited, "position": r.position, "registered_at": r.created_at.isoformat()}
+         "invited": r.invited, "position": r.position, "registered_at": r.created_at.isoformat(),
+         "calendar_answer": r.calendar_answer[0] if r.invited else None}
         for r in sorted(_attendee_list(session, actor, screening_id).rsvps, key=lambda r: r.position)
     ]
 

@@ -65,7 +65,7 @@ def site(vhost, database_uris, tmp_path_factory):
         **{f"{s.upper()}_DB_URI": uri for s, uri in database_uris.items()},
         "GATEWAY_ADDRESS": f"127.0.0.1:{port}", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "NIOT_VAR_DIR": str(var),
-        "RPC_CHECK_RESPONSES": "true",
+        "MAIL_INBOUND_PORT": str(free_port()), "RPC_CHECK_RESPONSES": "true",
     }
     # The browser tests sign many people in and send many forms from one address: the
     # rate limits (tested on their own in tests/integration/gateway) are opened up here.

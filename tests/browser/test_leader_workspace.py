@@ -209,6 +209,7 @@ def test_invitees_reach_an_invitation_only_event_through_their_mail(untrusted_le
     expect(leader.get_by_label("Email addresses")).to_have_value("not-an-address")
     expect(leader.get_by_text("Ann Invitee")).to_be_visible()
     expect(leader.get_by_text("bo.invitee@example.com")).to_be_visible()
+    expect(leader.get_by_text("Has a seat, not answered yet")).to_have_count(2)
     check_page(leader, "leader-invitations-error")
 
     mail = site.wait_for_mail("ann.invitee@example.com", "You are invited")

@@ -8,6 +8,7 @@ import email.policy
 import json
 import os
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -29,14 +30,14 @@ def free_port() -> int:
 
 @pytest.fixture
 def system(broker, make_db_uri, tmp_path):
-    gateway_port, smtp_port = free_port(), free_port()
+    gateway_port, smtp_port, inbound_port = free_port(), free_port(), free_port()
     var = tmp_path / "var"
     env = {
         **os.environ,
         "AMQP_URI": broker,
         **{f"{s.upper()}_DB_URI": make_db_uri(s) for s in ("leaders", "screenings", "mailer", "gateway")},
         "GATEWAY_ADDRESS": f"127.0.0.1:{gateway_port}",
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "MAIL_INBOUND_PORT": str(inbound_port),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}",
         "NIOT_VAR_DIR": str(var),
     }
@@ -54,6 +55,7 @@ def system(broker, make_db_uri, tmp_path):
         if "is running" in line:
             break
     assert any("is running" in line for line in banner), "".join(banner)
+    process.inbound_port = inbound_port
     yield f"http://127.0.0.1:{gateway_port}", var, process
     os.killpg(process.pid, signal.SIGINT)
     try:
@@ -107,3 +109,13 @@ def test_run_serves_the_api_and_delivers_mail_to_the_sink(system):
     assert message["Auto-Submitted"] == "auto-generated"
     assert not message.defects
     assert "Dana Whitfield" in message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_run_starts_the_inbound_listener_for_calendar_replies(system):
+    _, _, process = system
+    with smtplib.SMTP("127.0.0.1", process.inbound_port, timeout=30) as smtp:
+        smtp.ehlo()
+        assert smtp.mail("someone@example.org")[0] == 250
+        code, message = smtp.rcpt("network@niot.example.org")  # only reply addresses are taken
+        assert code == 550 and b"calendar replies only" in message
+        assert smtp.rcpt("replies+" + "a" * 42 + "@niot.example.org")[0] == 250

@@ -194,6 +194,9 @@ class Attendee(Response):
     invited: bool
     position: int
     registered_at: str
+    # An invitee's answer from their calendar: NEEDS-ACTION (not yet), ACCEPTED, DECLINED
+    # or TENTATIVE; null for someone who took a place themselves.
+    calendar_answer: Literal["NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE"] | None = None
 
 
 class WalkIn(Response):

@@ -20,6 +20,16 @@ route = ROUTES.route
 LABELS = {"addresses": "Email addresses"}
 INVITED = notice("invitations-sent", "success", "Invitations sent: each person gets a mail with their private link.")
 ANSWERS = {"confirmed": "Has a seat", "waitlisted": "On the waitlist", "cancelled": "Gave up the seat"}
+# What the invitee answered from their calendar (iCalendar PARTSTAT), after their place.
+CALENDAR_ANSWERS = {"NEEDS-ACTION": "not answered yet", "ACCEPTED": "accepted", "TENTATIVE": "said maybe"}
+
+
+def answer_label(person: dict) -> str:
+    if person["status"] == "cancelled" and person.get("calendar_answer") == "DECLINED":
+        return "Declined the invitation"
+    place = ANSWERS.get(person["status"], person["status"])
+    said = CALENDAR_ANSWERS.get(person.get("calendar_answer") or "")
+    return f"{place}, {said}" if said else place
 
 
 def pasted_invitees(text: str) -> list[tuple[str, str]]:
@@ -37,7 +47,7 @@ def pasted_invitees(text: str) -> list[tuple[str, str]]:
 
 def invitations_page(call: Call, form: forms.FormState, status: int = 200) -> Reply:
     view = call.rpc("screenings", "get_screening", call.path["screening_id"], actor=actor(call))
-    people = [dict(p, answer=ANSWERS.get(p["status"], p["status"]))
+    people = [dict(p, answer=answer_label(p))
               for p in call.rpc("screenings", "attendees", actor(call), view["id"]) if p["invited"]]
     return page(call, "leader_invitations.html", status=status, title=f"Invitations: {view.get('title')}", s=view,
                 invited=people, form=form)

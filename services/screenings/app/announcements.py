@@ -22,6 +22,7 @@ class Recipient:
     role: str
     rsvp_id: str | None = None
     link_nonce: str | None = None
+    seat: Rsvp | None = None
 
     @property
     def id(self) -> str | None:  # as cancel_path reads a seat
@@ -34,7 +35,8 @@ def recipients(uow, screening: Screening, host: HostRecord, *, waitlisted: bool)
     people += [Recipient(person(c), "cohost") for c in cohosts(uow, screening)]
     for rsvp in uow.rsvps.attendee_list(screening.id).to_tell(waitlisted=waitlisted):
         role = "attendee" if rsvp.status is RsvpStatus.CONFIRMED else "waitlisted"
-        people.append(Recipient(events.Person(name=rsvp.name, email=rsvp.email), role, rsvp.id, rsvp.link_nonce))
+        people.append(Recipient(events.Person(name=rsvp.name, email=rsvp.email), role, rsvp.id, rsvp.link_nonce,
+                                rsvp))
     return people
 
 
@@ -48,7 +50,8 @@ def publish_to_each(uow, screening: Screening, host: HostRecord, model, settings
         seat_holder = recipient.role != "waitlisted"
         extra: dict[str, Any] = {}
         if method is not None and seat_holder:
-            extra.update(invitation(screening, host, [recipient.person], method, settings, now))
+            answering = (uow.link_secret, recipient.seat) if recipient.seat is not None else None
+            extra.update(invitation(screening, host, [recipient.person], method, settings, now, answering=answering))
         if seat_holder and screening.details.join_url and method != calendar.METHOD_CANCEL:
             extra["join_url"] = screening.details.join_url
         if recipient.rsvp_id is not None:
@@ -75,7 +78,8 @@ def publish_seat(uow, settings: ScreeningsSettings, screening: Screening, host: 
                  now: datetime, **fields) -> None:
     """Tell one attendee they hold a seat, with its invitation and private link."""
     attendee = events.Person(name=rsvp.name, email=rsvp.email)
-    extra = invitation(screening, host, [attendee], calendar.METHOD_REQUEST, settings, now)
+    extra = invitation(screening, host, [attendee], calendar.METHOD_REQUEST, settings, now,
+                       answering=(uow.link_secret, rsvp))
     if screening.details.join_url:
         extra["join_url"] = screening.details.join_url
     uow.publish(model(

@@ -13,9 +13,11 @@ from services.contracts.screenings import PUBLIC_PATHS
 
 from .. import calendar
 from ..domain.details import ScreeningDetails
+from ..domain.rsvps import Rsvp
 from ..domain.rules import HostRecord
 from ..domain.screening import Screening
 from ..domain.zones import local_label
+from ..replies.domain import reply_address, reply_token
 from ..settings import ScreeningsSettings
 
 
@@ -75,13 +77,22 @@ def cancel_path(uow, rsvp) -> str:
 
 
 def invitation(screening: Screening, host: HostRecord, recipients: list[events.Person], method: str,
-               settings: ScreeningsSettings, now: datetime) -> dict:
+               settings: ScreeningsSettings, now: datetime, *, answering: tuple[str, Rsvp] | None = None) -> dict:
     """The iMIP fields of an event: the calendar sent to `recipients`. Its ORGANIZER is the
-    network's mailbox with the host's name: a leader's address never travels in it."""
+    network's mailbox with the host's name: a leader's address never travels in it.
+
+    `answering` is (the link secret, the seat) of an invitee who gets it: then the
+    ORGANIZER is their own reply address, where their calendar's answer comes back, and
+    their ATTENDEE line carries their answer so far (NEEDS-ACTION asks for one)."""
     event = calendar.CalendarEvent.from_screening(
         screening, url=settings.url(PUBLIC_PATHS["screening"].format(screening_id=screening.id)))
-    body = calendar.invitation_ics(
-        event, method=method, organizer=calendar.Party(settings.organizer_email, host.name),
-        attendees=[calendar.Party(p.email, p.name) for p in recipients], dtstamp=now,
-    )
+    organizer = calendar.Party(settings.organizer_email, host.name)
+    attendees = [calendar.Party(p.email, p.name) for p in recipients]
+    if answering is not None and answering[1].invited:
+        secret, seat = answering
+        local, domain = settings.reply_mailbox
+        organizer = calendar.Party(reply_address(local, domain, reply_token(secret, seat.id)), host.name)
+        partstat, rsvp = seat.calendar_answer
+        attendees = [calendar.Party(p.email, p.name, partstat=partstat, rsvp=rsvp) for p in recipients]
+    body = calendar.invitation_ics(event, method=method, organizer=organizer, attendees=attendees, dtstamp=now)
     return {"invitation_method": method, "invitation_ics": body.decode("utf-8")}

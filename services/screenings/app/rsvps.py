@@ -105,19 +105,44 @@ def cancel_rsvp(uow, rsvp_id: Any, token: Any, *, now: datetime, settings: Scree
     result = attendees.cancel_with_token(screening, seat.id, token, now=now)
     uow.rsvps.save(attendees)
     seat = result.cancelled
+    publish_cancellation(uow, settings, screening, seat, was_confirmed=was_confirmed,
+                         promoted=[result.promoted] if result.promoted else [], now=now)
+    return {"rsvp_id": seat.id, "status": seat.status.value,
+            "promoted_rsvp_id": result.promoted.id if result.promoted else None}
+
+
+def publish_cancellation(uow, settings: ScreeningsSettings, screening: Screening, seat: Rsvp, *,
+                         was_confirmed: bool, promoted: list[Rsvp], now: datetime) -> None:
+    """Tell the person who gave up a place (with the calendar's CANCEL when it was a
+    seat) and whoever the freed seat went to."""
     attendee = events.Person(name=seat.name, email=seat.email)
     host = host_of(uow, screening)
     fields: dict[str, Any] = {}
     if was_confirmed:
-        fields = invitation(screening, host, [attendee], calendar.METHOD_CANCEL, settings, now)
+        fields = invitation(screening, host, [attendee], calendar.METHOD_CANCEL, settings, now,
+                            answering=(uow.link_secret, seat))
     uow.publish(events.RsvpCancelled(
         screening=screening_info(uow, screening, host), recipient=attendee,
         recipient_role="attendee" if was_confirmed else "waitlisted", rsvp_id=seat.id,
         cancel_path=cancel_path(uow, seat), was_confirmed=was_confirmed, cancelled_at=now, **fields,
     ))
-    announce_promotions(uow, settings, screening, host, [result.promoted] if result.promoted else [], now)
-    return {"rsvp_id": seat.id, "status": seat.status.value,
-            "promoted_rsvp_id": result.promoted.id if result.promoted else None}
+    announce_promotions(uow, settings, screening, host, promoted, now)
+
+
+def publish_place(uow, settings: ScreeningsSettings, screening: Screening, seat: Rsvp, *, now: datetime) -> None:
+    """The usual mail of someone holding a place: the confirmation with its invitation
+    for a seat, the waitlist position otherwise."""
+    attendees = uow.rsvps.attendee_list(screening.id)
+    host = host_of(uow, screening)
+    if seat.status is RsvpStatus.CONFIRMED:
+        publish_seat(uow, settings, screening, host, seat, events.RsvpConfirmed, now, confirmed_at=now)
+    else:
+        uow.publish(events.RsvpWaitlisted(
+            screening=screening_info(uow, screening, host),
+            recipient=events.Person(name=seat.name, email=seat.email), recipient_role="waitlisted",
+            rsvp_id=seat.id, cancel_path=cancel_path(uow, seat),
+            position=_waitlist_position(attendees, seat), waitlisted_at=now,
+        ))
 
 
 def change_capacity(uow, actor: Actor, screening_id: Any, capacity: Any, *, now: datetime,

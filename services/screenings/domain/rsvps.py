@@ -58,10 +58,23 @@ class Rsvp:
     promoted_at: datetime | None = None
     cancelled_at: datetime | None = None
     invited: bool = False
+    # An invitee's answer from their calendar (iCalendar PARTSTAT: NEEDS-ACTION until they
+    # answer) and the DTSTAMP of the answer applied last; None for public RSVPs.
+    partstat: str | None = None
+    answered_at: datetime | None = None
 
     @property
     def active(self) -> bool:
         return self.status is not RsvpStatus.CANCELLED
+
+    @property
+    def calendar_answer(self) -> tuple[str, bool]:
+        """(PARTSTAT, RSVP) for this person as an invitation's attendee: an invitee who has
+        not answered (or answered "maybe") is asked to; anyone else is coming."""
+        if not self.invited:
+            return "ACCEPTED", False
+        partstat = self.partstat or "NEEDS-ACTION"
+        return partstat, partstat in ("NEEDS-ACTION", "TENTATIVE")
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,7 @@ class AttendeeList:
             created_at=now,
             cancel_token_hash=token_hash,
             invited=invited,
+            partstat="NEEDS-ACTION" if invited else None,
         )
         self.rsvps.append(rsvp)
         return RsvpResult(rsvp, created=True, cancel_token=token)
@@ -186,6 +200,22 @@ class AttendeeList:
         rsvp.cancelled_at = now
         promoted = self._promote(screening, now, limit=1) if freed_seat else []
         return CancelResult(rsvp, promoted[0] if promoted else None)
+
+    def take_again(self, screening: Screening, rsvp_id: str, *, now: datetime) -> Rsvp:
+        """An invitee who declined accepts after all: their place is back, a seat when one
+        is free, else the end of the waitlist."""
+        self._check_belongs(screening)
+        rsvp = self.find(rsvp_id)
+        if rsvp is None:
+            raise NotFound("no such RSVP")
+        if rsvp.active:
+            return rsvp
+        _require_open_for_rsvp(screening, now)
+        full = len(self.confirmed) >= screening.details.capacity
+        rsvp.status = RsvpStatus.WAITLISTED if full else RsvpStatus.CONFIRMED
+        rsvp.position = self._next_position()
+        rsvp.cancelled_at = None
+        return rsvp
 
     def cancel_with_token(self, screening: Screening, rsvp_id: str, token: Any, *, now: datetime) -> CancelResult:
         """Cancel from the private link; a wrong token looks exactly like a missing RSVP."""

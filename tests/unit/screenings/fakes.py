@@ -38,6 +38,7 @@ class Store:
     feedback: dict[str, Feedback] = field(default_factory=dict)
     material_orders: dict[str, MaterialOrder] = field(default_factory=dict)
     jobs: dict[tuple[str, str], tuple[datetime, dict]] = field(default_factory=dict)
+    calendar_replies: dict[str, dict] = field(default_factory=dict)
     feed_version: int = 0
     # As the migration generates it on a real database's first start: random, kept.
     link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
@@ -190,6 +191,22 @@ class FakeMaterials:
         self.store.material_orders[order.id] = order
 
 
+class FakeCalendarReplies:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def find(self, dedupe_key: str) -> dict | None:
+        return next((dict(r) for r in self.store.calendar_replies.values() if r["dedupe_key"] == dedupe_key), None)
+
+    def add(self, kept: dict) -> None:
+        assert self.find(kept["dedupe_key"]) is None, "the same reply kept twice"
+        self.store.calendar_replies[kept["id"]] = dict(kept)
+
+    def latest(self, outcome: str | None, limit: int) -> list[dict]:
+        found = [dict(r) for r in self.store.calendar_replies.values() if outcome in (None, r["outcome"])]
+        return sorted(found, key=lambda r: r["received_at"], reverse=True)[:limit]
+
+
 class FakeUnitOfWork:
     def __init__(self, store: Store | None = None):
         self.store = store if store is not None else Store()
@@ -200,6 +217,7 @@ class FakeUnitOfWork:
         self.rsvps = FakeRsvps(self.store)
         self.reports = FakeReports(self.store)
         self.materials = FakeMaterials(self.store)
+        self.calendar_replies = FakeCalendarReplies(self.store)
         self.published: list = []
         self.link_secret = self.store.link_secret
 
