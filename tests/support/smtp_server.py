@@ -93,6 +93,8 @@ class ControlledHandler(SinkHandler):
     def accept(self, received: ReceivedMessage) -> None:
         super().accept(received)
         self._owner._record_accepted(received)
+        if self._owner.after_accept is not None:
+            self._owner.after_accept(received)
 
 
 class _CountingSMTP(SMTP):
@@ -215,6 +217,9 @@ class SmtpTestServer:
             self._rate_limit: tuple[float, str] | None = None
             self._data_seen = 0
             self._recent: list[float] = []
+            # Called with each accepted message just before its 250 goes out (a fault to
+            # inject between the relay's acceptance and the client recording it).
+            self.after_accept = None
 
     def set_latency(self, seconds: float) -> None:
         """Wait this long before answering each message's DATA (other messages' sessions
