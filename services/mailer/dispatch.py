@@ -26,6 +26,7 @@ from typing import Callable
 
 import eventlet
 import sqlalchemy as sa
+from eventlet.green.threading import Event as GreenEvent
 from eventlet.queue import LightQueue
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
@@ -64,6 +65,7 @@ class Dispatcher(DependencyProvider):
         self._paused_until = 0.0  # monotonic; the relay refused sessions
         self._next_deferred = None  # monotonic time a throttled message is due again
         self._units: dict = {}  # green thread -> its transactions
+        self._hungry = GreenEvent()  # the connections have taken every claim at hand
 
     def start(self):
         # Every dependency has been set up by now, the settings read from config included.
@@ -156,13 +158,16 @@ class Dispatcher(DependencyProvider):
                 self.waker.wait(self._idle_wait())
 
     def _take_room(self) -> int:
-        """Wait until a connection can take another claim (or stop); how many it can."""
+        """Wait until the connections have taken every claim at hand (or stop); how many
+        more they can take. Claiming only then makes one claim serve several messages."""
         taken = 0
         while self._running and not taken:
-            if self._room.acquire(timeout=0.5):
-                taken = 1
-        while taken and self._room.acquire(blocking=False):
-            taken += 1
+            if not self._tasks.qsize():
+                while self._room.acquire(blocking=False):
+                    taken += 1
+            if not taken:
+                self._hungry.wait(0.5)
+            self._hungry.clear()
         if not self._running or time.monotonic() < self._paused_until:
             for _ in range(taken):
                 self._room.release()
@@ -201,6 +206,8 @@ class Dispatcher(DependencyProvider):
     def _settled(self, item: Outgoing) -> None:
         self._claimed.pop(item.id, None)
         self._room.release()
+        if not self._tasks.qsize():
+            self._hungry.set()
 
     # -- one connection ---------------------------------------------------------------------
 
@@ -211,6 +218,8 @@ class Dispatcher(DependencyProvider):
             item = self._tasks.get()
             if item is _STOP:
                 return
+            if not self._tasks.qsize():
+                self._hungry.set()
             try:
                 self._wait_for_slot()
                 outcome = connection.send(item.recipient, item.mime)
