@@ -221,7 +221,7 @@ class Dispatcher(DependencyProvider):
             if not self._tasks.qsize():
                 self._hungry.set()
             try:
-                self._wait_for_slot()
+                self._wait_for_slot(connection)
                 outcome = connection.send(item.recipient, item.mime)
                 if delivery.is_throttled(outcome):
                     throttled += 1
@@ -258,11 +258,12 @@ class Dispatcher(DependencyProvider):
         self._release(self._take_waiting(), None)
         log.warning("SMTP relay unavailable (%s); sending resumes in %.0f s", delivery.describe(outcome), delay)
 
-    def _wait_for_slot(self) -> None:
+    def _wait_for_slot(self, connection: SmtpClient) -> None:
         """Under a rate limit, take the relay's next shared slot and wait for it."""
         rate = self.settings.rate_per_second
         if rate <= 0:
             return
+        connection.prepare()
         at = self._unit(lambda uow: sending.take_send_slot(uow, self.relay, time.time(), rate), None)
         eventlet.sleep(max(0.0, at - time.time()))
 
