@@ -52,27 +52,21 @@ class Stopwatch:
         return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.mail.stages", description=__doc__)
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--db", help="PostgreSQL URL for the mailer (default: a fresh SQLite file)")
-    parser.add_argument("--quick", action="store_true", help="200 events (smoke test)")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.events = 200
-
+def measure(count: int, db_uri: str | None) -> dict:
+    """Time each stage for `count` events; the stages' CPU per message, the wall time of
+    the SMTP stage, the raw smtplib floor, and the one-core ceiling they imply."""
     vhost = PrivateVhost("niot-bench-mail-stages")
     server, port = start_smtp_server()
     watch = Stopwatch()
     try:
         topology.declare(vhost.uri, retry_delays=[1, 5])
         with tempfile.TemporaryDirectory() as scratch:
-            uri = fresh_database(Path(scratch), args.db)
+            uri = fresh_database(Path(scratch), db_uri)
             upgrade("mailer", uri)
             engine = make_engine(uri)
             unit = Transactions(session_factory(engine))
             settings = from_config(mailer_config(vhost.uri, uri, port))
-            bodies = events(args.events)
+            bodies = events(count)
 
             parsed = watch.timed("decode and validate the event",
                                  lambda: [contracts.parse(json.loads(body)) for body in bodies])
@@ -120,24 +114,40 @@ def main(argv: list[str] | None = None) -> int:
         server.terminate()
         server.wait(10)
         vhost.delete()
+    if len(sent) != count or published != count:
+        raise RuntimeError(f"expected {count} messages; sent {len(sent)}, published {published}")
+    per = 1000 / count
+    cpu_total = sum(watch.cpu.values()) * per
+    serial = cpu_total + (watch.wall[SMTP_STAGE] - watch.cpu[SMTP_STAGE]) * per
+    return {"watch": watch, "per": per, "cpu_ms": cpu_total, "serial_ms": serial, "raw": raw,
+            "ceiling": 1000 / cpu_total}
 
-    if len(sent) != args.events or published != args.events:
-        print(f"expected {args.events} messages; sent {len(sent)}, published {published}", file=sys.stderr)
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.mail.stages", description=__doc__)
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--db", help="PostgreSQL URL for the mailer (default: a fresh SQLite file)")
+    parser.add_argument("--quick", action="store_true", help="200 events (smoke test)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.events = 200
+    try:
+        result = measure(args.events, args.db)
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
         return 1
-    per = 1000 / args.events
+    watch, per, raw = result["watch"], result["per"], result["raw"]
     print(f"{args.events} rsvp_confirmed events, {'PostgreSQL' if args.db else 'SQLite'}; "
           f"ms per message (CPU of this process; wall where it waits on another)\n")
     for stage, cpu in watch.cpu.items():
         wall = watch.wall[stage]
         waits = f"   wall {wall * per:6.3f}" if wall - cpu > 0.1 * wall else ""
         print(f"  {stage:<58} {cpu * per:6.3f}{waits}")
-    cpu_total = sum(watch.cpu.values()) * per
-    serial = cpu_total + (watch.wall[SMTP_STAGE] - watch.cpu[SMTP_STAGE]) * per
-    print(f"  {'total':<58} {cpu_total:6.3f}\n")
-    print(f"  one core doing only this, waits overlapped: {1000 / cpu_total:6.0f} msg/s  "
-          f"(ratio {1000 / cpu_total / raw:.2f})")
-    print(f"  one after the other, as one message flows:  {1000 / serial:6.0f} msg/s  "
-          f"(ratio {1000 / serial / raw:.2f})")
+    print(f"  {'total':<58} {result['cpu_ms']:6.3f}\n")
+    print(f"  one core doing only this, waits overlapped: {result['ceiling']:6.0f} msg/s  "
+          f"(ratio {result['ceiling'] / raw:.2f})")
+    print(f"  one after the other, as one message flows:  {1000 / result['serial_ms']:6.0f} msg/s  "
+          f"(ratio {1000 / result['serial_ms'] / raw:.2f})")
     print(f"  raw smtplib floor:                          {raw:6.0f} msg/s")
     return 0
 

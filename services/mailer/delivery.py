@@ -156,9 +156,10 @@ class DeliveryPolicy:
     max_attempts: int = 12
     # Beyond a day or two a reminder or invitation is no longer useful, whatever the cause.
     max_age: timedelta = timedelta(days=2)
-    # Long enough for one SMTP conversation including its timeouts, so a live sender is
-    # never overtaken; short enough that a crash delays the message by minutes.
-    lease: timedelta = timedelta(minutes=5)
+    # A live sender renews its claims every `lease / 4` (the delivery pool's heartbeat),
+    # so a slow SMTP conversation keeps them; a dead sender's claims are taken over
+    # once this has passed since its last renewal.
+    lease: timedelta = timedelta(seconds=20)
     bounce_threshold: int = 2
     bounce_window: timedelta = timedelta(days=30)
 
@@ -169,6 +170,14 @@ class DeliveryPolicy:
             raise ValueError("max_attempts must be at least 1")
         if self.bounce_threshold < 1:
             raise ValueError("bounce_threshold must be at least 1")
+        if self.lease < timedelta(seconds=2):
+            raise ValueError("lease must be at least 2 seconds")
+
+    @property
+    def renew_every(self) -> timedelta:
+        """How often a live sender renews its claims: several times per lease, so one
+        late renewal (a slow database) does not lose them."""
+        return self.lease / 4
 
     def delay_after(self, attempts: int) -> timedelta:
         """Delay before the next try when `attempts` tries have failed transiently."""
@@ -261,6 +270,47 @@ def give_up_before_sending(
     """Whether a due message is too old or tried too often to be attempted at all (for
     instance one whose lease expired after its last allowed attempt)."""
     return policy.exhausted(attempts, created_at, now)
+
+
+# --- Relay throttling ------------------------------------------------------------------
+
+# Replies by which a relay says "not now" about its own load or limits rather than about
+# the message: 421 (service not available, closing), 450/451 (try again), 452
+# (insufficient storage, too many messages), 454 (temporary authentication failure).
+THROTTLING_CODES = frozenset({421, 450, 451, 452, 454})
+
+
+def is_throttled(outcome: SendOutcome) -> bool:
+    """Whether the relay asked to slow down: the message is tried again soon without
+    using up one of its attempts (its age still bounds it: DeliveryPolicy.max_age)."""
+    return isinstance(outcome, Transient) and outcome.code in THROTTLING_CODES
+
+
+def must_reconnect(outcome: SendOutcome) -> bool:
+    """421 closes the session: the connection is opened afresh after the pause."""
+    return isinstance(outcome, Transient) and outcome.code == 421
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """The pause a connection takes after its `n`-th throttled reply in a row: doubling
+    from `first` up to `longest`; a sent message resets the count."""
+
+    first: float = 0.25
+    longest: float = 30.0
+
+    def pause(self, throttled_in_a_row: int) -> float:
+        if throttled_in_a_row < 1:
+            return 0.0
+        return min(self.longest, self.first * 2 ** min(throttled_in_a_row - 1, 16))
+
+
+def rate_slot(next_free: float | None, now: float, interval: float) -> tuple[float, float]:
+    """Per-relay send slots `interval` seconds apart: (the slot to send at, the next free
+    slot after it). A slot left unused in the past is not saved up, so an idle relay
+    never gets a burst."""
+    start = now if next_free is None or next_free < now else next_free
+    return start, start + interval
 
 
 # --- Suppression -----------------------------------------------------------------------

@@ -95,3 +95,15 @@ class Activity(Base):
     region: Mapped[str | None] = mapped_column(sa.String(120))
     state: Mapped[str | None] = mapped_column(sa.String(2))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RelayRate(Base):
+    """The next free send slot of one SMTP relay (its host:port), shared by every mailer
+    instance: each send takes a slot by one conditional update, so the rate limit holds
+    across replicas (app.sending.take_send_slot)."""
+
+    __tablename__ = "relay_rates"
+
+    relay: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    # Seconds since the epoch (wall clock: every instance reads the same).
+    next_free: Mapped[float] = mapped_column(sa.Float)

@@ -26,12 +26,13 @@ from services.runtime.uow import UnitOfWork
 
 from .delivery import AttemptResult, MailState, SuppressionReason
 from .messages import Outgoing, StoredMessage
-from .models import Activity, Message, Suppression, UnsubscribeToken
+from .models import Activity, Message, RelayRate, Suppression, UnsubscribeToken
 
 _MESSAGES = Message.__table__
 _SUPPRESSIONS = Suppression.__table__
 _TOKENS = UnsubscribeToken.__table__
 _ACTIVITY = Activity.__table__
+_RELAY_RATES = RelayRate.__table__
 
 _STORED_FIELDS = tuple(f.name for f in fields(StoredMessage))
 _SELECT_STORED = sa.select(*(_MESSAGES.c[name] for name in _STORED_FIELDS))
@@ -223,6 +224,28 @@ class MessageRepository:
                         lease_expires_at=None, next_attempt_at=retry_at)
             )
 
+    def defer(self, item: Outgoing, owner: str, retry_at: datetime, error: str | None) -> bool:
+        """Give back a claimed message the relay asked to hold off (throttling), without
+        counting the attempt; False if `owner` no longer holds it."""
+        return bool(self.session.execute(
+            sa.update(_MESSAGES)
+            .where(_MESSAGES.c.id == item.id, _MESSAGES.c.lease_owner == owner,
+                   _MESSAGES.c.state == MailState.SENDING.value)
+            .values(state=MailState.QUEUED.value, attempts=item.attempts - 1, lease_owner=None,
+                    lease_expires_at=None, next_attempt_at=retry_at, last_error=error)
+        ).rowcount)
+
+    def renew_leases(self, owner: str, ids: list[int], lease_expires_at: datetime) -> int:
+        """Extend the leases `owner` holds on these messages; how many it still held."""
+        if not ids:
+            return 0
+        return self.session.execute(
+            sa.update(_MESSAGES)
+            .where(_MESSAGES.c.id.in_(ids), _MESSAGES.c.lease_owner == owner,
+                   _MESSAGES.c.state == MailState.SENDING.value)
+            .values(lease_expires_at=lease_expires_at)
+        ).rowcount or 0
+
     def hard_bounces(self, recipient: str) -> list[datetime]:
         """When mail to the address hard-bounced."""
         return self.session.execute(
@@ -274,6 +297,25 @@ class SuppressionRepository:
         return self.session.execute(
             sa.select(_TOKENS.c.recipient).where(_TOKENS.c.token == token)
         ).scalar_one_or_none()
+
+
+class RelayRateRepository:
+    """The shared send slots of each relay (see models.RelayRate)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def next_free(self, relay: str) -> float | None:
+        """The relay's next free slot, its row locked until the transaction ends (on
+        SQLite the write transaction already excludes every other)."""
+        _insert_ignoring(self.session, _RELAY_RATES, "relay", {"relay": relay, "next_free": 0.0})
+        return self.session.execute(
+            sa.select(_RELAY_RATES.c.next_free).where(_RELAY_RATES.c.relay == relay).with_for_update()
+        ).scalar_one()
+
+    def set_next_free(self, relay: str, next_free: float) -> None:
+        self.session.execute(sa.update(_RELAY_RATES).where(_RELAY_RATES.c.relay == relay)
+                             .values(next_free=next_free))
 
 
 class ActivityRepository:
@@ -334,3 +376,4 @@ class MailerUnitOfWork(UnitOfWork):
         self.suppressions = SuppressionRepository(session)
         self.activity = ActivityRepository(session)
         self.timer_jobs = ScheduledJobs(session)
+        self.relay_rates = RelayRateRepository(session)

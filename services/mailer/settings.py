@@ -9,7 +9,7 @@ from typing import Any, Mapping
 from services.runtime.settings import flag, manager_emails, network_mailbox, public_base_url, section
 
 from .compose import MailSettings
-from .delivery import DeliveryPolicy
+from .delivery import Backoff, DeliveryPolicy
 from .notifications import MAILER_PATHS, RenderContext
 from .smtp import SmtpSettings
 
@@ -28,6 +28,18 @@ class MailerSettings:
     # After a wake-up the delivery loop lets the commits of a burst gather this long, so
     # one claim takes them all.
     linger_seconds: float = 0.005
+    # SMTP connections to the relay, one message in flight on each.
+    connections: int = 4
+    # Messages per second to the relay, shared by every instance; 0 = no limit.
+    rate_per_second: float = 0.0
+    # How a connection slows down while the relay answers 421/450/451/452/454.
+    backoff: Backoff = field(default_factory=Backoff)
+
+    def __post_init__(self) -> None:
+        if self.connections < 1:
+            raise ValueError(f"MAILER.connections must be at least 1, not {self.connections}")
+        if self.rate_per_second < 0:
+            raise ValueError(f"MAILER.rate_per_second must be 0 (no limit) or more, not {self.rate_per_second}")
 
     def render_context(self) -> RenderContext:
         return RenderContext(self.base_url, self.manager_emails)
@@ -79,4 +91,10 @@ def from_config(cfg: Mapping[str, Any]) -> MailerSettings:
         digest_weekday=_whole(mailer, "digest_weekday", 0),
         digest_hour=_whole(mailer, "digest_hour", 8),
         linger_seconds=float(mailer.get("linger_ms", 5)) / 1000,
+        connections=_whole(mailer, "connections", 4),
+        rate_per_second=float(mailer.get("rate_per_second") or 0),
+        backoff=Backoff(
+            first=float(mailer.get("throttle_backoff_first_seconds") or Backoff.first),
+            longest=float(mailer.get("throttle_backoff_max_seconds") or Backoff.longest),
+        ),
     )

@@ -122,6 +122,16 @@ class SmtpClient:
                 self._last_used = time.monotonic()
             return Sent()
 
+    def prepare(self) -> None:
+        """Open the session now if there is none, so a sender waiting for a rate-limit slot
+        spends the slot on the message, not on connecting. A failure is left for `send`
+        to meet and report."""
+        with self._lock:
+            try:
+                self._session()
+            except _SessionFailed:
+                self._discard()
+
     def close(self) -> None:
         with self._lock:
             if self._conn is None:

@@ -87,6 +87,14 @@ class EventQueue(SharedExtension, ProviderCollector):
     def kill(self):
         self.consumer.stop()
 
+    def unregister_provider(self, provider):
+        super().unregister_provider(provider)
+        if not self._providers:
+            # Every handler has stopped: the service is stopping. Events that arrive while
+            # its dependencies finish are requeued for another instance (the consumer
+            # does that once stopped), not dead-lettered for want of a handler.
+            self.consumer.stop()
+
     def handlers(self) -> dict[str, "EventHandler"]:
         return {p.event_type: p for p in self._providers}
 

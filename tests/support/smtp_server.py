@@ -5,10 +5,14 @@
         server.refuse("gone@example.org")                # 550 at RCPT for this address
         server.drop_after_data()                         # read the message, hang up
         server.stop(); server.start()                    # outage on the same port
+        server.set_latency(0.05)                         # a relay 50 ms away, per message
+        server.throttle_every(3)                         # 421 to every third message
+        server.limit_rate(20)                            # 451 when over 20 messages/s
+
 
 Run on its own for benchmarks (prints its port; `XCOUNT` reports what it received):
 
-    python -m tests.support.smtp_server --port 0
+    python -m tests.support.smtp_server --port 0 [--latency-ms 50]
 """
 from __future__ import annotations
 
@@ -67,6 +71,9 @@ class ControlledHandler(SinkHandler):
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         received = ReceivedMessage.from_envelope(envelope)
+        latency = self._owner.latency
+        if latency:
+            await asyncio.sleep(latency)
         reply, drop = self._owner._data_behaviour()
         if drop:
             self._owner._record_dropped(received)
@@ -76,6 +83,9 @@ class ControlledHandler(SinkHandler):
             await asyncio.Event().wait()
         if reply:
             self._owner._record_rejected(received)
+            if reply.startswith("421"):
+                # 421 closes the session, as a relay shedding load does.
+                asyncio.get_running_loop().call_soon(server.transport.close)
             return reply
         self.accept(received)
         return "250 2.0.0 Message accepted"
@@ -83,6 +93,8 @@ class ControlledHandler(SinkHandler):
     def accept(self, received: ReceivedMessage) -> None:
         super().accept(received)
         self._owner._record_accepted(received)
+        if self._owner.after_accept is not None:
+            self._owner.after_accept(received)
 
 
 class _CountingSMTP(SMTP):
@@ -147,6 +159,7 @@ class SmtpTestServer:
         self._dropped: list[ReceivedMessage] = []
         self._rejected: list[ReceivedMessage] = []
         self._accepted = 0
+        self._accepted_at: list[float] = []
         self._message_ids: set[bytes] = set()
         self._connections = 0
         self.reset_behaviour()
@@ -199,6 +212,35 @@ class SmtpTestServer:
             self._reply: str | None = None
             self._drop = False
             self._refused: dict[str, str] = {}
+            self.latency = 0.0
+            self._throttle_every: tuple[int, str] | None = None
+            self._rate_limit: tuple[float, str] | None = None
+            self._data_seen = 0
+            self._recent: list[float] = []
+            # Called with each accepted message just before its 250 goes out (a fault to
+            # inject between the relay's acceptance and the client recording it).
+            self.after_accept = None
+
+    def set_latency(self, seconds: float) -> None:
+        """Wait this long before answering each message's DATA (other messages' sessions
+        go on meanwhile), like a relay some way off."""
+        if seconds < 0:
+            raise ValueError("latency cannot be negative")
+        self.latency = float(seconds)
+
+    def throttle_every(self, n: int | None, reply: str = "421 4.7.0 Too busy, try again later") -> None:
+        """Answer every `n`-th message (counted over all sessions) with `reply`; a 421
+        also closes the session. None turns it off."""
+        if n is not None and n < 1:
+            raise ValueError("n must be at least 1")
+        with self._lock:
+            self._throttle_every = (n, _reply_line(reply)) if n else None
+
+    def limit_rate(self, per_second: float | None, reply: str = "451 4.7.1 Rate limit exceeded") -> None:
+        """Answer `reply` to a message that would make more than `per_second` accepted in
+        the last second. None turns it off."""
+        with self._lock:
+            self._rate_limit = (float(per_second), _reply_line(reply)) if per_second else None
 
     def reply_with(self, reply: str | None) -> None:
         """Answer every message at the end of DATA with this line, e.g. "452 4.3.1 Full"."""
@@ -240,6 +282,12 @@ class SmtpTestServer:
             return self._accepted, len(self._message_ids)
 
     @property
+    def accepted_at(self) -> list[float]:
+        """When each message was accepted (time.monotonic()), in order."""
+        with self._lock:
+            return list(self._accepted_at)
+
+    @property
     def connections(self) -> int:
         """Client connections accepted so far, over every start."""
         with self._lock:
@@ -251,6 +299,7 @@ class SmtpTestServer:
             self._dropped.clear()
             self._rejected.clear()
             self._accepted = 0
+            self._accepted_at.clear()
             self._message_ids.clear()
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[ReceivedMessage]:
@@ -272,12 +321,23 @@ class SmtpTestServer:
 
     def _data_behaviour(self) -> tuple[str | None, bool]:
         with self._lock:
+            self._data_seen += 1
+            if self._throttle_every and self._data_seen % self._throttle_every[0] == 0:
+                return self._throttle_every[1], False
+            if self._rate_limit:
+                now = time.monotonic()
+                self._recent = [at for at in self._recent if at > now - 1.0]
+                if len(self._recent) >= self._rate_limit[0]:
+                    return self._rate_limit[1], False
+                if not (self._reply or self._drop):
+                    self._recent.append(now)
             return self._reply, self._drop
 
     def _record_accepted(self, received: ReceivedMessage) -> None:
         message_id = _message_id(received.data)
         with self._lock:
             self._accepted += 1
+            self._accepted_at.append(time.monotonic())
             if message_id is not None:
                 self._message_ids.add(message_id)
             if self.keep_messages:
@@ -315,10 +375,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--dir", type=Path, default=None, dest="directory",
                         help="also write each message as an .eml file here")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="wait this long before answering each message")
+    parser.add_argument("--throttle-every", type=int, default=None,
+                        help="answer 421 to every Nth message")
     args = parser.parse_args(argv)
 
     server = SmtpTestServer(args.host, args.port or None, directory=args.directory,
                             keep_messages=False)
+    server.set_latency(args.latency_ms / 1000)
+    server.throttle_every(args.throttle_every)
     server.start()
     print(f"port {server.port}", flush=True)
 

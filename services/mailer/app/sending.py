@@ -4,7 +4,7 @@ message in flight and several instances share the queue without sending twice.""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from .. import delivery
@@ -116,3 +116,37 @@ def deliver_batch(db, send: Callable[[str, bytes], SendOutcome], settings: Maile
                             delivery.describe(outcome), len(rest) + 1, retry_at.isoformat())
                 break
     return handled
+
+
+# --- the delivery pool's steps (dispatch.Dispatcher) ---------------------------------------
+
+
+def defer_throttled(uow, item: Outgoing, owner: str, outcome: SendOutcome, now: datetime,
+                    pause_seconds: float) -> bool:
+    """The relay asked to slow down (delivery.is_throttled): the message waits out the
+    pause and is tried again, its attempt not counted. False if the lease was lost."""
+    retry_at = now + timedelta(seconds=pause_seconds)
+    deferred = uow.messages.defer(item, owner, retry_at, delivery.describe(outcome))
+    if not deferred:
+        log.warning("message %s: lease lost before its deferral was recorded", item.id)
+    return deferred
+
+
+def release_unsent(uow, items: list[Outgoing], owner: str, now: datetime) -> None:
+    """Give back claimed messages that were never tried (a stopping sender), due at once
+    for the next sender and without counting an attempt."""
+    if items:
+        uow.messages.release(items, owner, now)
+
+
+def renew_claims(uow, owner: str, ids: list[int], now: datetime, policy: DeliveryPolicy) -> int:
+    """A live sender's heartbeat: its claims stay its own for another lease."""
+    return uow.messages.renew_leases(owner, ids, now + policy.lease)
+
+
+def take_send_slot(uow, relay: str, now: float, per_second: float) -> float:
+    """The wall-clock time (epoch seconds) at which this sender may send its next message
+    to `relay` under the shared rate limit; the slot is taken for it."""
+    slot, next_free = delivery.rate_slot(uow.relay_rates.next_free(relay), now, 1.0 / per_second)
+    uow.relay_rates.set_next_free(relay, next_free)
+    return slot
