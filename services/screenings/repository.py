@@ -28,6 +28,7 @@ from .domain.screening import OPEN, Screening, Status
 from .films import Audience, Film, KitItem, KitItemKind
 from .materials.repository import MaterialOrderRepository
 from .library.repository import ResourceRepository
+from .partners.repository import PartnerRepository
 from .models import (
     FeedbackRow, FeedVersionRow, FilmRow, LeaderRow, ReportAudienceRow, ReportRow, RsvpRow, ScreeningAudienceRow,
     ScreeningCohostRow, ScreeningRow, ServiceSecretRow,
@@ -437,6 +438,7 @@ class ScreeningsUnitOfWork(UnitOfWork):
         self.reports = ReportRepository(session)
         self.materials = MaterialOrderRepository(session)
         self.library = ResourceRepository(session)
+        self.partners = PartnerRepository(session)
         self._link_secret: str | None = None
 
     @property

@@ -18,6 +18,7 @@ from .app.timers import timer_handlers
 from .dependencies import FeedCacheProvider
 from .materials.service import MaterialEntrypoints
 from .library.service import LibraryEntrypoints
+from .partners.service import PartnerEntrypoints
 from .repository import ScreeningsUnitOfWork
 from .settings import ScreeningsSettings, from_config
 
@@ -238,7 +239,8 @@ class CalendarEntrypoints:
 
 
 class ScreeningsService(HealthCheck, LeaderProjection, FilmEntrypoints, SchedulingEntrypoints,
-                        AttendanceEntrypoints, CalendarEntrypoints, MaterialEntrypoints, LibraryEntrypoints):
+                        AttendanceEntrypoints, CalendarEntrypoints, MaterialEntrypoints, LibraryEntrypoints,
+                        PartnerEntrypoints):
     name = "screenings"
     db = Database(unit_of_work=ScreeningsUnitOfWork)
     settings = Settings(from_config)
