@@ -1,6 +1,6 @@
 """Events published by the mailer (payload contracts).
 
-Nobody subscribes to these yet; they are the audit trail of what was mailed, and a hook
+`mail_sent` and `mail_failed` are the audit trail of what was mailed (nobody subscribes yet), a hook
 for a future consumer (e.g. a leader's activity log). The recipient's address is
 carried because events are internal and never leave the broker.
 """
