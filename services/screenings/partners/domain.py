@@ -69,12 +69,17 @@ def name_key(name: str) -> str:
 
 def _state(value: Any, errors: FieldErrors) -> str:
     text = value.strip().upper() if isinstance(value, str) else ""
-    if text not in STATE_TIME_ZONES:
+    if value is None or text == "":
+        errors.add("state", "is required")
+    elif text not in STATE_TIME_ZONES:
         errors.add("state", "must be a US state or territory's two-letter code, e.g. IL")
     return text
 
 
 def _kind(value: Any, errors: FieldErrors) -> PartnerKind:
+    if value is None or value == "":
+        errors.add("kind", "is required: a school, community group, faith group, agency or other")
+        return PartnerKind.OTHER
     try:
         return PartnerKind(value)
     except ValueError:
