@@ -104,7 +104,11 @@ def get(uow, partner_id: Any) -> dict[str, Any]:
 
 def _unique(uow, partner: Partner) -> None:
     if uow.partners.taken(partner):
-        raise Conflict(f"{partner.state} already has a partner named “{partner.name}”: pick it instead")
+        raise _taken(partner)
+
+
+def _taken(partner: Partner) -> Conflict:
+    return Conflict(f"{partner.state} already has a partner named “{partner.name}”: pick it instead")
 
 
 def add(uow, actor: Actor, raw: Any, *, now: datetime) -> dict[str, Any]:
@@ -112,7 +116,10 @@ def add(uow, actor: Actor, raw: Any, *, now: datetime) -> dict[str, Any]:
     added_by = "manager" if actor.manager else str(actor.leader_id)
     partner = domain.partner_from_input(raw, added_by=added_by, now=now)
     _unique(uow, partner)
-    return partner_view(uow.partners.add(partner))
+    added, new = uow.partners.add_unless_named(partner)
+    if not new:  # added by someone else since the check above
+        raise _taken(partner)
+    return partner_view(added)
 
 
 def edit(uow, actor: Actor, partner_id: Any, changes: Any, *, now: datetime) -> dict[str, Any]:
@@ -131,8 +138,10 @@ def records_for(uow, names: Iterable[str], *, state: str | None, city: str | Non
         return []
     linked, missing = domain.resolve(names, uow.partners.with_names(names, state), state=state)
     for name in missing:
-        linked.append(uow.partners.add(domain.named_on_event(name, state=state, city=city, added_by=added_by,
-                                                             now=now)))
+        record, _ = uow.partners.add_unless_named(domain.named_on_event(name, state=state, city=city,
+                                                                        added_by=added_by, now=now))
+        if record not in linked:
+            linked.append(record)
     return linked
 
 

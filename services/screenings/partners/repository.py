@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .domain import Partner, PartnerKind, name_key
@@ -65,6 +66,19 @@ class PartnerRepository:
         self.session.add(row)
         self.session.flush()
         return partner_from_row(row)
+
+    def add_unless_named(self, partner: Partner) -> tuple[Partner, bool]:
+        """Add the partner, or, when another transaction has meanwhile added one of that
+        name in that state (two events naming a new partner at once), that one: (the
+        record, whether this call added it)."""
+        try:
+            with self.session.begin_nested():
+                return self.add(partner), True
+        except IntegrityError:
+            existing = self.with_names([partner.name], partner.state).get(partner.key)
+            if existing is None:
+                raise
+            return existing, False
 
     def save(self, partner: Partner) -> Partner:
         row = self.session.get(PartnerRow, partner.id)

@@ -27,6 +27,10 @@ class FakePartners:
         self.store.partners[added.id] = added
         return added
 
+    def add_unless_named(self, partner: Partner) -> tuple[Partner, bool]:
+        existing = next((p for p in self.store.partners.values() if p.key == partner.key), None)
+        return (existing, False) if existing is not None else (self.add(partner), True)
+
     def save(self, partner: Partner) -> Partner:
         self.store.partners[partner.id] = partner
         return partner
