@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.support import check_page
+from tests.browser.test_leader_workspace import _fill_registration, untrusted_leader  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -81,3 +83,29 @@ def test_a_screening_page_names_its_partners(page):
     expect(page.get_by_role("heading", name="Partners", level=2)).to_be_visible()
     expect(page.locator("main ul.partners > li").first).to_be_visible()
     check_page(page, "screening-partners")
+
+
+def test_an_organiser_names_a_new_partner_and_then_sees_it_on_record(untrusted_leader, manager_page):
+    leader = untrusted_leader
+    name = f"Tacoma Youth Alliance {uuid.uuid4().hex[:6]}"
+    leader.goto("/leader/screenings/new")
+    _fill_registration(leader, "Partners night", day=date.today() + timedelta(days=30))
+    leader.get_by_label("Partners", exact=True).fill(name)
+    leader.get_by_role("button", name="Register").click()
+    expect(leader.get_by_text("Your screening is registered.")).to_be_visible()
+    screening_id = leader.url.split("#")[0].split("?")[0].rstrip("/").rsplit("/", 1)[1]
+
+    # The name became a record in the venue's state, for a manager to complete.
+    manager_page.goto("/manage/partners?text=" + name.replace(" ", "+"))
+    expect(manager_page.locator("main tbody tr", has_text=name)).to_contain_text("To complete")
+    manager_page.goto(f"/manage/screenings/{screening_id}/review")
+    manager_page.get_by_label("What the host should change").fill("Please name the school too.")
+    manager_page.get_by_role("button", name="Send back").click()
+    expect(manager_page.get_by_text("The screening is sent back")).to_be_visible()
+
+    leader.goto(f"/manage/screenings/{screening_id}/edit")
+    known = leader.locator("details.known-partners")
+    expect(known.locator("summary")).to_contain_text("Partners on record in WA")
+    known.locator("summary").click()
+    expect(known).to_contain_text(name)
+    check_page(leader, "screening-form-known-partners")
