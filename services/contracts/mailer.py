@@ -1,6 +1,6 @@
 """Events published by the mailer (payload contracts).
 
-Nobody subscribes to these yet; they are the audit trail of what was mailed, and a hook
+`mail_sent` and `mail_failed` are the audit trail of what was mailed (nobody subscribes yet), a hook
 for a future consumer (e.g. a leader's activity log). The recipient's address is
 carried because events are internal and never leave the broker.
 """
@@ -43,3 +43,14 @@ class MailFailed(_Delivery):
     )
     error: Annotated[str, StringConstraints(max_length=2000)] | None = None
     failed_at: AwareDatetime
+
+
+@event("mailer", "coverage_digest_due", consumers=("gateway",))
+class CoverageDigestDue(Payload):
+    """The weekly digest's time has come (the mailer's timer, on the program's clock).
+    The gateway, which alone asks several services, gathers each region's figures against
+    its target and hands them back with `mailer.send_coverage_digest`; the mailer adds
+    what it saw happen in the week and mails the program managers."""
+
+    week_start: AwareDatetime
+    week_end: AwareDatetime

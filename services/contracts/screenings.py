@@ -352,6 +352,22 @@ class ScreeningReportDue(Payload):
     due_at: UtcDateTime
 
 
+@event("screenings", "screening_feedback_requested", consumers=_MAILER)
+class ScreeningFeedbackRequested(_ToRecipient):
+    """To each confirmed attendee with an address, a little after the event ended: a
+    short mail asking for a rating and a comment through their private feedback link.
+    Attendees who already gave feedback are not asked."""
+
+    feedback_path: SitePath = Field(description="the attendee's private feedback page")
+    requested_at: UtcDateTime
+
+    @model_validator(mode="after")
+    def _attendee_only(self):
+        if self.recipient_role != "attendee":
+            raise ValueError("only confirmed attendees are asked for feedback")
+        return self
+
+
 @event("screenings", "screening_report_filed", consumers=_MAILER)
 class ScreeningReportFiled(Payload):
     """To the program managers (and a copy to the host): the post-event report."""

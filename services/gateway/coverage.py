@@ -24,7 +24,7 @@ from typing import Any, Iterable
 RED, AMBER, GREEN = "red", "amber", "green"
 
 FIGURES = ("active_leaders", "leaders_with_capacity", "screenings_held", "screenings_upcoming", "attendance",
-           "reports_filed", "open_requests", "unassigned_requests", "overdue_requests")
+           "reports_filed", "partners", "open_requests", "unassigned_requests", "overdue_requests")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class Figures:
     overdue_requests: int
     median_hours_to_acceptance: float | None
     target: int | None = None
+    partners: int = 0  # distinct partners the window's events were held with
 
 
 def status(figures: Figures) -> tuple[str, list[str]]:
@@ -87,6 +88,7 @@ def _figures(leaders: dict, screenings: dict, mentoring: dict, target: int | Non
         overdue_requests=int(mentoring.get("overdue_mentorships") or 0),
         median_hours_to_acceptance=_hours(mentoring.get("median_seconds_to_acceptance")),
         target=target,
+        partners=int(screenings.get("partners") or 0),
     )
 
 

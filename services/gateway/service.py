@@ -15,7 +15,7 @@ from services.runtime import clock, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.messaging import handles
 
-from . import app, auth, email_change, idempotency
+from . import app, auth, digest, email_change, idempotency
 from .api.coverage import CoverageReports
 from .http import call_service, dispatch, http_gateway
 from .routes import ROUTES
@@ -50,6 +50,12 @@ class GatewayService:
     @handles("leader_deactivated")
     def on_leader_deactivated(self, uow, event):
         app.deactivate_leader(uow.session, event.data.leader_id, clock.now())
+
+    @handles("coverage_digest_due")
+    def on_coverage_digest_due(self, uow, event):
+        # The calls are bounded by the RPC timeout; a failure leaves the event to the
+        # kit's retries, and the mailer stores the week's digest once however often asked.
+        digest.hand_over(self, event.data.week_start, event.data.week_end)
 
     @every_tick
     def run_timers(self):

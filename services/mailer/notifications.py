@@ -466,3 +466,13 @@ def _materials_sent(data, ctx):
     context = _screening_context(data, ctx, manage_url=ctx.link(data.manage_path))
     return [Notification("materials_sent", "Your materials are on their way: {{ s.title }}",
                          data.ordered_by.email, context, to_name=data.ordered_by.name)]
+
+
+# --- Feedback after the event -------------------------------------------------------------
+
+
+@notifies("screening_feedback_requested")
+def _screening_feedback_requested(data, ctx):
+    # List-type (one-click unsubscribe): an attendee did not ask for this mail.
+    return _to_recipient(data, ctx, "screening_feedback_requested", "How was it? {{ s.title }}",
+                         kind=MailKind.REMINDER, feedback_url=ctx.link(data.feedback_path))

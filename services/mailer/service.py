@@ -60,8 +60,7 @@ class MailerService(HealthCheck):
         self.dispatcher.deliver_due(self.db)
 
     def _digest(self, uow, payload, now):
-        digest.send_coverage_digest(uow, payload, now, self.settings)
-        self.dispatcher.wake_after_commit(uow)
+        digest.digest_due(uow, payload, now, self.settings)
 
     # -- RPC for the gateway ---------------------------------------------------------------
 
@@ -82,6 +81,14 @@ class MailerService(HealthCheck):
                 expires_at=expires_at, dedupe_key=dedupe_key, settings=self.settings, now=clock.now())
             self.dispatcher.wake_after_commit(uow)
         return result
+
+    @rpc
+    def send_coverage_digest(self, week_end, regions, gap_weeks):
+        with self.db.unit_of_work() as uow:
+            queued = digest.send_coverage_digest(uow, {"week_end": week_end}, clock.now(), self.settings,
+                                                 regions=regions, gap_weeks=gap_weeks)
+            self.dispatcher.wake_after_commit(uow)
+        return {"queued": queued}
 
     @rpc
     def search_deliveries(self, recipient=None, state=None, template=None, since=None, limit=50):

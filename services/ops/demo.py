@@ -49,6 +49,14 @@ ALL_MODULES = MENTORING_MODULES + ("hosting-a-screening", "facilitating-discussi
 MANAGER = {"role": "manager"}
 DEMO_MANAGER_ID = 1
 DEMO_MANAGER = {"role": "manager", "account_id": DEMO_MANAGER_ID}  # services.contracts.rpc.common.Actor
+FEEDBACK_COMMENTS = {
+    5: ("The discussion after the film was the best part: officers and neighbours talking as equals.",
+        "I did not know how to report a hate incident before tonight. Now I do.",
+        "Please bring this to our high school."),
+    4: ("Moving film. The discussion could have been longer.", "Good questions from the audience."),
+    3: ("Worth it, but the room was hard to hear in.",),
+    2: ("The film did not play for the first ten minutes.",),
+}
 
 
 def load_if_empty(cfg: dict, *, force: bool = False) -> bool:
@@ -79,6 +87,7 @@ class Demo:
         leaders = self.leaders()
         self.applications_in_every_state()
         self.wait_for_screenings_to_know(leaders)
+        self.partners(leaders)
         self.upcoming_screenings(leaders)
         self.past_screenings(leaders)
         self.mentorship_history(leaders)
@@ -100,6 +109,33 @@ class Demo:
                 if entry["retired"]:
                     rpc.screenings.reinstate_resource(DEMO_MANAGER, entry["id"])
             page, pages = page + 1, found["pages"]
+
+    # --- partners ----------------------------------------------------------------------
+
+    def partners(self, leaders: list[dict]) -> None:
+        """Complete records for the partners the demo screenings name in the first hosts'
+        states (the others become records to complete when the screenings name them),
+        and a few more that no event named yet."""
+        rpc = self.rpc
+        done: set[str] = set()
+        for number, leader in enumerate(leaders[:45]):
+            state = leader["state"]
+            if state in done or number % 3 == 2:
+                continue
+            done.add(state)
+            code = _postal_code(state, 2000 + number)
+            place = places.zip_place(code)
+            city = (place.city if place else "") or "Springfield"
+            for name, kind, role, site in (
+                ("Interfaith Council", "faith_group", "Coordinator", "https://interfaith.example.org"),
+                ("Lincoln High School", "school", "Principal", None),
+                (f"{city} Human Relations Commission", "agency", "Executive director", None),
+            ):
+                if rpc.screenings.search_partners({"state": state, "text": name})["total"]:
+                    continue  # demo data loaded again
+                rpc.screenings.add_partner(DEMO_MANAGER, {
+                    "name": name, "kind": kind, "city": city, "state": state, "contact_role": role,
+                    "postal_code": code if place else None, "website": site})
 
     # --- the roster ------------------------------------------------------------------
 
@@ -256,12 +292,14 @@ class Demo:
                     if view["status"] == "submitted":
                         registering.approve_screening(uow, Actor(role="manager"), view["id"],
                                                       now=registered_at + timedelta(days=1), settings=settings)
+                    seats = []
                     for _ in range(self.random.randint(5, 30)):
                         name = next(self.people)
-                        rsvps.rsvp(uow, view["id"], name, _email(name, domain="example.com"),
-                                   now=registered_at + timedelta(days=2), settings=settings)
+                        seats.append(rsvps.rsvp(uow, view["id"], name, _email(name, domain="example.com"),
+                                                now=registered_at + timedelta(days=2), settings=settings))
                     ended = start.replace(tzinfo=timezone.utc) + timedelta(hours=12)
                     timer_handlers(settings)[COMPLETE](uow, {"screening_id": view["id"]}, ended)
+                    self._feedback(uow, seats, ended)
                     if number % 5:  # most hosts filed their report; the rest are being chased
                         reports.file_report(uow, host, view["id"], {
                             "head_count": self.random.randint(12, 90),
@@ -272,6 +310,19 @@ class Demo:
                         }, now=ended + timedelta(days=2), settings=settings)
 
                 record(create)
+
+    def _feedback(self, uow, seats: list[dict], ended: datetime) -> None:
+        """About half the attendees of a past event rated it, a few with a comment."""
+        from services.screenings.app import reports
+
+        for seat in seats:
+            if seat["status"] != "confirmed" or not seat.get("cancel_path") or self.random.random() < 0.5:
+                continue
+            rating = self.random.choice((5, 5, 5, 4, 4, 4, 3, 2))
+            comment = self.random.choice(FEEDBACK_COMMENTS[rating]) if self.random.random() < 0.4 else None
+            token = seat["cancel_path"].split("token=")[1]
+            reports.give_feedback(uow, seat["rsvp_id"], token, rating, comment,
+                                  now=ended + timedelta(hours=self.random.randint(3, 72)))
 
     # --- mentorship ----------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Coverage aggregates for program managers (a view: it reads tables directly): per region
-and state, the screenings held and upcoming, attendance, reports filed and audiences reached."""
+and state, the screenings held and upcoming, attendance, reports filed, audiences reached
+and the partners the events were held with."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,6 +14,25 @@ from .domain.rsvps import RsvpStatus
 from .domain.screening import Status
 from .domain.zones import STATE_TIME_ZONES
 from .models import ReportAudienceRow, ReportRow, RsvpRow, ScreeningRow
+from .partners.models import ReportPartnerRow, ScreeningPartnerRow
+
+
+def _partners(session: Session, scope: list) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """Distinct partners named on the screenings in scope or on their reports, per region
+    and per (region, state): a partner named on three events counts once."""
+    s = ScreeningRow
+    named = sa.union(
+        sa.select(ScreeningPartnerRow.screening_id, ScreeningPartnerRow.partner_id),
+        sa.select(ReportPartnerRow.screening_id, ReportPartnerRow.partner_id),
+    ).subquery()
+    linked = sa.select(s.region, s.state, named.c.partner_id).join(named, named.c.screening_id == s.id) \
+        .where(*scope).subquery()
+    by_region = dict(session.execute(sa.select(linked.c.region, sa.func.count(sa.distinct(linked.c.partner_id)))
+                                     .group_by(linked.c.region)).all())
+    by_state = {(region, state): n for region, state, n in session.execute(
+        sa.select(linked.c.region, linked.c.state, sa.func.count(sa.distinct(linked.c.partner_id)))
+        .group_by(linked.c.region, linked.c.state)).all()}
+    return by_region, by_state
 
 
 def coverage_screenings(session: Session, window, now: datetime) -> dict:
@@ -51,6 +71,7 @@ def coverage_screenings(session: Session, window, now: datetime) -> dict:
         .select_from(s).join(ReportAudienceRow, ReportAudienceRow.screening_id == s.id)
         .where(*scope, held).group_by(s.region, s.state, ReportAudienceRow.audience)
     ).all()
+    partners_by_region, partners_by_state = _partners(session, scope)
     audiences: dict[tuple[str, str], dict[str, int]] = {}
     for region, state, audience, n in reached:
         audiences.setdefault((region, state), {})[audience] = n
@@ -60,7 +81,8 @@ def coverage_screenings(session: Session, window, now: datetime) -> dict:
     for row in rows:
         region = regions.setdefault(row.region, {
             "region": row.region, "held": 0, "upcoming": 0, "attendance": 0, "reports_filed": 0,
-            "upcoming_rsvps": 0, "audiences_reached": {}, "states": []})
+            "upcoming_rsvps": 0, "audiences_reached": {}, "partners": partners_by_region.get(row.region, 0),
+            "states": []})
         held_n, filed = int(row.held or 0), int(row.reports_filed or 0)
         state_entry = {
             "state": row.state, "held": held_n, "upcoming": int(row.upcoming or 0),
@@ -68,6 +90,7 @@ def coverage_screenings(session: Session, window, now: datetime) -> dict:
             "report_share": round(filed / held_n, 3) if held_n else None,
             "upcoming_rsvps": int(row.upcoming_rsvps or 0),
             "audiences_reached": audiences.get((row.region, row.state), {}),
+            "partners": partners_by_state.get((row.region, row.state), 0),
         }
         region["states"].append(state_entry)
         for key in ("held", "upcoming", "attendance", "reports_filed", "upcoming_rsvps"):

@@ -258,3 +258,4 @@ class MaterialOrderRow(Base):
 
 # The resource library's table lives in its room; imported here so the service's metadata holds it.
 from .library import models as library_models  # noqa: E402,F401
+from .partners import models as partner_models  # noqa: E402,F401

@@ -29,6 +29,7 @@ from .films import Audience, Film, KitItem, KitItemKind
 from .materials.repository import MaterialOrderRepository
 from .replies.repository import CalendarReplyRepository
 from .library.repository import ResourceRepository
+from .partners.repository import PartnerRepository
 from .models import (
     FeedbackRow, FeedVersionRow, FilmRow, LeaderRow, ReportAudienceRow, ReportRow, RsvpRow, ScreeningAudienceRow,
     ScreeningCohostRow, ScreeningRow, ServiceSecretRow,
@@ -441,6 +442,7 @@ class ScreeningsUnitOfWork(UnitOfWork):
         self.materials = MaterialOrderRepository(session)
         self.library = ResourceRepository(session)
         self.calendar_replies = CalendarReplyRepository(session)
+        self.partners = PartnerRepository(session)
         self._link_secret: str | None = None
 
     @property

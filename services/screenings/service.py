@@ -19,6 +19,7 @@ from .dependencies import FeedCacheProvider
 from .materials.service import MaterialEntrypoints
 from .library.service import LibraryEntrypoints
 from .replies.service import ReplyEntrypoints
+from .partners.service import PartnerEntrypoints
 from .repository import ScreeningsUnitOfWork
 from .settings import ScreeningsSettings, from_config
 
@@ -237,7 +238,7 @@ class CalendarEntrypoints:
 
 class ScreeningsService(HealthCheck, LeaderProjection, FilmEntrypoints, SchedulingEntrypoints,
                         AttendanceEntrypoints, CalendarEntrypoints, MaterialEntrypoints, LibraryEntrypoints,
-                        ReplyEntrypoints):
+                        ReplyEntrypoints, PartnerEntrypoints):
     name = "screenings"
     db = Database(unit_of_work=ScreeningsUnitOfWork)
     settings = Settings(from_config)

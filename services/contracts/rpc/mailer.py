@@ -120,3 +120,32 @@ class RemoveSuppression(Params):
 @rpc_method("mailer", "unsubscribe", response=Unsubscribed)
 class Unsubscribe(Params):
     token: str
+
+
+class DigestRegion(Response):
+    """One region in the weekly digest, as the gateway gathers it (services.gateway.digest)."""
+
+    id: str
+    name: str
+    target: int
+    active_leaders: int
+    status: Literal["red", "amber", "green"]
+    reasons: list[str]
+    screenings_held: int
+    screenings_held_week_before: int
+    screenings_upcoming: int
+    partners: int
+    ratings: int
+    average_rating: float | None
+    no_screening_in_gap: bool  # none held in the last `gap_weeks` weeks
+
+
+class DigestQueued(Response):
+    queued: int
+
+
+@rpc_method("mailer", "send_coverage_digest", response=DigestQueued)
+class SendCoverageDigest(Params):
+    week_end: str  # ISO 8601 with its offset: the end of the digest's week (its timer's due time)
+    regions: list[DigestRegion]
+    gap_weeks: int

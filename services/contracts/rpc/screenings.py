@@ -133,6 +133,7 @@ class CoverageState(Response):
     report_share: float | None
     upcoming_rsvps: int
     audiences_reached: dict[str, int]
+    partners: int = 0  # distinct partners named on the events or their reports
 
 
 class CoverageRegion(Response):
@@ -143,6 +144,7 @@ class CoverageRegion(Response):
     reports_filed: int
     upcoming_rsvps: int
     audiences_reached: dict[str, int]
+    partners: int = 0
     states: list[CoverageState]
     report_share: float | None
 

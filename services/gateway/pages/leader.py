@@ -145,8 +145,10 @@ def workspace(call: Call, view: dict, order_form: forms.FormState | None = None,
     ended = view.get("end_utc", "") <= call.now.isoformat()
     names = {leader["id"]: leader["name"] for same in leaders_by_name(call).values() for leader in same}
     cohosts = [names[i] for i in view.get("cohost_ids", []) if i in names]
+    feedback = call.rpc("screenings", "screening_feedback", actor(call), view["id"]) \
+        if ended and view.get("status") in ("scheduled", "completed") else None
     return page(call, "leader_screening.html", status=status, title=view.get("title") or "Screening", s=view,
-                ended=ended, cohosts=cohosts,
+                ended=ended, cohosts=cohosts, feedback=feedback,
                 changeable=view.get("status") in CHANGEABLE and not ended,
                 status_text=status_words(view.get("status")), **materials_context(call, view, ended, order_form))
 

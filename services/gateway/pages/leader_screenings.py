@@ -110,11 +110,35 @@ def values_from_view(call: Call, view: dict) -> dict[str, Any]:
             "partners": "\n".join(view.get("partners", []))}
 
 
+def known_partners(call: Call, state: str | None) -> dict[str, Any]:
+    """The partners on record in the event's state, so an organiser types a known name
+    as it is kept (a name matching one links the event to it)."""
+    if not state:
+        return {"partner_state": None, "known_partners": []}
+    found = call.rpc("screenings", "search_partners", {"state": state, "page_size": 200})
+    return {"partner_state": state, "known_partners": [p["name"] for p in found["items"]]}
+
+
+def _organiser_state(call: Call, view: dict | None) -> str | None:
+    if view is not None:
+        return view.get("state")
+    caller = call.require_caller()
+    if caller.leader_id is None:
+        return None
+    try:
+        return call.rpc("screenings", "projected_leader", caller.leader_id)["state"]
+    except ApiError as exc:
+        if exc.status != 404:  # a new leader the screenings service has not heard of yet
+            raise
+        return None
+
+
 def screening_form(call: Call, form: forms.FormState, *, action: str, heading: str, view: dict | None = None,
                    status: int = 200) -> Reply:
     return page(call, "leader_screening_form.html", status=status, title=heading, form=form, action=action,
                 view=view, films=call.rpc("screenings", "list_films"), kinds=KINDS, formats=FORMATS,
-                audiences=AUDIENCES, visibilities=VISIBILITIES)
+                audiences=AUDIENCES, visibilities=VISIBILITIES,
+                **known_partners(call, _organiser_state(call, view)))
 
 
 def _with_errors(call: Call, errors: dict[str, str], exc: ApiError | None) -> forms.FormState:
@@ -195,7 +219,8 @@ def edit_screening_submit(call: Call):
 
 def report_form(call: Call, view: dict, form: forms.FormState, status: int = 200) -> Reply:
     return page(call, "leader_report.html", status=status, title=f"Report: {view.get('title')}", view=view,
-                form=form, audiences=AUDIENCES, status_text=status_words(view.get("status")))
+                form=form, audiences=AUDIENCES, status_text=status_words(view.get("status")),
+                **known_partners(call, view.get("state")))
 
 
 @route("GET", "/manage/screenings/{screening_id:token}/report", access=LEADER, owner=organisers, tag=TAG,

@@ -48,7 +48,8 @@ def screening_page(call: Call):
             raise ApiError(404, "not_found", "no such screening")
         cancel = f"/rsvps/{call.query.rsvp}/cancel?token={quote(call.query.token)}"
         return page(call, "screening.html", title=seat.get("title") or "Screening", s=seat, seat=seat["rsvp"],
-                    cancel_link=cancel, resources=suggested(call, film=seat.get("film")))
+                    cancel_link=cancel, resources=suggested(call, film=seat.get("film")),
+                    partners=call.rpc("screenings", "screening_partners", seat["id"]))
     return public_screening(call, forms.empty(RSVP_LABELS))
 
 
@@ -81,7 +82,8 @@ def public_screening(call: Call, form: forms.FormState, status: int = 200) -> Re
             if exc.status != 404:
                 raise
     return page(call, "screening.html", status=status, title=screening.get("title") or "Screening", s=screening,
-                film=film, form=form, resources=suggested(call, film=screening.get("film")))
+                film=film, form=form, resources=suggested(call, film=screening.get("film")),
+                partners=call.rpc("screenings", "screening_partners", screening["id"]))
 
 
 def rsvp_invalid(call: Call, exc: ApiError) -> Reply:

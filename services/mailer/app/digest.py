@@ -1,11 +1,18 @@
 """The weekly coverage digest: every Monday morning on the program's clock, program
-managers get the counts of what the mailer saw happen in the week (a timer job)."""
+managers get each region against its target, what changed since the week before, the
+gaps, and the counts of what the mailer saw happen in the week.
+
+The mailer's timer says the digest is due (`coverage_digest_due`); the gateway, which
+alone asks several services, gathers the regions' figures and hands them back
+(`send_coverage_digest`), and the mailer stores one digest per manager for the week."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from services.contracts import mailer as events
 
 from ..delivery import MailKind
 from ..messages import DERIVED_EVENT_NAMESPACE
@@ -83,17 +90,55 @@ def digest_figures(by_type: dict[str, int], regions: list[tuple[str, int]],
     if regions:
         sections.append({"title": "New leaders by region",
                          "rows": [(region.replace("-", " ").title(), n) for region, n in regions]})
-    return {"sections": sections, "states": states, "quiet": not by_type}
+    return {"sections": sections, "states": states, "quiet": not by_type, "new_leaders": regions}
 
 
-def send_coverage_digest(uow, payload: dict[str, Any], now: datetime, settings: MailerSettings) -> int:
-    """The timer job: queue the week's digest to every program manager, then schedule
-    next week's."""
+def digest_due(uow, payload: dict[str, Any], now: datetime, settings: MailerSettings) -> None:
+    """The timer job: say the week's digest is due (the gateway gathers the regions'
+    figures for it), then schedule next week's."""
+    week_end = datetime.fromisoformat(payload["week_end"])
+    uow.publish(events.CoverageDigestDue(week_start=week_end - timedelta(days=7), week_end=week_end))
+    ensure_digest_scheduled(uow, now, settings)
+
+
+def region_rows(regions: list[dict[str, Any]], new_leaders: dict[str, int]) -> list[dict[str, Any]]:
+    """Each region with what changed in the week: leaders approved in it (as the mailer
+    saw them) and screenings held against the week before."""
+    rows = []
+    for region in regions:
+        held, before = region["screenings_held"], region["screenings_held_week_before"]
+        rows.append({**region, "new_leaders": new_leaders.get(region["id"], 0), "held_change": held - before,
+                     "below_target": region["active_leaders"] < region["target"]})
+    return rows
+
+
+def gaps(rows: list[dict[str, Any]], gap_weeks: int) -> list[str]:
+    """What needs the managers: regions below target, without a screening in `gap_weeks`
+    weeks, or red for another reason; the worst first."""
+    found = []
+    for row in sorted(rows, key=lambda r: ({"red": 0, "amber": 1}.get(r["status"], 2), r["name"])):
+        reasons = []
+        if row["below_target"]:
+            reasons.append(f"{row['active_leaders']} of {row['target']} leaders")
+        if row["no_screening_in_gap"]:
+            reasons.append(f"no screening held in {gap_weeks} weeks")
+        reasons += [r for r in row["reasons"] if "target" not in r and "no screening" not in r]
+        if reasons:
+            found.append(f"{row['name']}: " + "; ".join(reasons))
+    return found
+
+
+def send_coverage_digest(uow, payload: dict[str, Any], now: datetime, settings: MailerSettings, *,
+                         regions: list[dict[str, Any]] | None = None, gap_weeks: int = 8) -> int:
+    """Queue the week's digest to every program manager (once per week, however often
+    asked), then make sure next week's is scheduled."""
     week_end = datetime.fromisoformat(payload["week_end"])
     week_start = week_end - timedelta(days=7)
     figures = digest_figures(*uow.activity.counts(week_start, week_end))
     zone = settings.digest_time_zone
-    context = {**figures, "week_start": week_start.astimezone(ZoneInfo(zone)).date(),
+    rows = region_rows(regions or [], dict(figures.pop("new_leaders")))
+    context = {**figures, "regions": rows, "gaps": gaps(rows, gap_weeks), "gap_weeks": gap_weeks,
+               "week_start": week_start.astimezone(ZoneInfo(zone)).date(),
                "week_end": (week_end - timedelta(seconds=1)).astimezone(ZoneInfo(zone)).date(),
                "coverage_url": settings.base_url + MAILER_PATHS["coverage"]}
     event_id = str(uuid.uuid5(DERIVED_EVENT_NAMESPACE, f"coverage_digest:{week_end.isoformat()}"))

@@ -76,6 +76,12 @@ def cancel_path(uow, rsvp) -> str:
     return PUBLIC_PATHS["rsvp_cancel"].format(rsvp_id=rsvp.id, token=token)
 
 
+def feedback_path(uow, rsvp) -> str:
+    """The private feedback page of `rsvp`: the same token as its cancel link."""
+    token = link_token(uow.link_secret, rsvp.id, rsvp.link_nonce)
+    return PUBLIC_PATHS["rsvp_feedback"].format(rsvp_id=rsvp.id, token=token)
+
+
 def invitation(screening: Screening, host: HostRecord, recipients: list[events.Person], method: str,
                settings: ScreeningsSettings, now: datetime, *, answering: tuple[str, Rsvp] | None = None) -> dict:
     """The iMIP fields of an event: the calendar sent to `recipients`. Its ORGANIZER is the

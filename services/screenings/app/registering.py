@@ -10,6 +10,7 @@ from services.contracts.screenings import PUBLIC_PATHS
 from services.runtime.errors import Forbidden, ValidationFailed
 
 from ..access import require_manager, require_organiser_or_manager
+from ..partners import app as partners
 from ..domain import screening as aggregate
 from ..domain.rules import HostRecord
 from ..domain.screening import Screening, Status
@@ -36,6 +37,7 @@ def register_screening(uow, actor: Actor, host_id: Any, raw: Any, *, now: dateti
     )
     check_cohosts(uow, screening)
     uow.screenings.add(screening)
+    partners.link_screening(uow, screening, added_by=_added_by(actor), now=now)
     announce_new_state(uow, screening, host, settings, now)
     return view(uow, screening, actor)
 
@@ -75,8 +77,13 @@ def resubmit_screening(uow, actor: Actor, screening_id: Any, changes: Any, *, no
                        films=uow.films.all())
     check_cohosts(uow, screening)
     save(uow, screening, host)
+    partners.link_screening(uow, screening, added_by=_added_by(actor), now=now)
     announce_new_state(uow, screening, host, settings, now, resubmission=True)
     return view(uow, screening, actor)
+
+
+def _added_by(actor: Actor) -> str:
+    return "manager" if actor.manager else str(actor.leader_id)
 
 
 def announce_new_state(uow, screening: Screening, host: HostRecord, settings: ScreeningsSettings, now: datetime,

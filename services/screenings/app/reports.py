@@ -9,6 +9,7 @@ from services.contracts.rpc.common import Actor
 from services.runtime.errors import Conflict, Forbidden, ValidationFailed
 
 from ..domain import reports as report_rules
+from ..partners import app as partners
 from ..settings import ScreeningsSettings
 from .common import host_of, load
 from .payloads import person, screening_info
@@ -30,6 +31,7 @@ def file_report(uow, actor: Actor, screening_id: Any, raw: Any, *, now: datetime
     filed_by = person(uow.leaders.get(actor.leader_id)) if not actor.manager else events.Person(
         name=f"A program manager, for {host.name}", email=host.email)
     uow.reports.add(report)
+    partners.link_report(uow, screening, report.partners, added_by=report.filed_by, now=now)
     uow.cancel_job(REPORT_CHASE, screening.id)
     confirmed = uow.rsvps.attendee_list(screening.id).confirmed
     walk_ins = sum(1 for r in confirmed if r.walk_in)

@@ -1,5 +1,5 @@
-"""Timer work of a screening: reminders before it, completion when it ends, and the
-chasers that ask its host for the report. Handlers are called as handler(uow, payload,
+"""Timer work of a screening: reminders before it, completion when it ends, the chasers
+that ask its host for the report and the request for attendees' feedback. Handlers are called as handler(uow, payload,
 now) by services.runtime.timers, each in its own unit of work."""
 from __future__ import annotations
 
@@ -10,17 +10,18 @@ from services.contracts import screenings as events
 from services.contracts.screenings import PUBLIC_PATHS
 
 from ..domain.details import ScreeningDetails
-from ..domain.reports import next_report_chase
+from ..domain.reports import feedback_ask_at, next_report_chase, wants_feedback
 from ..domain.screening import Screening, Status
 from ..domain.zones import to_utc
 from ..settings import ScreeningsSettings
 from .announcements import publish_to_each
 from .common import host_of, save
-from .payloads import screening_info
+from .payloads import cancel_path, feedback_path, screening_info
 
 REMINDER = "screening_reminder"
 COMPLETE = "screening_complete"
 REPORT_CHASE = "screening_report_chase"
+FEEDBACK_ASK = "screening_feedback_ask"
 DAY_BEFORE_AT = time(9, 0)
 DAY_OF_AT = time(8, 0)
 DAY_OF_LEAD = timedelta(hours=2)
@@ -50,6 +51,7 @@ def cancel_timers(uow, screening_id: str) -> None:
         uow.cancel_job(REMINDER, f"{screening_id}:{name}")
     uow.cancel_job(COMPLETE, screening_id)
     uow.cancel_job(REPORT_CHASE, screening_id)
+    uow.cancel_job(FEEDBACK_ASK, screening_id)
 
 
 def schedule_chaser(uow, screening: Screening, now: datetime) -> None:
@@ -78,6 +80,7 @@ def complete(uow, payload: dict, now: datetime) -> None:
     screening.complete(now=now)
     save(uow, screening, host_of(uow, screening))
     schedule_chaser(uow, screening, now)
+    uow.schedule(FEEDBACK_ASK, screening.id, max(feedback_ask_at(screening), now), {"screening_id": screening.id})
 
 
 def chase(uow, payload: dict, now: datetime, *, settings: ScreeningsSettings) -> None:
@@ -98,6 +101,27 @@ def chase(uow, payload: dict, now: datetime, *, settings: ScreeningsSettings) ->
     schedule_chaser(uow, screening, now)
 
 
+def ask_for_feedback(uow, payload: dict, now: datetime) -> int:
+    """One request per confirmed attendee of a completed event who has an address and has
+    not given feedback, with their private feedback link. Returns how many were asked."""
+    screening = uow.screenings.get(payload["screening_id"])
+    if screening is None or screening.status is not Status.COMPLETED:
+        return 0
+    host = host_of(uow, screening)
+    info = screening_info(uow, screening, host)
+    asked = 0
+    for rsvp in uow.rsvps.attendee_list(screening.id).confirmed:
+        if not wants_feedback(screening, rsvp, already_given=uow.reports.feedback_given(rsvp.id)):
+            continue
+        uow.publish(events.ScreeningFeedbackRequested(
+            screening=info, recipient=events.Person(name=rsvp.name, email=rsvp.email), recipient_role="attendee",
+            rsvp_id=rsvp.id, cancel_path=cancel_path(uow, rsvp), feedback_path=feedback_path(uow, rsvp),
+            requested_at=now,
+        ))
+        asked += 1
+    return asked
+
+
 def timer_handlers(settings: ScreeningsSettings) -> dict:
     return {REMINDER: partial(remind, settings=settings), COMPLETE: complete,
-            REPORT_CHASE: partial(chase, settings=settings)}
+            REPORT_CHASE: partial(chase, settings=settings), FEEDBACK_ASK: ask_for_feedback}

@@ -15,6 +15,9 @@ from .validation import MAX_CAPACITY, MAX_TEXT, FieldErrors, clean_audiences, cl
 # The first chaser goes out a day after the event ends, the second a week after that;
 # after the second the program manager follows up in person, so the system stops.
 REPORT_CHASER_DELAYS: tuple[timedelta, ...] = (timedelta(days=1), timedelta(days=7))
+# Attendees are asked for feedback a couple of hours after the end: home again, the
+# discussion still fresh, and not in the middle of the event's closing words.
+FEEDBACK_ASK_DELAY = timedelta(hours=2)
 
 @dataclass(frozen=True)
 class Report:
@@ -67,6 +70,18 @@ def next_report_chase(screening: Screening, *, chasers_sent: int, report_filed: 
     if chasers_sent >= len(REPORT_CHASER_DELAYS):
         return None
     return screening.details.end + sum(REPORT_CHASER_DELAYS[: chasers_sent + 1], timedelta())
+
+
+def feedback_ask_at(screening: Screening) -> datetime:
+    """When the attendees of `screening` are asked for feedback."""
+    return screening.details.end + FEEDBACK_ASK_DELAY
+
+
+def wants_feedback(screening: Screening, rsvp: Rsvp, *, already_given: bool) -> bool:
+    """Whether an attendee is asked: held a confirmed seat with an address at an event
+    that took place, and has not given feedback yet."""
+    return (screening.status is Status.COMPLETED and rsvp.status is RsvpStatus.CONFIRMED
+            and bool(rsvp.email) and not already_given)
 
 
 @dataclass(frozen=True)

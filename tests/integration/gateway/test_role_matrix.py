@@ -48,7 +48,8 @@ def test_every_route_with_every_role(full_stack):
               "token_id": 999, "rsvp_id": "no-such-rsvp", "slug": "waking-in-oak-creek",
               "module": "mentoring-peers", "region": "region-4", "region_id": "region-4",
               "service": "screenings", "delivery_id": 999999, "token": "no-such-unsubscribe-token",
-              "request_id": 999999, "decision": "waitlist", "order_id": "no-such-order", "resource_id": 1}
+              "request_id": 999999, "decision": "waitlist", "order_id": "no-such-order", "resource_id": 1,
+              "partner_id": 1}
     clients = {role: stack.token_client(role) for role in ROLES}
     outcomes, wrong = {}, []
     for role in ROLES:

@@ -93,6 +93,22 @@ def test_the_same_event_delivered_three_times_sends_one_message(mailer, mailer_c
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["ana.ruiz@example.org", "lee.chen@example.org"]
 
 
+def test_the_feedback_request_carries_the_private_link_and_one_click_unsubscribe(mailer, mailer_config,
+                                                                                   smtp_server):
+    publish(mailer_config["AMQP_URI"], "screening_feedback_requested")
+    smtp_server.wait_for(1, timeout=30)
+    [received] = smtp_server.messages
+    parsed = parse(received.data)
+    assert parsed["To"].addresses[0].addr_spec == "ana.ruiz@example.org"
+    assert parsed["Subject"].startswith("How was it? ")
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = mailer_config["PUBLIC_BASE_URL"].rstrip("/") + PAYLOADS["screening_feedback_requested"]["feedback_path"]
+    text = parsed.get_body(("plain",)).get_content()
+    html = parsed.get_body(("html",)).get_content()
+    assert link in text and f'href="{link}"' in html
+    assert parsed.get_body(("calendar",)) is None  # nothing about the event changed
+
+
 def test_a_5xx_recipient_is_marked_failed_while_the_rest_go_through(mailer, mailer_config, smtp_server):
     smtp_server.refuse("attendee3@example.org", "550 5.1.1 No such mailbox")
     for n in range(6):

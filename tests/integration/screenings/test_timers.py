@@ -98,3 +98,30 @@ def test_a_filed_report_stops_the_chasers(harness, ticks):
         ticks.wait(instances=1)
     assert published(harness, "screening_report_due") == 0
     assert harness.mail("screening_report_due") == []
+
+
+def test_attendees_are_asked_for_feedback_once_with_two_instances(harness, container_factory, ticks):
+    container_factory(ScreeningsService, harness.config).start()  # a second instance, same database
+    host = {"role": "leader", "leader_id": 1}
+    with harness.rpc() as client:
+        harness.add_leader(client, 1, trusted_host=True)
+        view = client.screenings.register_screening(host, 1, details(days=1, hour=10))
+        ana = client.screenings.rsvp(view["id"], "Ana", "ana@example.org")
+        client.screenings.rsvp(view["id"], "Ben", "ben@example.org")
+        harness.wait_for_mail("rsvp_confirmed", 2)
+        clock.advance(datetime.fromisoformat(view["end_utc"]) + timedelta(hours=1) - clock.now())
+        wait_for(lambda: client.screenings.get_screening(view["id"])["status"] == "completed")
+        ticks.wait(instances=2)
+        assert published(harness, "screening_feedback_requested") == 0  # two hours after the end, not one
+        clock.advance(timedelta(hours=1, minutes=1))
+        asked = harness.wait_for_mail("screening_feedback_requested", 2)
+        # The link in the mail is the attendee's own: it takes their rating.
+        [anas] = [m for m in asked if m["recipient"]["email"] == "ana@example.org"]
+        token = anas["feedback_path"].split("token=")[1]
+        assert anas["feedback_path"] == f"/rsvps/{ana['rsvp_id']}/feedback?token={token}"
+        assert client.screenings.give_feedback(ana["rsvp_id"], token, 5, "Moving.")["rating"] == 5
+        clock.advance(timedelta(days=3))
+        ticks.wait(instances=2)
+    assert published(harness, "screening_feedback_requested") == 2
+    assert sorted(m["recipient"]["email"] for m in harness.mail("screening_feedback_requested")) == [
+        "ana@example.org", "ben@example.org"]

@@ -38,6 +38,15 @@ def test_demo_data_fills_every_region_and_state_once(service_config, runner_fact
         orders = rpc.screenings.list_material_orders({"role": "manager"}, state="all", limit=100)["items"]
         assert {"open", "sent"} <= {o["state"] for o in orders}
 
+        # Partners with a place, complete ones and ones to complete, named on events; feedback on past events.
+        partners = rpc.screenings.search_partners({"page_size": 200})["items"]
+        assert {"faith_group", "school", "agency", "other"} <= {p["kind"] for p in partners}
+        assert len({p["state"] for p in partners}) >= 10 and not any("@" in (p["contact_role"] or "") for p in partners)
+        assert any(rpc.screenings.screening_partners(s["id"]) for s in past)
+        feedback = rpc.screenings.feedback_summary({"role": "manager"}, "2000-01-01T00:00:00+00:00",
+                                                   "2100-01-01T00:00:00+00:00")
+        assert feedback["overall"]["count"] >= 50 and len(feedback["by_region"]) >= 5 and feedback["latest_comments"]
+
         states = Counter(r["state"] for r in rpc.leaders.list_requests(limit=100)["requests"])
         assert {"unconfirmed", "offered", "accepted", "completed", "closed_unanswered"} <= set(states)
 

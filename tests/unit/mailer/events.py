@@ -183,6 +183,8 @@ PAYLOADS: dict[str, dict] = {
     "rsvp_cancelled": attendee(was_confirmed=True, cancelled_at=T, invitation_method="CANCEL",
                                invitation_ics=invitation("CANCEL", 2)),
     "screening_reminder_due": attendee(reminder="day_before", due_at=T),
+    "screening_feedback_requested": attendee(screening=screening(2, "completed"), requested_at=T,
+                                             feedback_path=f"/rsvps/{RSVP_ID}/feedback?token=tok3n-abc"),
     "screening_report_due": {"screening": screening(2, "completed"), "chaser": 1, "final": False,
                              "report_path": f"/manage/screenings/{SCREENING_ID}/report", "due_at": T},
     "screening_report_filed": {"screening": screening(2, "completed"), "manager_emails": MANAGERS,

@@ -22,7 +22,10 @@ from services.screenings.domain.rules import HostRecord, Interval
 from services.screenings.domain.screening import OPEN, Screening
 from services.screenings.films import FILMS, Film
 from services.screenings.materials.domain import MaterialOrder, OrderState
+from services.screenings.partners.domain import Partner
 from services.screenings.repository import leader_key, screening_key
+
+from .fake_partners import FakePartners
 
 
 @dataclass
@@ -39,6 +42,9 @@ class Store:
     material_orders: dict[str, MaterialOrder] = field(default_factory=dict)
     jobs: dict[tuple[str, str], tuple[datetime, dict]] = field(default_factory=dict)
     calendar_replies: dict[str, dict] = field(default_factory=dict)
+    partners: dict[int, Partner] = field(default_factory=dict)
+    screening_partners: dict[str, list[int]] = field(default_factory=dict)
+    report_partners: dict[str, list[int]] = field(default_factory=dict)
     feed_version: int = 0
     # As the migration generates it on a real database's first start: random, kept.
     link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
@@ -218,6 +224,7 @@ class FakeUnitOfWork:
         self.reports = FakeReports(self.store)
         self.materials = FakeMaterials(self.store)
         self.calendar_replies = FakeCalendarReplies(self.store)
+        self.partners = FakePartners(self.store)
         self.published: list = []
         self.link_secret = self.store.link_secret
 

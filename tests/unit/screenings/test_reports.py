@@ -3,7 +3,8 @@ from datetime import timedelta
 import pytest
 
 from services.runtime.errors import Conflict, Forbidden, ValidationFailed
-from services.screenings.domain.reports import file_report, give_feedback, next_report_chase
+from services.screenings.domain.reports import FEEDBACK_ASK_DELAY, feedback_ask_at, file_report, give_feedback, \
+    next_report_chase, wants_feedback
 from services.screenings.domain.rsvps import AttendeeList, Rsvp, RsvpStatus
 from services.screenings.films import Audience
 
@@ -127,3 +128,20 @@ def test_feedback_rules():
     other = scheduled()
     with pytest.raises(Forbidden):
         give_feedback(other, rsvp, rating=4, comment="", now=other.details.end)
+
+
+def test_who_is_asked_for_feedback_and_when():
+    screening = scheduled()
+    seated = Rsvp(id="r1", screening_id=screening.id, name="Ana", email="ana@example.org",
+                  status=RsvpStatus.CONFIRMED, position=1, created_at=NOW)
+    assert feedback_ask_at(screening) == screening.details.end + FEEDBACK_ASK_DELAY
+    assert not wants_feedback(screening, seated, already_given=False)  # not over yet
+    screening.complete(now=screening.details.end)
+    assert wants_feedback(screening, seated, already_given=False)
+    assert not wants_feedback(screening, seated, already_given=True)
+    walk_in = Rsvp(id="r2", screening_id=screening.id, name="Walt", email=None, status=RsvpStatus.CONFIRMED,
+                   position=2, created_at=NOW, walk_in=True)
+    waiting = Rsvp(id="r3", screening_id=screening.id, name="Ben", email="ben@example.org",
+                   status=RsvpStatus.WAITLISTED, position=3, created_at=NOW)
+    assert not wants_feedback(screening, walk_in, already_given=False)
+    assert not wants_feedback(screening, waiting, already_given=False)

@@ -9,7 +9,7 @@ import pytest
 from services.contracts import screenings as events
 from services.runtime.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.screenings.app import changes, reports, rsvps
-from services.screenings.app.timers import COMPLETE, REMINDER, REPORT_CHASE, timer_handlers
+from services.screenings.app.timers import COMPLETE, FEEDBACK_ASK, REMINDER, REPORT_CHASE, timer_handlers
 from services.screenings.domain.screening import Status
 
 from .factories import NOW
@@ -177,3 +177,32 @@ def test_feedback_is_for_confirmed_attendees_with_their_link_after_the_event():
     with pytest.raises(ValidationFailed) as refused:
         reports.give_feedback(uow.next(), ana["rsvp_id"], ana["token"], 6, None, now=after)
     assert refused.value.errors[0]["field"] == "rating" and uow.store.feedback == {}
+
+
+# --- asking attendees for feedback -------------------------------------------------------
+
+
+def test_two_hours_after_the_end_each_confirmed_attendee_is_asked_with_their_own_link():
+    uow, view, ana, ben = completed()
+    due, payload = uow.jobs[(FEEDBACK_ASK, view["id"])]
+    assert due == END + timedelta(hours=2) and payload == {"screening_id": view["id"]}
+    HANDLERS[FEEDBACK_ASK](uow, payload, due)
+    [asked] = uow.published  # Ben is waitlisted, the organisers are not asked
+    assert isinstance(asked, events.ScreeningFeedbackRequested) and asked.recipient.email == "ana@example.org"
+    assert asked.feedback_path == f"/rsvps/{ana['rsvp_id']}/feedback?token={ana['token']}"
+    assert asked.rsvp_id == ana["rsvp_id"] and asked.screening.status == "completed"
+
+
+def test_no_feedback_request_for_who_already_gave_it_or_a_cancelled_event():
+    uow, view, ana, _ = completed()
+    due, payload = uow.jobs[(FEEDBACK_ASK, view["id"])]
+    reports.give_feedback(uow, ana["rsvp_id"], ana["token"], 4, None, now=END + timedelta(minutes=30))
+    uow = uow.next()
+    HANDLERS[FEEDBACK_ASK](uow, payload, due)
+    assert uow.published == []
+    uow, view, _, _ = held()
+    changes.cancel_screening(uow, as_leader(1), view["id"], "Flooded.", now=NOW, settings=SETTINGS)
+    assert (FEEDBACK_ASK, view["id"]) not in uow.jobs
+    uow = uow.next()
+    HANDLERS[FEEDBACK_ASK](uow, {"screening_id": view["id"]}, END + timedelta(hours=2))
+    assert uow.published == []

@@ -1,8 +1,8 @@
 """completed requests: the answers of creating calls, kept a day so a retried call
 (the same request key) is carried out once
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 from services.runtime.migrate import create_completed_requests, drop_completed_requests
 
-revision: str = '0009'
-down_revision: Union[str, Sequence[str], None] = '0008'
+revision: str = '0010'
+down_revision: Union[str, Sequence[str], None] = '0009'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
