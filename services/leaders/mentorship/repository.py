@@ -140,6 +140,14 @@ class MentorshipRequests:
             .order_by(MentorshipRequestRow.id)
         ).scalars())
 
+    def handed_over(self) -> list[int]:
+        """Ids of the requests handed to the managers, oldest first: at rest, a confirmed
+        request is open only when no eligible leader was left for it."""
+        return list(self.session.execute(
+            sa.select(MentorshipRequestRow.id).where(MentorshipRequestRow.state == RequestState.OPEN.value)
+            .order_by(MentorshipRequestRow.id)
+        ).scalars())
+
     def for_leader(self, leader_id: int) -> list[MentorshipRequest]:
         """The requests waiting on a leader or mentored by them, newest first."""
         rows = self.session.execute(

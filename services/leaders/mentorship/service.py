@@ -11,6 +11,7 @@ from services.runtime.rpc import rpc
 from ..settings import LeadersSettings
 from . import views
 from .app import leader, manager, requester
+from .app.reoffer import leader_may_be_free
 from .app.timers import timer_handlers
 
 
@@ -55,9 +56,12 @@ class MentorshipEntrypoints:
 
     @rpc
     def complete_mentorship(self, request_id, leader_id, outcome_note):
+        now = clock.now()
         with self.db.unit_of_work() as uow:
-            return leader.complete_mentorship(uow, request_id, leader_id, outcome_note, now=clock.now(),
-                                              settings=self.settings)
+            completed = leader.complete_mentorship(uow, request_id, leader_id, outcome_note, now=now,
+                                                   settings=self.settings)
+            leader_may_be_free(uow, now=now)  # the mentor has capacity again
+            return completed
 
     @rpc
     def leader_requests(self, leader_id):

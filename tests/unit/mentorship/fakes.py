@@ -55,6 +55,9 @@ class FakeRequests:
         return sorted(i for i, s in self.stored.items()
                       if s.request.state == RequestState.OFFERED and s.request.holder_id == leader_id)
 
+    def handed_over(self) -> list[int]:
+        return sorted(i for i, s in self.stored.items() if s.request.state == RequestState.OPEN)
+
     def for_leader(self, leader_id: int) -> list[MentorshipRequest]:
         mine = [s.request for s in self.stored.values() if s.request.holder_id == leader_id]
         return sorted(mine, key=lambda r: (r.created_at, r.id), reverse=True)
