@@ -459,3 +459,7 @@ def _materials_sent(data, ctx):
     context = _screening_context(data, ctx, manage_url=ctx.link(data.manage_path))
     return [Notification("materials_sent", "Your materials are on their way: {{ s.title }}",
                          data.ordered_by.email, context, to_name=data.ordered_by.name)]
+
+
+# Rapid response mail lives in its own module, registered here with the rest.
+from . import urgent_notifications  # noqa: E402,F401

@@ -156,7 +156,7 @@ for _service in ("leaders", "screenings", "mailer"):
     rpc_method(_service, "health", response=HealthReport)(Health)
 
 # The services' contracts register themselves on import.
-from . import leaders, library, mailer, materials, mentorship, screenings  # noqa: E402,F401
+from . import leaders, library, mailer, materials, mentorship, screenings, urgent  # noqa: E402,F401
 
 __all__ = ["RPC_METHODS", "ContractViolation", "Params", "Response", "RpcMethod", "UnknownMethod", "bind",
            "check_response", "method", "methods_of", "rpc_method"]

@@ -18,6 +18,7 @@ from ..paths import path
 from ..roster import topic_label
 from .reoffer import reoffer_handed_over
 from .routing import route
+from .urgent import URGENT_ROUND_EXPIRY, expire_round
 from .store import MENTORSHIP_OVERDUE, OFFER_EXPIRY, OFFER_REMINDER, REOFFER_SWEEP, save
 
 
@@ -79,4 +80,5 @@ def timer_handlers(settings: LeadersSettings) -> dict[str, Any]:
     return {OFFER_REMINDER: partial(send_reminder, settings=settings),
             OFFER_EXPIRY: partial(expire_offer, settings=settings),
             MENTORSHIP_OVERDUE: partial(flag_overdue, settings=settings),
-            REOFFER_SWEEP: partial(reoffer_handed_over, settings=settings)}
+            REOFFER_SWEEP: partial(reoffer_handed_over, settings=settings),
+            URGENT_ROUND_EXPIRY: partial(expire_round, settings=settings)}
