@@ -1,6 +1,6 @@
 """The JSON API's routes. Importing the package registers them all in ROUTES."""
 from . import (  # noqa: F401  (modules register their routes on import)
-    accounts, coverage, docs, invitations, leaders, library, mail, manage, materials, mentorship, screenings,
+    accounts, coverage, docs, invitations, leaders, library, mail, manage, materials, mentorship, screenings, urgent,
 )
 from .table import ROUTES
 

@@ -5,5 +5,5 @@ here or by the API (tests/integration/gateway/test_pages.py checks them all)."""
 from . import (  # noqa: F401  (modules register their routes on import)
     account, films, finding, leader, leader_attendees, leader_invitations, leader_materials, leader_profile,
     leader_screenings, leader_training, library, manager, manager_coverage, manager_home, manager_library,
-    manager_mail, manager_mentorship, manager_roster, manager_screenings, manager_training, materials, public,
+    manager_mail, manager_mentorship, manager_roster, manager_screenings, manager_training, materials, public, urgent,
 )
