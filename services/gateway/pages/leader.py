@@ -2,6 +2,7 @@
 organise (training: leader_training)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
@@ -59,7 +60,9 @@ def status_words(status: str | None) -> str:
 def leader_home(call: Call):
     leader_id = signed_in_leader(call)
     requests = call.rpc("leaders", "leader_requests", leader_id)
-    urgent = call.rpc("leaders", "leader_urgent_requests", leader_id)
+    # Urgent offers count in hours: say how long is left, not only the day.
+    urgent = [dict(u, seconds_left=(datetime.fromisoformat(u["deadline"]) - call.now).total_seconds())
+              for u in call.rpc("leaders", "leader_urgent_requests", leader_id)]
     mine = call.rpc("screenings", "search_screenings", {"leader_id": leader_id, "page_size": 100},
                     actor=actor(call)).get("items", [])
     now = call.now.isoformat()
