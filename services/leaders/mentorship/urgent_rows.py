@@ -97,6 +97,12 @@ class UrgentRequests:
         self.session.flush()
         self._loaded[after.id] = after
 
+    def waiting(self) -> list[int]:
+        """Ids of the urgent requests nobody was left to offer to, oldest first."""
+        table = UrgentRequestRow.__table__.c
+        return list(self.session.execute(
+            sa.select(table.id).where(table.state == UrgentState.WAITING.value).order_by(table.id)).scalars())
+
     def for_leader(self, leader_id: int) -> list[int]:
         """Ids of the urgent requests offered to a leader, newest first."""
         return list(self.session.execute(

@@ -133,3 +133,17 @@ def test_two_leaders_accepting_at_once_one_wins(mentorship, mentorship_config, c
     mentorship.wait_events("urgent_request_taken", 1)
     timer_ticks(mentorship.container, 1)  # whatever else runs, one leader is told they took it
     assert [e.data.leader_id for e in mentorship.events("urgent_request_taken")] == [winner]
+
+
+def test_a_waiting_urgent_request_goes_to_a_leader_who_becomes_eligible(mentorship):
+    leaders = mentorship.add_roster([("Kim Covington", "KY", "hate-crime-investigation", 2, True)])
+    filed = mentorship.rpc.file_urgent_request(urgent())  # nobody has a place yet: nobody to offer it to
+    assert (filed["state"], filed["offered_to"]) == ("waiting", 0)
+    assert mentorship.wait_events("urgent_request_waiting", 1)[0].data.rounds == 0
+
+    mentorship.rpc.update_leader(leaders["Kim Covington"], {"postal_code": "41011"})
+    offered = mentorship.wait_events("urgent_request_offered", 1)[0].data
+    assert (offered.request_id, [leader.leader_id for leader in offered.leaders]) == (
+        filed["id"], [leaders["Kim Covington"]])
+    timer_ticks(mentorship.container, 2)
+    assert len(mentorship.events("urgent_request_waiting")) == 1  # told once, not again by the sweep

@@ -131,6 +131,14 @@ class FakeMentors:
         return found
 
 
+class FakeUrgentRequests:
+    """No urgent requests: these use cases are tested on the real storage
+    (tests/integration/mentorship/test_urgent.py)."""
+
+    def waiting(self) -> list[int]:
+        return []
+
+
 class FakeRegionGrouping:
     def __init__(self, grouping: str = DEFAULT_GROUPING):
         self.grouping = grouping
@@ -144,6 +152,7 @@ class FakeUnitOfWork:
         self.requests = FakeRequests()
         self.mentors = FakeMentors(self.requests)
         self.region_grouping = FakeRegionGrouping()
+        self.urgent = FakeUrgentRequests()
         self.published: list = []
         self.jobs: dict[tuple[str, str], tuple[datetime, dict]] = {}
 

@@ -16,6 +16,7 @@ from ..domain.urgent import ROUND_SIZE, UrgentOfferState, UrgentRequest, UrgentS
 from ..paths import path
 from ..records import urgent_for_leader, urgent_place
 from ..schemas import LeaderAction, mapping, validated
+from .store import REOFFER_SWEEP, SWEEP_KEY, next_local_midnight
 
 # Timer job kind: the end of a round, keyed "request_id:round".
 URGENT_ROUND_EXPIRY = "urgent_round_expiry"
@@ -30,17 +31,23 @@ def file_urgent_request(uow, data: Any, *, now: datetime, settings: LeadersSetti
             "deadline": request.deadline.isoformat() if request.deadline else None}
 
 
-def offer_next_round(uow, request: UrgentRequest, *, now: datetime, settings: LeadersSettings) -> UrgentRequest:
+def offer_next_round(uow, request: UrgentRequest, *, now: datetime, settings: LeadersSettings,
+                     announce_waiting: bool = True) -> UrgentRequest:
     """Offer the request to the nearest eligible leaders not offered it yet; with nobody
-    left it waits with the managers."""
+    left it waits with the managers (told unless `announce_waiting` is false: a re-offer
+    sweep finding still nobody says nothing new)."""
     place, exclude = request.details.place, request.offered_leader_ids
     nearby = uow.mentors.near(place.latitude, place.longitude, today=settings.policy.local_date(now),
                               exclude=exclude, enough=ROUND_SIZE)
     nearest = nearest_leaders(place, nearby, today=settings.policy.local_date(now), exclude=exclude)
     after = request.offer_round(nearest, now=now, hours=settings.urgent_response_hours)
+    if after.state == UrgentState.WAITING and not announce_waiting:
+        return request
     uow.urgent.save(after, now=now)
     if after.state == UrgentState.WAITING:
         uow.publish(UrgentRequestWaiting(**incident(after, settings), rounds=after.round, detected_at=now))
+        # Offered again by the re-offer sweep once a leader may be free (app/reoffer.py).
+        uow.schedule(REOFFER_SWEEP, SWEEP_KEY, next_local_midnight(now, settings), {})
         return after
     round_offers = after.pending
     uow.schedule(URGENT_ROUND_EXPIRY, f"{after.id}:{after.round}", after.deadline,
