@@ -19,6 +19,7 @@ from .domain.applications import APPLICATION_STATUSES
 from .domain.leader import LEADER_STATUSES
 from .mentorship.domain.details import Urgency
 from .mentorship.domain.lifecycle import OfferState, RequestState
+from .mentorship.domain.urgent import UrgentOfferState, UrgentState
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
@@ -269,3 +270,62 @@ class MentorshipAuditRow(Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
 
     __table_args__ = (sa.UniqueConstraint("request_id", "seq"),)
+
+
+# ---------------------------------------------------------------------------------------
+# Rapid response: urgent requests after a hate incident (mentorship/domain/urgent.py)
+
+
+class UrgentRequestRow(Base):
+    """An urgent request: where (ZIP code, its point and state), what happened, the help
+    needed, who to contact. `taken_by` is the leader who accepted first."""
+
+    __tablename__ = "urgent_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_name: Mapped[str] = mapped_column(sa.String(120))
+    organisation: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(254))
+    postal_code: Mapped[str] = mapped_column(sa.String(5))
+    incident_state: Mapped[str] = mapped_column(sa.String(2))
+    latitude: Mapped[float] = mapped_column(sa.Float)
+    longitude: Mapped[float] = mapped_column(sa.Float)
+    what_happened: Mapped[str] = mapped_column(sa.Text)
+    help_needed: Mapped[str] = mapped_column(sa.Text)
+    state: Mapped[str] = mapped_column(sa.String(20))
+    taken_by: Mapped[int | None] = mapped_column(sa.ForeignKey("leaders.id"))
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("state", tuple(s.value for s in UrgentState)), name="state_known"),
+        sa.Index("ix_urgent_requests_state_created_at", "state", "created_at"),
+    )
+
+
+class UrgentOfferRow(Base):
+    """One leader's offer of an urgent request, in its round; `miles` from the incident."""
+
+    __tablename__ = "urgent_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("urgent_requests.id", ondelete="CASCADE"))
+    leader_id: Mapped[int] = mapped_column(sa.ForeignKey("leaders.id"))
+    round: Mapped[int] = mapped_column(sa.Integer)
+    miles: Mapped[float] = mapped_column(sa.Float)
+    state: Mapped[str] = mapped_column(sa.String(20))
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.UniqueConstraint("request_id", "leader_id"),  # nobody is offered one request twice
+        sa.CheckConstraint(_one_of("state", tuple(s.value for s in UrgentOfferState)), name="state_known"),
+        # However two accepts interleave, one request has at most one accepted offer.
+        sa.Index("ix_urgent_offers_one_accepted", "request_id", unique=True,
+                 sqlite_where=sa.text("state = 'accepted'"), postgresql_where=sa.text("state = 'accepted'")),
+        sa.Index("ix_urgent_offers_leader_id_state", "leader_id", "state"),
+    )

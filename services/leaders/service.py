@@ -15,6 +15,7 @@ from services.runtime.rpc import rpc
 from . import views
 from .app import applications, profiles, program, roster_import, training
 from .mentorship import views as mentorship_views
+from .mentorship.app.reoffer import leader_may_be_free
 from .mentorship.app.routing import reroute_if_unavailable
 from .mentorship.repository import MentorshipRepositories
 from .mentorship.service import MentorshipEntrypoints
@@ -44,9 +45,12 @@ class ApplicationEntrypoints:
 
     @rpc
     def approve_application(self, application_id, confirm_over_target=False, actor=None):
+        now = clock.now()
         with self.db.unit_of_work() as uow:
-            return applications.approve_application(uow, application_id, confirm_over_target=confirm_over_target,
-                                                    actor=actor, now=clock.now())
+            approved = applications.approve_application(uow, application_id, confirm_over_target=confirm_over_target,
+                                                        actor=actor, now=now)
+            leader_may_be_free(uow, now=now)
+            return approved
 
     @rpc
     def decline_application(self, application_id, reason=None, actor=None):
@@ -81,13 +85,15 @@ class RosterEntrypoints:
             return views.public_leader(uow.session, leader_id)
 
     # A leader who goes away or stops being active has their pending mentorship offers
-    # re-routed in the same transaction as the change.
+    # re-routed in the same transaction as the change; one who comes back (or gets more
+    # capacity) may take a request handed to the managers.
 
     def _change_leader(self, change, leader_id, *args):
         now = clock.now()
         with self.db.unit_of_work() as uow:
             leader = change(uow, leader_id, *args, now=now)
             reroute_if_unavailable(uow, leader["id"], now=now, settings=self.settings)
+            leader_may_be_free(uow, now=now)
             return leader
 
     @rpc
@@ -192,8 +198,11 @@ class TrainingEntrypoints:
 
     @rpc
     def submit_training_answers(self, leader_id, module, answers):
+        now = clock.now()
         with self.db.unit_of_work() as uow:
-            return training.submit_answers(uow, leader_id, module, answers, now=clock.now())
+            result = training.submit_answers(uow, leader_id, module, answers, now=now)
+            leader_may_be_free(uow, now=now)
+            return result
 
     @rpc
     def training_progress(self, grouping=None):

@@ -476,3 +476,7 @@ def _screening_feedback_requested(data, ctx):
     # List-type (one-click unsubscribe): an attendee did not ask for this mail.
     return _to_recipient(data, ctx, "screening_feedback_requested", "How was it? {{ s.title }}",
                          kind=MailKind.REMINDER, feedback_url=ctx.link(data.feedback_path))
+
+
+# Rapid response mail lives in its own module, registered here with the rest.
+from . import urgent_notifications  # noqa: E402,F401

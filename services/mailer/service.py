@@ -3,13 +3,19 @@
 Every event type the registry says the mailer consumes gets a handler (`on_<type>`),
 which stores the mail its event causes in the event's own transaction (so the same event
 delivered again stores nothing more) and wakes the delivery loop after the commit. The
-timer retries due messages and runs the weekly digest; RPC serves the gateway.
+timer retries due messages and runs the weekly digest and the managers' daily summary
+(which asks the leaders and screenings services what needs the managers, through
+contract-checked calls); RPC serves the gateway.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
+
+import eventlet
+from nameko.rpc import ClusterRpc
 
 from services import contracts
+from services.contracts import rpc as rpc_contracts
 from services.runtime import clock, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.health import HealthCheck
@@ -17,7 +23,7 @@ from services.runtime.messaging import handles
 from services.runtime.rpc import rpc
 
 from . import views
-from .app import account_setup, digest, operators, queueing
+from .app import account_setup, daily_summary, digest, operators, queueing
 from .dispatch import Dispatcher
 from .repository import MailerUnitOfWork
 from .settings import from_config
@@ -39,12 +45,16 @@ def handles_consumed_events(cls: type) -> type:
     return cls
 
 
+SUMMARY_RPC_TIMEOUT_SECONDS = 20
+
+
 @handles_consumed_events
 class MailerService(HealthCheck):
     name = "mailer"
     db = Database(unit_of_work=MailerUnitOfWork)
     settings = Settings(from_config)
     dispatcher = Dispatcher()
+    services = ClusterRpc()
 
     def queue_mail(self, uow, event) -> None:
         queueing.queue_event(uow, event, self.settings, clock.now())
@@ -56,11 +66,26 @@ class MailerService(HealthCheck):
     def tick(self):
         with self.db.unit_of_work() as uow:
             digest.ensure_digest_scheduled(uow, clock.now(), self.settings)
-        timers.run_due(self.db, {digest.DIGEST_JOB: self._digest}, clock.now())
+            daily_summary.ensure_summary_scheduled(uow, clock.now(), self.settings)
+        timers.run_due(self.db, {digest.DIGEST_JOB: self._digest, daily_summary.SUMMARY_JOB: self._summary},
+                       clock.now())
         self.dispatcher.deliver_due(self.db)
 
     def _digest(self, uow, payload, now):
         digest.digest_due(uow, payload, now, self.settings)
+
+    def _summary(self, uow, payload, now):
+        daily_summary.send_daily_summary(uow, payload, now, self.settings, self._ask)
+        self.dispatcher.wake_after_commit(uow)
+
+    def _ask(self, service: str, method: str, *args, **kwargs) -> Any:
+        """A call to another service, checked against its contract both ways and bounded
+        in time (a service that does not answer fails the job, which is tried again)."""
+        rpc_contracts.bind(service, method, args, kwargs, check_types=True)
+        with eventlet.Timeout(SUMMARY_RPC_TIMEOUT_SECONDS):
+            answer = getattr(getattr(self.services, service), method)(*args, **kwargs)
+        rpc_contracts.check_response(service, method, answer)
+        return answer
 
     # -- RPC for the gateway ---------------------------------------------------------------
 

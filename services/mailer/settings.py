@@ -25,6 +25,8 @@ class MailerSettings:
     digest_time_zone: str = "America/New_York"
     digest_weekday: int = 0  # Monday
     digest_hour: int = 8
+    # The managers' daily summary (app/daily_summary.py), at this hour in digest_time_zone.
+    summary_hour: int = 7
     # After a wake-up the delivery loop lets the commits of a burst gather this long, so
     # one claim takes them all.
     linger_seconds: float = 0.005
@@ -90,6 +92,7 @@ def from_config(cfg: Mapping[str, Any]) -> MailerSettings:
         digest_time_zone=str(mailer.get("digest_time_zone") or "America/New_York"),
         digest_weekday=_whole(mailer, "digest_weekday", 0),
         digest_hour=_whole(mailer, "digest_hour", 8),
+        summary_hour=_whole(mailer, "summary_hour", 7),
         linger_seconds=float(mailer.get("linger_ms", 5)) / 1000,
         connections=_whole(mailer, "connections", 4),
         rate_per_second=float(mailer.get("rate_per_second") or 0),

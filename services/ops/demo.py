@@ -2,7 +2,8 @@
 
 Fictional people only: 50 leaders spread over every federal region, applications in
 every state of their lifecycle, the NIOT films, screenings past and future with RSVPs,
-materials orders (open and sent) and reports, mentorship requests in every state of theirs,
+materials orders (open and sent) and reports, mentorship requests in every state of theirs
+(one re-offered after it was handed to the managers), an urgent request (rapid response),
 and the whole resource library.
 
 What is happening now goes through the running services over RPC, exactly as the
@@ -93,6 +94,8 @@ class Demo:
         self.mentorship_history(leaders)
         self.mentorship_requests_now()
         self.full_library()
+        self.rapid_response()
+        self.reoffered_request()
 
     # --- the resource library ----------------------------------------------------------
 
@@ -411,6 +414,41 @@ class Demo:
 
                 record(submit)
             rpc.leaders.confirm_request(links["confirm"])
+
+
+    # --- rapid response and re-offer ------------------------------------------------------
+
+    def rapid_response(self) -> None:
+        """An urgent request after an incident in Cincinnati, offered at once to the three
+        nearest leaders wherever their state is (their mails are in var/mail/)."""
+        name = next(self.people)
+        self.rpc.leaders.file_urgent_request({
+            "requester_name": name, "organisation": "Cincinnati Police Department", "role": "officer",
+            "email": _email(name, domain="cincinnati-oh.example.gov"), "phone": "(513) 555-0142",
+            "postal_code": "45202",
+            "what_happened": "Antisemitic graffiti was painted on a synagogue and two homes overnight; the "
+                             "congregation holds a vigil tonight and families are frightened.",
+            "help_needed": "Advice on speaking at the vigil, on working with the congregation, and on "
+                           "recording this as a hate crime."})
+
+    def reoffered_request(self) -> None:
+        """A request no leader was free for three days ago (handed to the managers), offered
+        again now that one is: its trail shows both."""
+        from services.leaders.mentorship.app import requester
+        from services.leaders.mentorship.app.reoffer import reoffer_handed_over
+        from services.leaders.settings import from_config
+
+        settings, links = from_config(self.cfg), {}
+        asked = self.now - timedelta(days=3)
+        with _history(self.cfg, "leaders", announce=True) as record:
+            def run(session):
+                nobody_free = _mentorship_uow(session, links)
+                nobody_free.mentors.candidates = lambda *args, **kwargs: []
+                requester.submit_request(nobody_free, self._request("NM", "community-policing"), now=asked)
+                requester.confirm_request(nobody_free, links["confirm"], now=asked, settings=settings)
+                reoffer_handed_over(_mentorship_uow(session, links), {}, self.now, settings=settings)
+
+            record(run)
 
 
 # --- helpers ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ class Place:
     latitude: float
     longitude: float
     city: str = ""
+    state: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -35,10 +36,11 @@ def _index() -> tuple[dict[str, Place], dict[tuple[str, str], Place]]:
         except (TypeError, ValueError):
             continue
         city, state = str(entry["city"]).strip(), str(entry["state"]).upper()
-        by_zip[entry["zip_code"]] = Place(f"{entry['zip_code']} ({city}, {state})", lat, lon, city)
+        by_zip[entry["zip_code"]] = Place(f"{entry['zip_code']} ({city}, {state})", lat, lon, city, state)
         points.setdefault((city.upper(), state), []).append((lat, lon, city))
     by_city = {key: Place(f"{found[0][2]}, {key[1]}", sum(p[0] for p in found) / len(found),
-                          sum(p[1] for p in found) / len(found), found[0][2]) for key, found in points.items()}
+                          sum(p[1] for p in found) / len(found), found[0][2], key[1])
+                for key, found in points.items()}
     return by_zip, by_city
 
 

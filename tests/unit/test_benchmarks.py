@@ -13,7 +13,7 @@ BENCHMARKS = sorted(p.parent.name for p in (ROOT / "bench").glob("*/__main__.py"
 
 
 def test_there_are_benchmarks():
-    assert {"api", "feeds", "mail", "matching", "messaging", "roster"} <= set(BENCHMARKS)
+    assert {"api", "feeds", "mail", "matching", "messaging", "reach", "roster"} <= set(BENCHMARKS)
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)
@@ -22,3 +22,13 @@ def test_benchmark_starts(name):
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "usage:" in result.stdout
+
+
+def test_the_reach_benchmark_runs_quick():
+    """bench.reach needs no broker: its smoke run measures for real, on a small roster."""
+    result = subprocess.run([sys.executable, "-m", "bench.reach", "--quick"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "answers that differ: 0" in result.stdout
+    for figure in ("box prefilter + ranking", "every eligible leader + ranking", "words", "topic"):
+        assert figure in result.stdout

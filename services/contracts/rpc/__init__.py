@@ -156,7 +156,9 @@ for _service in ("leaders", "screenings", "mailer"):
     rpc_method(_service, "health", response=HealthReport)(Health)
 
 # The services' contracts register themselves on import.
-from . import calendar_replies, leaders, library, mailer, materials, mentorship, partners, screenings  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    calendar_replies, leaders, library, mailer, materials, mentorship, partners, screenings, urgent,
+)
 
 __all__ = ["RPC_METHODS", "ContractViolation", "Params", "Response", "RpcMethod", "UnknownMethod", "bind",
            "check_response", "method", "methods_of", "rpc_method"]

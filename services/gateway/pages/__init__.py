@@ -6,5 +6,5 @@ from . import (  # noqa: F401  (modules register their routes on import)
     account, films, finding, leader, leader_attendees, leader_invitations, leader_materials, leader_profile,
     leader_screenings, leader_training, library, manager, manager_coverage, manager_feedback, manager_home,
     manager_library, manager_mail, manager_mentorship, manager_partners, manager_roster, manager_screenings,
-    manager_training, materials, public,
+    manager_training, materials, public, urgent,
 )

@@ -2,6 +2,7 @@
 organise (training: leader_training)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
@@ -54,10 +55,14 @@ def status_words(status: str | None) -> str:
 
 
 @route("GET", "/leader", access=SIGNED_IN, tag=TAG, content_type=HTML,
-       summary="Page: a leader's home (screenings, reports due, offers, training, calendar feed)")
+       summary="Page: a leader's home (urgent requests, screenings, reports due, offers, training, "
+               "calendar feed)")
 def leader_home(call: Call):
     leader_id = signed_in_leader(call)
     requests = call.rpc("leaders", "leader_requests", leader_id)
+    # Urgent offers count in hours: say how long is left, not only the day.
+    urgent = [dict(u, seconds_left=(datetime.fromisoformat(u["deadline"]) - call.now).total_seconds())
+              for u in call.rpc("leaders", "leader_urgent_requests", leader_id)]
     mine = call.rpc("screenings", "search_screenings", {"leader_id": leader_id, "page_size": 100},
                     actor=actor(call)).get("items", [])
     now = call.now.isoformat()
@@ -68,7 +73,7 @@ def leader_home(call: Call):
     training = call.rpc("leaders", "leader_training", leader_id)
     done = sum(1 for m in training["modules"] if m["completed_at"])
     feed = f"/feeds/leaders/{leader_id}/screenings.ics"
-    return page(call, "leader_home.html", title="Your home", requests=requests, upcoming=upcoming,
+    return page(call, "leader_home.html", title="Your home", requests=requests, urgent=urgent, upcoming=upcoming,
                 reports_due=reports_due, training=training, modules_done=done,
                 feed_path=feed, webcal=f"webcal://{call.request.host}{feed}")
 

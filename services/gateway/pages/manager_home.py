@@ -31,6 +31,9 @@ def queue_rows(counts: dict[str, int]) -> list[tuple[str, str, str, str]]:
 
 
 @route("GET", "/manage", access=MANAGER, tag=TAG, content_type=HTML,
-       summary="Page: the program manager's home, with the queues and their counts")
+       summary="Page: the program manager's home: urgent requests still without a leader at the top, then the "
+               "queues and their counts")
 def manage_home(call: Call):
-    return page(call, "manage_home.html", title="Program management", queues=queue_rows(manage_api.queues(call)))
+    urgent = call.rpc("leaders", "list_urgent_requests", open_only=True, limit=20)
+    return page(call, "manage_home.html", title="Program management", urgent=urgent,
+                queues=queue_rows(manage_api.queues(call)))

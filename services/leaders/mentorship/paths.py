@@ -12,6 +12,9 @@ MENTORSHIP_PATHS = {
     "decline": "/leader/mentorship/{request_id}/decline",
     "complete": "/leader/mentorship/{request_id}/complete",
     "manage": "/manage/mentorship/{request_id}",
+    # Rapid response: a leader's offers sit on their dashboard; managers' at the top of theirs.
+    "urgent_offers": "/leader#urgent",
+    "urgent_manage": "/manage#urgent-{request_id}",
 }
 
 

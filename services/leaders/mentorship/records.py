@@ -7,9 +7,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from services.runtime.places import zip_place
+
 from .. import regions
 from .domain.leaders import Leader
 from .domain.lifecycle import MentorshipRequest
+from .domain.urgent import UrgentRequest
 from .roster import topic_label
 
 
@@ -110,3 +113,44 @@ def manager_record(request: MentorshipRequest, *, names: Mapping[int, str], grou
             for e in request.audit
         ],
     }
+
+
+# ---------------------------------------------------------------------------------------
+# Urgent requests (rapid response)
+
+
+def urgent_for_leader(request: UrgentRequest, leader_id: int) -> dict[str, Any]:
+    """An urgent request as a leader it was offered to sees it: the requester's contact
+    only once this leader has taken it."""
+    offer = [o for o in request.offers if o.leader_id == leader_id][-1]
+    d, mine = request.details, request.taken_by == leader_id
+    return {
+        "id": request.id, "state": request.state.value, "place": urgent_place(request),
+        "postal_code": d.postal_code, "what_happened": d.what_happened, "help_needed": d.help_needed,
+        "organisation": d.organisation, "role": d.role, "filed_at": iso(request.created_at), "miles": offer.miles,
+        "offer_state": offer.state.value, "deadline": iso(offer.deadline), "taken_by_me": mine,
+        "requester_name": d.requester_name if mine else None, "requester_email": d.email if mine else None,
+        "requester_phone": d.phone if mine else None,
+    }
+
+
+def urgent_record(request: UrgentRequest, names: Mapping[int, str]) -> dict[str, Any]:
+    """An urgent request as the managers see it, with every offer."""
+    d = request.details
+    return {
+        "id": request.id, "state": request.state.value, "place": urgent_place(request),
+        "postal_code": d.postal_code, "incident_state": d.state, "what_happened": d.what_happened,
+        "help_needed": d.help_needed, "requester_name": d.requester_name, "organisation": d.organisation,
+        "role": d.role, "email": d.email, "phone": d.phone, "filed_at": iso(request.created_at),
+        "round": request.round, "deadline": iso(request.deadline), "taken_by": request.taken_by,
+        "taken_by_name": names.get(request.taken_by) if request.taken_by else None,
+        "taken_at": iso(request.taken_at),
+        "offers": [{"leader_id": o.leader_id, "leader_name": names.get(o.leader_id, f"Leader {o.leader_id}"),
+                    "round": o.round, "miles": o.miles, "state": o.state.value, "offered_at": iso(o.offered_at),
+                    "deadline": iso(o.deadline), "decided_at": iso(o.decided_at)} for o in request.offers],
+    }
+
+
+def urgent_place(request: UrgentRequest) -> str:
+    place = zip_place(request.details.postal_code)
+    return place.label if place is not None else request.details.postal_code

@@ -34,6 +34,7 @@ from .domain.lifecycle import Actor, AuditEntry, MentorshipRequest, Offer, Offer
 from .domain.matching import Candidate, MatchRequest
 from .domain.tokens import MAX_PRESENTED_TOKEN, StoredToken, TokenPurpose, hash_token
 from .roster import MENTORING_MODULES, region_names
+from .urgent_rows import UrgentRequests, nearest_located
 
 # ---------------------------------------------------------------------------------------
 # Requests with their offers and audit trail
@@ -140,6 +141,14 @@ class MentorshipRequests:
             .order_by(MentorshipRequestRow.id)
         ).scalars())
 
+    def handed_over(self) -> list[int]:
+        """Ids of the requests handed to the managers, oldest first: at rest, a confirmed
+        request is open only when no eligible leader was left for it."""
+        return list(self.session.execute(
+            sa.select(MentorshipRequestRow.id).where(MentorshipRequestRow.state == RequestState.OPEN.value)
+            .order_by(MentorshipRequestRow.id)
+        ).scalars())
+
     def for_leader(self, leader_id: int) -> list[MentorshipRequest]:
         """The requests waiting on a leader or mentored by them, newest first."""
         rows = self.session.execute(
@@ -220,6 +229,11 @@ class Mentors:
 
     def candidates(self, match: MatchRequest, *, today: date, grouping: str, enough: int | None) -> list[Candidate]:
         return gather_candidates(self.session, match, today=today, grouping=grouping, enough=enough)
+
+    def near(self, latitude: float, longitude: float, *, today: date, exclude: frozenset[int],
+             enough: int) -> list:
+        """Eligible leaders with a place, enough around the point to rank the nearest."""
+        return nearest_located(self.session, latitude, longitude, today=today, exclude=exclude, enough=enough)
 
 
 def load_candidates(session: Session, match: MatchRequest, *, today: date, grouping: str,
@@ -346,6 +360,7 @@ class MentorshipRepositories:
     def __init__(self, session: Session, source: str):
         super().__init__(session, source)  # type: ignore[call-arg]
         self.requests = MentorshipRequests(session)
+        self.urgent = UrgentRequests(session)
         self.mentors = Mentors(session)
         self.region_grouping = RegionGrouping(session)
 

@@ -34,6 +34,11 @@ class LeaderRef(_Strict):
     leader_id: RecordId
 
 
+class UrgentListQuery(_Strict):
+    open_only: StrictBool = False
+    limit: Annotated[StrictInt, Field(ge=1, le=MAX_PAGE_SIZE)] = 50
+
+
 class AgreedLength(_Strict):
     agreed_days: Annotated[StrictInt, Field(ge=1, le=365)] | None = None
 

@@ -10,7 +10,8 @@ from services.runtime.rpc import rpc
 
 from ..settings import LeadersSettings
 from . import views
-from .app import leader, manager, requester
+from .app import leader, manager, requester, urgent
+from .app.reoffer import leader_may_be_free
 from .app.timers import timer_handlers
 
 
@@ -55,9 +56,12 @@ class MentorshipEntrypoints:
 
     @rpc
     def complete_mentorship(self, request_id, leader_id, outcome_note):
+        now = clock.now()
         with self.db.unit_of_work() as uow:
-            return leader.complete_mentorship(uow, request_id, leader_id, outcome_note, now=clock.now(),
-                                              settings=self.settings)
+            completed = leader.complete_mentorship(uow, request_id, leader_id, outcome_note, now=now,
+                                                   settings=self.settings)
+            leader_may_be_free(uow, now=now)  # the mentor has capacity again
+            return completed
 
     @rpc
     def leader_requests(self, leader_id):
@@ -98,6 +102,33 @@ class MentorshipEntrypoints:
         with self.db.unit_of_work() as uow:
             return views.coverage_mentorship(uow.session, now=clock.now(), grouping=grouping,
                                              window_start=window_start, window_end=window_end)
+
+    # -- rapid response ---------------------------------------------------------------
+
+    @rpc
+    def file_urgent_request(self, request):
+        with self.db.unit_of_work() as uow:
+            return urgent.file_urgent_request(uow, request, now=clock.now(), settings=self.settings)
+
+    @rpc
+    def accept_urgent(self, request_id, leader_id):
+        with self.db.unit_of_work() as uow:
+            return urgent.accept_urgent(uow, request_id, leader_id, now=clock.now(), settings=self.settings)
+
+    @rpc
+    def decline_urgent(self, request_id, leader_id):
+        with self.db.unit_of_work() as uow:
+            return urgent.decline_urgent(uow, request_id, leader_id, now=clock.now(), settings=self.settings)
+
+    @rpc
+    def leader_urgent_requests(self, leader_id):
+        with self.db.unit_of_work() as uow:
+            return views.leader_urgent_requests(uow.session, leader_id)
+
+    @rpc
+    def list_urgent_requests(self, open_only=False, limit=50):
+        with self.db.unit_of_work() as uow:
+            return views.list_urgent_requests(uow.session, open_only, limit)
 
     # -- deadlines --------------------------------------------------------------------
 

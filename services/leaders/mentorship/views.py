@@ -12,15 +12,19 @@ from sqlalchemy.orm import Session
 from services.runtime.errors import ValidationFailed
 
 from .. import regions
-from ..models import LeaderRow, MentorshipOfferRow, MentorshipRequestRow
+from ..models import LeaderRow, MentorshipOfferRow, MentorshipRequestRow, UrgentRequestRow
 from ..settings import LeadersSettings
 from .domain.lifecycle import MentorshipRequest, OfferState, RequestState
 from .domain.matching import MatchRequest, RankedCandidate, rank_candidates
 from .domain.tokens import TokenPurpose, verify_token
-from .records import iso, leader_view, manager_record, status_view
+from .domain.urgent import UrgentState
+from .records import iso, leader_view, manager_record, status_view, urgent_for_leader, urgent_record
 from .repository import MentorshipRequests, Mentors, current_grouping, gather_candidates
 from .roster import EXPERTISE, region_names, topic_label
-from .schemas import CandidateQuery, LeaderRef, MentorshipCoverageQuery, MentorshipQuery, RequestRef, validated
+from .schemas import (
+    CandidateQuery, LeaderRef, MentorshipCoverageQuery, MentorshipQuery, RequestRef, UrgentListQuery, validated,
+)
+from .urgent_rows import UrgentRequests
 
 
 def _grouping(session: Session, grouping: str | None) -> str:
@@ -292,3 +296,32 @@ def coverage_mentorship(session: Session, *, now: datetime, grouping: Any = None
         "national": figures(list(regions.STATES), national),
         "regions": region_rows,
     }
+
+
+# ---------------------------------------------------------------------------------------
+# Urgent requests (rapid response)
+
+
+def leader_urgent_requests(session: Session, leader_id: Any) -> list[dict[str, Any]]:
+    """The urgent requests offered to a leader, newest first: pending offers to answer,
+    the ones they took, and how the others ended."""
+    ref = validated(LeaderRef, leader_id=leader_id)
+    requests = UrgentRequests(session)
+    return [urgent_for_leader(requests.get(request_id, lock=False), ref.leader_id)
+            for request_id in requests.for_leader(ref.leader_id)]
+
+
+def list_urgent_requests(session: Session, open_only: Any = False, limit: Any = 50) -> list[dict[str, Any]]:
+    """Urgent requests for the managers: the ones still waiting for a leader first (with
+    nobody left, then offered), newest first within each."""
+    query = validated(UrgentListQuery, open_only=open_only, limit=limit)
+    table = UrgentRequestRow.__table__.c
+    waiting_first = sa.case((table.state == UrgentState.WAITING.value, 0),
+                            (table.state == UrgentState.OFFERED.value, 1), else_=2)
+    select = sa.select(table.id).order_by(waiting_first, table.created_at.desc(), table.id.desc()).limit(query.limit)
+    if query.open_only:
+        select = select.where(table.state.in_([UrgentState.WAITING.value, UrgentState.OFFERED.value]))
+    requests = UrgentRequests(session)
+    loaded = [requests.get(request_id, lock=False) for request_id in session.execute(select).scalars()]
+    names = Mentors(session).names(o.leader_id for r in loaded for o in r.offers)
+    return [urgent_record(r, names) for r in loaded]

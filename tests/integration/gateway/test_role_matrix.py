@@ -16,7 +16,8 @@ ROLES = ("anonymous", "b", "a", "manager")  # deny-checks first: allowed calls m
 LEADER_ACCOUNTS_ONLY = {"leader_home", "accept_page", "accept_submit", "decline_page", "decline_submit",
                         "complete_page", "complete_submit", "training_page", "training_module_page",
                         "training_answers_submit", "profile_view", "email_submit",
-                        "profile_submit", "availability_submit", "new_screening_page", "new_screening_submit"}
+                        "profile_submit", "availability_submit", "new_screening_page", "new_screening_submit",
+                        "urgent_accept", "urgent_decline"}
 
 
 # Bodies that must validate for the role check after it to be reached.

@@ -49,6 +49,15 @@ def test_demo_data_fills_every_region_and_state_once(service_config, runner_fact
 
         states = Counter(r["state"] for r in rpc.leaders.list_requests(limit=100)["requests"])
         assert {"unconfirmed", "offered", "accepted", "completed", "closed_unanswered"} <= set(states)
+        # One request was handed to the managers when nobody was free, then offered again.
+        trails = [rpc.leaders.get_request(r["id"])["audit"] for r in rpc.leaders.list_requests(limit=100)["requests"]]
+        assert any([a["action"] for a in trail][-2:] == ["escalate", "offer"] for trail in trails)
+
+        # Rapid response: an urgent request offered at once to the three nearest leaders.
+        urgent = rpc.leaders.list_urgent_requests()
+        assert [(u["state"], u["postal_code"], len(u["offers"])) for u in urgent] == [("offered", "45202", 3)]
+        miles = [o["miles"] for o in urgent[0]["offers"]]
+        assert miles == sorted(miles)
 
         # The whole resource library is in view; demo data loaded again brings back a retired entry.
         assert rpc.screenings.search_resources({"page_size": 1})["total"] == len(SEED)

@@ -84,6 +84,19 @@ REQUEST = {"request_id": 41, "topic": "hate-crime-investigation", "topic_label":
 T = NOW.isoformat()
 LATER = (NOW + timedelta(days=2)).isoformat()
 
+INCIDENT = {
+    "request_id": 12, "postal_code": "45202", "place": "45202 (Cincinnati, OH)", "incident_state": "OH",
+    "what_happened": "Swastikas were painted on a synagogue's doors overnight; the congregation is afraid.",
+    "help_needed": "Advice on the community meeting tonight and on the hate-crime report.",
+    "requester_organisation": "Cincinnati Police Department", "requester_role": "officer",
+    "filed_at": "2026-07-01T14:55:00+00:00", "time_zone": "America/New_York", "manager_emails": MANAGERS,
+    "manage_path": "/manage#urgent-12",
+}
+OFFERED_LEADERS = [
+    {"leader_id": 31, "leader_name": "Olivia Hart", "leader_email": "olivia.hart@covington.example.gov", "miles": 2.6},
+    {"leader_id": 32, "leader_name": "Ned Park", "leader_email": "ned.park@newport.example.gov", "miles": 3.7},
+]
+
 PAYLOADS: dict[str, dict] = {
     "application_submitted": {"application_id": 5, "name": "Maria López", "email": LEADER["email"],
                               "agency": "Chicago Police Department", "title": "Commander", "state": "IL",
@@ -215,6 +228,15 @@ PAYLOADS: dict[str, dict] = {
                        "ship_to": "Maria López\n3510 S Michigan Ave\nChicago, IL 60653",
                        "tracking_note": "UPS 1Z999AA10123456784", "manage_path": f"/manage/screenings/{SCREENING_ID}",
                        "sent_at": T},
+    "urgent_request_offered": {**INCIDENT, "round": 1, "offered_at": T, "deadline": "2026-07-01T19:00:00+00:00",
+                               "leaders": [OFFERED_LEADERS[0], OFFERED_LEADERS[1]], "offers_path": "/leader#urgent"},
+    "urgent_request_taken": {**INCIDENT, "requester_name": "Sgt. Dana Reyes",
+                             "requester_email": "dana.reyes@cincinnati-oh.example.gov",
+                             "requester_phone": "(513) 555-0100", "leader_id": 31, "leader_name": "Olivia Hart",
+                             "leader_email": "olivia.hart@covington.example.gov",
+                             "leader_agency": "Covington Police Department", "leader_phone": "+18595550100",
+                             "miles": 2.6, "taken_at": T, "withdrawn": [OFFERED_LEADERS[1]]},
+    "urgent_request_waiting": {**INCIDENT, "rounds": 2, "detected_at": T},
 }
 
 

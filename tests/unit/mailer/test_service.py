@@ -20,7 +20,7 @@ def event_handlers() -> list[EventHandler]:
 
 def test_each_consumed_type_has_one_handler_and_nothing_else_has_one():
     handlers = event_handlers()
-    assert len(CONSUMED) == 40
+    assert len(CONSUMED) == 43
     assert Counter(h.event_type for h in handlers) == Counter(CONSUMED)
     assert {h.method_name for h in handlers} == {f"on_{event_type}" for event_type in CONSUMED}
     for handler in handlers:

@@ -55,6 +55,9 @@ class FakeRequests:
         return sorted(i for i, s in self.stored.items()
                       if s.request.state == RequestState.OFFERED and s.request.holder_id == leader_id)
 
+    def handed_over(self) -> list[int]:
+        return sorted(i for i, s in self.stored.items() if s.request.state == RequestState.OPEN)
+
     def for_leader(self, leader_id: int) -> list[MentorshipRequest]:
         mine = [s.request for s in self.stored.values() if s.request.holder_id == leader_id]
         return sorted(mine, key=lambda r: (r.created_at, r.id), reverse=True)
@@ -128,6 +131,14 @@ class FakeMentors:
         return found
 
 
+class FakeUrgentRequests:
+    """No urgent requests: these use cases are tested on the real storage
+    (tests/integration/mentorship/test_urgent.py)."""
+
+    def waiting(self) -> list[int]:
+        return []
+
+
 class FakeRegionGrouping:
     def __init__(self, grouping: str = DEFAULT_GROUPING):
         self.grouping = grouping
@@ -141,6 +152,7 @@ class FakeUnitOfWork:
         self.requests = FakeRequests()
         self.mentors = FakeMentors(self.requests)
         self.region_grouping = FakeRegionGrouping()
+        self.urgent = FakeUrgentRequests()
         self.published: list = []
         self.jobs: dict[tuple[str, str], tuple[datetime, dict]] = {}
 

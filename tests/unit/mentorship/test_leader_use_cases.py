@@ -7,7 +7,7 @@ import pytest
 
 from services.leaders.mentorship.app.leader import accept_offer, complete_mentorship, decline_offer
 from services.leaders.mentorship.app.requester import confirm_request, submit_request
-from services.leaders.mentorship.app.store import MENTORSHIP_OVERDUE, OFFER_EXPIRY, OFFER_REMINDER
+from services.leaders.mentorship.app.store import MENTORSHIP_OVERDUE, OFFER_EXPIRY, OFFER_REMINDER, REOFFER_SWEEP
 from services.leaders.mentorship.domain.lifecycle import OfferState, RequestState
 from services.leaders.settings import LeadersSettings
 from services.runtime.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -104,7 +104,8 @@ def test_decline_by_the_last_candidate_goes_to_the_managers(uow):
     assert uow.published[-2].reason is None
     assert uow.published[-1].attempts == 4
     assert uow.requests.get(request_id).state == RequestState.OPEN
-    assert uow.jobs == {}
+    # No offer timers are left; the re-offer sweep looks again at the next local midnight.
+    assert {kind for kind, _key in uow.jobs} == {REOFFER_SWEEP}
 
 
 def test_complete_ends_the_mentorship_and_its_overdue_timer(uow):

@@ -8,7 +8,7 @@ import pytest
 
 from services.leaders.mentorship.app.leader import accept_offer, complete_mentorship
 from services.leaders.mentorship.app.requester import confirm_request, submit_request
-from services.leaders.mentorship.app.store import MENTORSHIP_OVERDUE, OFFER_EXPIRY, OFFER_REMINDER
+from services.leaders.mentorship.app.store import MENTORSHIP_OVERDUE, OFFER_EXPIRY, OFFER_REMINDER, REOFFER_SWEEP
 from services.leaders.mentorship.app.timers import timer_handlers
 from services.leaders.mentorship.domain.lifecycle import OfferState, RequestState
 from services.leaders.settings import LeadersSettings
@@ -115,7 +115,7 @@ def test_when_every_candidate_let_their_offer_expire_the_managers_are_told(uow):
     assert uow.published[-1].attempts == 4
     request = uow.requests.get(request_id)
     assert (request.state, request.audit[-1].action) == (RequestState.OPEN, "escalate")
-    assert uow.jobs == {}
+    assert {kind for kind, _key in uow.jobs} == {REOFFER_SWEEP}  # looked at again at midnight
 
 
 # -- overdue mentorships ----------------------------------------------------------------

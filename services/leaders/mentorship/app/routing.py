@@ -14,7 +14,7 @@ from ..domain.lifecycle import SYSTEM, AuditEntry, MentorshipRequest, Offer
 from ..domain.matching import MatchRequest, route_next
 from ..paths import path
 from ..roster import EXPERTISE, region_names, topic_label
-from .store import save
+from .store import REOFFER_SWEEP, SWEEP_KEY, next_local_midnight, save
 
 
 def match_for(uow, request: MentorshipRequest) -> tuple[MatchRequest, str]:
@@ -25,21 +25,26 @@ def match_for(uow, request: MentorshipRequest) -> tuple[MatchRequest, str]:
 
 
 def route(uow, request: MentorshipRequest, *, now: datetime, settings: LeadersSettings,
-          reason: str | None = None, previous: Offer | None = None) -> MentorshipRequest:
+          reason: str | None = None, previous: Offer | None = None, escalate: bool = True) -> MentorshipRequest:
     """Offer an open request to the best candidate left, or hand it to the managers.
 
     `previous` is the offer that just ended (declined, expired, withdrawn); `reason`
-    says why, for the managers' re-routing notice.
+    says why, for the managers' re-routing notice. With `escalate` false (a re-offer of a
+    request the managers already hold) nobody eligible leaves the request as it is.
     """
     match, grouping = match_for(uow, request)
     candidates = uow.mentors.candidates(match, today=now.date(), grouping=grouping, enough=1)
     result = route_next(request, candidates, region=match.region, now=now, policy=settings.policy,
                         labels=EXPERTISE)
+    if result.exhausted and not escalate:
+        return request
     if result.exhausted:
         entry = AuditEntry("escalate", request.state, request.state, SYSTEM, now,
                            note="no eligible leader left; handed to the program managers")
         request = save(uow, request, replace(request, audit=request.audit + (entry,)), now)
         uow.publish(unanswered_event(request, match.region, now, settings))
+        # Back-from-away dates pass at midnight without anyone acting: look again then.
+        uow.schedule(REOFFER_SWEEP, SWEEP_KEY, next_local_midnight(now, settings), {})
         return request
     request = save(uow, request, result.request, now)
     chosen = uow.mentors.get(result.chosen.leader_id)

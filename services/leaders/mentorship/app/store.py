@@ -3,7 +3,7 @@ the change (the reminder and expiry of a pending offer, the overdue flag of an a
 mentorship)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from ..domain.lifecycle import MentorshipRequest, OfferState, RequestState
 
@@ -11,6 +11,15 @@ from ..domain.lifecycle import MentorshipRequest, OfferState, RequestState
 OFFER_REMINDER = "mentorship_offer_reminder"
 OFFER_EXPIRY = "mentorship_offer_expiry"
 MENTORSHIP_OVERDUE = "mentorship_overdue"
+# One sweep over the requests handed to the managers (app/reoffer.py).
+REOFFER_SWEEP = "mentorship_reoffer"
+SWEEP_KEY = "handed-over"
+
+
+def next_local_midnight(now: datetime, settings) -> datetime:
+    """The start of the program's next local day (when away-until dates pass)."""
+    zone = settings.policy.zone
+    return datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(), tzinfo=zone)
 
 
 def offer_key(request_id: int, attempt: int) -> str:

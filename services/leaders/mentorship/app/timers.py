@@ -16,8 +16,10 @@ from ...settings import LeadersSettings
 from ..domain.lifecycle import SYSTEM, AuditEntry
 from ..paths import path
 from ..roster import topic_label
+from .reoffer import reoffer_handed_over
 from .routing import route
-from .store import MENTORSHIP_OVERDUE, OFFER_EXPIRY, OFFER_REMINDER, save
+from .urgent import URGENT_ROUND_EXPIRY, expire_round
+from .store import MENTORSHIP_OVERDUE, OFFER_EXPIRY, OFFER_REMINDER, REOFFER_SWEEP, save
 
 
 def send_reminder(uow, payload: dict[str, Any], now: datetime, *, settings: LeadersSettings) -> None:
@@ -77,4 +79,6 @@ def timer_handlers(settings: LeadersSettings) -> dict[str, Any]:
     """Handlers for services.runtime.timers.run_due, each called as handler(uow, payload, now)."""
     return {OFFER_REMINDER: partial(send_reminder, settings=settings),
             OFFER_EXPIRY: partial(expire_offer, settings=settings),
-            MENTORSHIP_OVERDUE: partial(flag_overdue, settings=settings)}
+            MENTORSHIP_OVERDUE: partial(flag_overdue, settings=settings),
+            REOFFER_SWEEP: partial(reoffer_handed_over, settings=settings),
+            URGENT_ROUND_EXPIRY: partial(expire_round, settings=settings)}

@@ -181,6 +181,14 @@ def route_next(request: MentorshipRequest, candidates: Iterable[Candidate], *, r
     return RoutingResult(request.offer(best.leader_id, now=now, policy=policy, note=note), best)
 
 
+def handed_to_managers(request: MentorshipRequest) -> bool:
+    """Was the request handed to the program managers because no eligible leader was left,
+    and is it still waiting for one? Such a request is offered again, to a leader it has
+    not been offered to, as soon as one becomes eligible."""
+    return (request.state == RequestState.OPEN and bool(request.audit)
+            and request.audit[-1].action == "escalate")
+
+
 def pending_offers_for(leader_id: int, requests: Iterable[MentorshipRequest]) -> list[MentorshipRequest]:
     """Requests currently waiting for this leader's answer."""
     return [r for r in requests if (o := r.current_offer) is not None and o.leader_id == leader_id]

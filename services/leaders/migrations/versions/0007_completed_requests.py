@@ -1,8 +1,8 @@
 """completed requests: the answers of creating calls, kept a day so a retried call
 (the same request key) is carried out once
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 from services.runtime.migrate import create_completed_requests, drop_completed_requests
 
-revision: str = '0006'
-down_revision: Union[str, Sequence[str], None] = '0005'
+revision: str = '0007'
+down_revision: Union[str, Sequence[str], None] = '0006'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
