@@ -25,7 +25,7 @@ TYPED = {
 def test_an_urgent_request_is_filed_taken_by_a_near_leader_and_shown_to_managers(page, context, site, manager_page,
                                                                               demo_leader_links):
     page.goto("/")
-    page.goto("/urgent")
+    page.get_by_role("link", name="Ask for urgent help after a hate incident").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ask for urgent help after a hate incident")
     page.get_by_label("ZIP code where it happened").fill("00000")
     for label, value in TYPED.items():

@@ -83,10 +83,12 @@ def validate_urgent(data: Mapping[str, object], *,
             fail(name, "must be text")
             continue
         value = raw.strip()
-        multiline = name in ("what_happened", "help_needed")
-        if (not multiline and any(ch in value for ch in "\r\n")) or any(
-                ord(ch) < 32 and ch not in "\r\n\t" for ch in value):
-            fail(name, "must be a single line of text" if not multiline else "contains control characters")
+        # Single-line values end up in mail headers and subjects: no header injection.
+        if name not in ("what_happened", "help_needed") and any(ch in value for ch in "\r\n"):
+            fail(name, "must be a single line of text")
+            continue
+        if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in value):
+            fail(name, "contains control characters")
             continue
         low, high = TEXT_LIMITS.get(name, (1, 254))
         if len(value) < low:
