@@ -54,3 +54,14 @@ class CoverageDigestDue(Payload):
 
     week_start: AwareDatetime
     week_end: AwareDatetime
+
+
+@event("mailer", "managers_summary_due", consumers=("gateway",))
+class ManagersSummaryDue(Payload):
+    """The managers' daily summary is due (the mailer's timer, at the local hour). The
+    gateway asks the services what needs the managers and hands it back with
+    `mailer.send_managers_summary`; the mailer mails it once for the day, or nothing on
+    a quiet day."""
+
+    day: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    since: AwareDatetime

@@ -15,7 +15,7 @@ from services.runtime import clock, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.messaging import handles
 
-from . import app, auth, digest, email_change, idempotency
+from . import app, auth, digest, email_change, idempotency, summary
 from .api.coverage import CoverageReports
 from .http import call_service, dispatch, http_gateway
 from .routes import ROUTES
@@ -56,6 +56,11 @@ class GatewayService:
         # The calls are bounded by the RPC timeout; a failure leaves the event to the
         # kit's retries, and the mailer stores the week's digest once however often asked.
         digest.hand_over(self, event.data.week_start, event.data.week_end)
+
+    @handles("managers_summary_due")
+    def on_managers_summary_due(self, uow, event):
+        # As the digest: bounded calls, the kit's retries, one summary a day at the mailer.
+        summary.hand_over(self, event.data.day, event.data.since, clock.now())
 
     @every_tick
     def run_timers(self):

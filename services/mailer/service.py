@@ -3,19 +3,14 @@
 Every event type the registry says the mailer consumes gets a handler (`on_<type>`),
 which stores the mail its event causes in the event's own transaction (so the same event
 delivered again stores nothing more) and wakes the delivery loop after the commit. The
-timer retries due messages and runs the weekly digest and the managers' daily summary
-(which asks the leaders and screenings services what needs the managers, through
-contract-checked calls); RPC serves the gateway.
+timer retries due messages and says when the weekly digest and the managers' daily
+summary are due; RPC serves the gateway, which hands back what they report.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
-import eventlet
-from nameko.rpc import ClusterRpc
+from typing import Callable
 
 from services import contracts
-from services.contracts import rpc as rpc_contracts
 from services.runtime import clock, timers
 from services.runtime.dependencies import Database, Settings, every_tick
 from services.runtime.health import HealthCheck
@@ -45,16 +40,12 @@ def handles_consumed_events(cls: type) -> type:
     return cls
 
 
-SUMMARY_RPC_TIMEOUT_SECONDS = 20
-
-
 @handles_consumed_events
 class MailerService(HealthCheck):
     name = "mailer"
     db = Database(unit_of_work=MailerUnitOfWork)
     settings = Settings(from_config)
     dispatcher = Dispatcher()
-    services = ClusterRpc()
 
     def queue_mail(self, uow, event) -> None:
         queueing.queue_event(uow, event, self.settings, clock.now())
@@ -75,17 +66,7 @@ class MailerService(HealthCheck):
         digest.digest_due(uow, payload, now, self.settings)
 
     def _summary(self, uow, payload, now):
-        daily_summary.send_daily_summary(uow, payload, now, self.settings, self._ask)
-        self.dispatcher.wake_after_commit(uow)
-
-    def _ask(self, service: str, method: str, *args, **kwargs) -> Any:
-        """A call to another service, checked against its contract both ways and bounded
-        in time (a service that does not answer fails the job, which is tried again)."""
-        rpc_contracts.bind(service, method, args, kwargs, check_types=True)
-        with eventlet.Timeout(SUMMARY_RPC_TIMEOUT_SECONDS):
-            answer = getattr(getattr(self.services, service), method)(*args, **kwargs)
-        rpc_contracts.check_response(service, method, answer)
-        return answer
+        daily_summary.summary_due(uow, payload, now, self.settings)
 
     # -- RPC for the gateway ---------------------------------------------------------------
 
@@ -112,6 +93,13 @@ class MailerService(HealthCheck):
         with self.db.unit_of_work() as uow:
             queued = digest.send_coverage_digest(uow, {"week_end": week_end}, clock.now(), self.settings,
                                                  regions=regions, gap_weeks=gap_weeks)
+            self.dispatcher.wake_after_commit(uow)
+        return {"queued": queued}
+
+    @rpc
+    def send_managers_summary(self, day, items):
+        with self.db.unit_of_work() as uow:
+            queued = daily_summary.send_daily_summary(uow, day, items, clock.now(), self.settings)
             self.dispatcher.wake_after_commit(uow)
         return {"queued": queued}
 

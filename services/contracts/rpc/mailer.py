@@ -3,7 +3,7 @@ managers, suppressions, one-click unsubscribe, and the account set-up mail the g
 asks for. Times in answers are ISO 8601 strings in UTC, as the mailer writes them."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from . import Params, Response, rpc_method
 from .common import AnyId
@@ -149,3 +149,20 @@ class SendCoverageDigest(Params):
     week_end: str  # ISO 8601 with its offset: the end of the digest's week (its timer's due time)
     regions: list[DigestRegion]
     gap_weeks: int
+
+
+class SummaryItems(Response):
+    """What needs the program managers, by section, as the services answered the gateway
+    (services.gateway.summary): each item is that service's own record of it."""
+
+    urgent: list[dict[str, Any]]
+    applications: list[dict[str, Any]]
+    waiting_applications: list[dict[str, Any]]
+    unassigned: list[dict[str, Any]]
+    overdue_reports: list[dict[str, Any]]
+
+
+@rpc_method("mailer", "send_managers_summary", response=DigestQueued)
+class SendManagersSummary(Params):
+    day: str  # the program's local date the summary is for (its timer's key)
+    items: SummaryItems

@@ -2,18 +2,20 @@
 managers with what needs them (new applications, mentorship requests no leader took,
 urgent requests nobody is left for, reports overdue) instead of a mail per item.
 
-A timer job per local day (claimed, so two mailer instances send it once). The items
-are read when the job runs, over contract-checked RPC from the services that own them
-(`ask(service, method, *args, **kwargs)`, given by the service class), so the summary
-says how things stand, not what happened to be announced. Nothing is sent on a day with
-nothing to report. If a service does not answer, the job fails and the timer tries
-again later; the dedupe key (the day) keeps a retry from sending twice."""
+A timer job per local day (claimed, so two mailer instances run it once) says the
+summary is due (`managers_summary_due`). The gateway, which alone asks several
+services, gathers the items when it gets that event (services.gateway.summary), so the
+summary says how things stand, not what happened to be announced, and hands them back
+with `send_managers_summary`. Nothing is sent on a day with nothing to report; the dedupe
+key (the day) keeps a second hand-over from sending twice."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from services.contracts.mailer import ManagersSummaryDue
 
 from ..delivery import MailKind
 from ..messages import DERIVED_EVENT_NAMESPACE
@@ -22,12 +24,9 @@ from ..settings import MailerSettings
 from .queueing import store
 
 SUMMARY_JOB = "managers_daily_summary"
-# A screening's report counts as overdue a day after it ended (as on the managers' home).
-REPORT_GRACE = timedelta(days=1)
-MAX_ITEMS = 100
-MANAGER = {"role": "manager"}
-
-Ask = Callable[..., Any]
+SECTIONS = ("urgent", "applications", "waiting_applications", "unassigned", "overdue_reports")
+# The sections that make a day worth a mail; older applications still waiting only come along.
+NEWS = ("urgent", "applications", "unassigned", "overdue_reports")
 
 
 def next_summary_at(now: datetime, settings: MailerSettings) -> datetime:
@@ -51,42 +50,29 @@ def ensure_summary_scheduled(uow, now: datetime, settings: MailerSettings) -> bo
     return True
 
 
-def gather(ask: Ask, *, since: datetime, now: datetime) -> dict[str, list[dict[str, Any]]]:
-    """What needs the managers, by section, from the services that own it."""
-    applications = ask("leaders", "list_applications", status="pending", limit=MAX_ITEMS)["applications"]
-    unassigned = ask("leaders", "list_requests", state="open", limit=MAX_ITEMS)["requests"]
-    urgent = [dict(u, filed_at=datetime.fromisoformat(u["filed_at"]))
-              for u in ask("leaders", "list_urgent_requests", open_only=True, limit=MAX_ITEMS)
-              if u["state"] == "waiting"]
-    overdue = ask("screenings", "search_screenings",
-                  {"report_missing": True, "ends_before": (now - REPORT_GRACE).isoformat(), "page_size": MAX_ITEMS},
-                  actor=MANAGER)["items"]
-    return {
-        "urgent": urgent,
-        "applications": [a for a in applications if datetime.fromisoformat(a["submitted_at"]) >= since],
-        "waiting_applications": [a for a in applications if datetime.fromisoformat(a["submitted_at"]) < since],
-        "unassigned": unassigned,
-        "overdue_reports": overdue,
-    }
-
-
-def send_daily_summary(uow, payload: dict[str, Any], now: datetime, settings: MailerSettings, ask: Ask) -> int:
-    """The timer job: queue the day's summary to every program manager (none when nothing
-    needs them), then schedule tomorrow's."""
-    since = datetime.fromisoformat(payload["since"])
-    items = gather(ask, since=since, now=now)
-    queued = 0
-    counts = {name: len(found) for name, found in items.items()}
-    if any(counts[name] for name in ("urgent", "applications", "unassigned", "overdue_reports")):
-        context = {**items, "counts": counts, "line": summary_line(counts), "day": payload["day"],
-                   "base_url": settings.base_url.rstrip("/")}
-        event_id = str(uuid.uuid5(DERIVED_EVENT_NAMESPACE, f"{SUMMARY_JOB}:{payload['day']}"))
-        subject = "What needs you today: {{ line }}"
-        for address in settings.manager_emails:
-            note = Notification("managers_daily_summary", subject, address, context, to_name="Program managers",
-                                kind=MailKind.DIGEST)
-            queued += store(uow, note, event_id, SUMMARY_JOB, settings, now)
+def summary_due(uow, payload: dict[str, Any], now: datetime, settings: MailerSettings) -> None:
+    """The timer job: say the day's summary is due, then schedule tomorrow's."""
+    uow.publish(ManagersSummaryDue(day=payload["day"], since=datetime.fromisoformat(payload["since"])))
     ensure_summary_scheduled(uow, now, settings)
+
+
+def send_daily_summary(uow, day: str, items: dict[str, list[dict[str, Any]]], now: datetime,
+                       settings: MailerSettings) -> int:
+    """Queue the day's summary to every program manager (none when nothing needs them,
+    none again for a day already mailed). Returns how many were queued."""
+    items = {name: list(items.get(name) or ()) for name in SECTIONS}
+    counts = {name: len(found) for name, found in items.items()}
+    if not any(counts[name] for name in NEWS):
+        return 0
+    items["urgent"] = [dict(u, filed_at=datetime.fromisoformat(u["filed_at"])) for u in items["urgent"]]
+    context = {**items, "counts": counts, "line": summary_line(counts), "day": day,
+               "base_url": settings.base_url.rstrip("/")}
+    event_id = str(uuid.uuid5(DERIVED_EVENT_NAMESPACE, f"{SUMMARY_JOB}:{day}"))
+    queued = 0
+    for address in settings.manager_emails:
+        note = Notification("managers_daily_summary", "What needs you today: {{ line }}", address, context,
+                            to_name="Program managers", kind=MailKind.DIGEST)
+        queued += store(uow, note, event_id, SUMMARY_JOB, settings, now)
     return queued
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from services.contracts import rpc as rpc_contracts
+from services.contracts.mailer import ManagersSummaryDue
 from services.mailer.app import daily_summary
 from services.mailer.models import Message
 
@@ -30,33 +31,6 @@ REQUEST = {"id": 17, "state": "open", "topic": "school-safety", "topic_label": "
            "confirmed_at": "2026-07-05T10:05:00+00:00", "accepted_at": None, "due_at": None, "overdue": False}
 
 
-class Services:
-    """Answers as the leaders and screenings services give them, checked against their
-    contracts as the mailer's own calls are; `quiet` answers with nothing."""
-
-    def __init__(self, quiet: bool = False):
-        self.quiet = quiet
-        self.calls = []
-
-    def __call__(self, service, method, *args, **kwargs):
-        rpc_contracts.bind(service, method, args, kwargs, check_types=True)
-        self.calls.append((service, method))
-        answers = {
-            "list_applications": {"total": 2, "page": 1, "limit": 100,
-                                  "applications": [APPLICATION, dict(APPLICATION, id=3, name="Old Applicant",
-                                                                     submitted_at="2026-06-30T09:00:00+00:00")]},
-            "list_requests": {"total": 1, "page": 1, "limit": 100, "grouping": "federal", "requests": [REQUEST]},
-            "list_urgent_requests": [],
-            "search_screenings": {"items": [], "total": 0, "page": 1, "page_size": 100},
-        }
-        answer = answers[method]
-        if self.quiet:
-            answer = [] if isinstance(answer, list) else {
-                **answer, **{k: [] for k in ("applications", "requests", "items") if k in answer}, "total": 0}
-        rpc_contracts.check_response(service, method, answer)
-        return answer
-
-
 def test_the_summary_is_scheduled_once_a_day_at_the_local_hour(settings):
     uow = FakeUnitOfWork()
     assert daily_summary.ensure_summary_scheduled(uow, MONDAY_NOON, settings) is True
@@ -71,23 +45,34 @@ def test_the_summary_is_scheduled_once_a_day_at_the_local_hour(settings):
         datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
 
 
-def summary_mails(db, settings, services, payload) -> list:
+def summary_mails(db, settings, items, day="2026-07-07") -> tuple[int, list]:
     with db.unit_of_work() as uow:
-        queued = daily_summary.send_daily_summary(uow, payload, TUESDAY_7AM, settings, services)
+        queued = daily_summary.send_daily_summary(uow, day, items, TUESDAY_7AM, settings)
     with db.transaction() as session:
         rows = session.execute(sa.select(Message).where(Message.template == "managers_daily_summary")).scalars()
         return queued, [email.message_from_bytes(row.mime, policy=email.policy.strict) for row in rows]
 
 
-PAYLOAD = {"day": "2026-07-07", "since": "2026-07-06T11:00:00+00:00"}
+OLDER = dict(APPLICATION, id=3, name="Old Applicant", submitted_at="2026-06-30T09:00:00+00:00")
+ITEMS = {"urgent": [], "applications": [APPLICATION], "waiting_applications": [OLDER], "unassigned": [REQUEST],
+         "overdue_reports": []}
+QUIET = {"urgent": [], "applications": [], "waiting_applications": [APPLICATION], "unassigned": [],
+         "overdue_reports": []}
+
+
+def test_the_job_says_the_summary_is_due_and_schedules_tomorrow(settings):
+    uow = FakeUnitOfWork()
+    daily_summary.summary_due(uow, {"day": "2026-07-07", "since": "2026-07-06T11:00:00+00:00"}, TUESDAY_7AM, settings)
+    [due] = uow.published
+    assert isinstance(due, ManagersSummaryDue) and due.day == "2026-07-07"
+    assert due.since == datetime(2026, 7, 6, 11, tzinfo=timezone.utc)
+    assert [job["key"] for job in uow.jobs] == ["2026-07-08"]
 
 
 def test_one_mail_per_manager_lists_what_needs_them(db, settings):
-    services = Services()
-    queued, mails = summary_mails(db, settings, services, PAYLOAD)
+    rpc_contracts.bind("mailer", "send_managers_summary", (), {"day": "2026-07-07", "items": ITEMS}, check_types=True)
+    queued, mails = summary_mails(db, settings, ITEMS)
     assert queued == len(settings.manager_emails) == len(mails)
-    assert {("leaders", "list_applications"), ("leaders", "list_requests"), ("leaders", "list_urgent_requests"),
-            ("screenings", "search_screenings")} == set(services.calls)
     mail = mails[0]
     assert all(part.defects == [] for part in mail.walk())
     assert str(mail["Subject"]) == ("What needs you today: 1 new application, 1 request without a leader")
@@ -100,13 +85,11 @@ def test_one_mail_per_manager_lists_what_needs_them(db, settings):
 
 
 def test_the_same_day_is_never_sent_twice(db, settings):
-    summary_mails(db, settings, Services(), PAYLOAD)
-    queued, mails = summary_mails(db, settings, Services(), PAYLOAD)  # the job ran again after a crash
+    summary_mails(db, settings, ITEMS)
+    queued, mails = summary_mails(db, settings, ITEMS)  # handed over again (a redelivered event)
     assert queued == 0 and len(mails) == len(settings.manager_emails)
 
 
-def test_nothing_is_sent_on_a_quiet_day_and_tomorrow_is_scheduled(db, settings):
-    queued, mails = summary_mails(db, settings, Services(quiet=True), PAYLOAD)
-    assert (queued, mails) == (0, [])
-    with db.unit_of_work() as uow:
-        assert uow.timer_jobs.pending("managers_daily_summary")
+def test_nothing_is_sent_on_a_quiet_day(db, settings):
+    # Older applications still waiting were in yesterday's summary: alone they are no news.
+    assert summary_mails(db, settings, QUIET) == (0, [])
