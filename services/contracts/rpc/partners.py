@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from . import Params, Response, rpc_method
-from .common import Actor, AnyId
+from .common import Actor, AnyId, RequestKey
 
 SERVICE = "screenings"
 
@@ -66,6 +66,7 @@ class GetPartnerVocabulary(Params):
 class AddPartner(Params):
     actor: Actor
     partner: dict[str, Any]
+    request_key: RequestKey = None
 
 
 @rpc_method(SERVICE, "edit_partner", response=Partner)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from . import Params, Response, rpc_method
-from .common import AnyId
+from .common import AnyId, RequestKey
 
 SERVICE = "leaders"
 
@@ -27,6 +27,7 @@ class FiledUrgentRequest(Response):
 @rpc_method(SERVICE, "file_urgent_request", response=FiledUrgentRequest)
 class FileUrgentRequest(Params):
     request: dict[str, Any]
+    request_key: RequestKey = None
 
 
 class UrgentOfferLine(Response):

@@ -77,7 +77,8 @@ def get_partner(call: Call):
        summary="Add a partner: name, kind, city, state, postal_code, website, contact_role (a role, not an "
                "address); leaders and program managers", idempotent=True)
 def add_partner(call: Call):
-    return Reply(call.rpc("screenings", "add_partner", actor(call), call.body.root), status=201)
+    return Reply(call.rpc("screenings", "add_partner", actor(call), call.body.root, request_key=call.request_key()),
+                 status=201)
 
 
 @route("PATCH", "/api/partners/{partner_id:int}", access=MANAGER, tag=TAG, body=JsonObject, response=Partner,

@@ -43,7 +43,7 @@ class UrgentListQuery(BaseModel):
 
 
 def file(call: Call, body: UrgentRequestIn) -> dict:
-    return call.rpc("leaders", "file_urgent_request", body.model_dump())
+    return call.rpc("leaders", "file_urgent_request", body.model_dump(), request_key=call.request_key())
 
 
 @route("POST", "/api/urgent-requests", access=PUBLIC, tag=TAG, body=UrgentRequestIn, status=201, response=OBJECT,

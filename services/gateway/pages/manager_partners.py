@@ -122,7 +122,7 @@ def _new_invalid(call: Call, exc: ApiError) -> Reply:
        summary="Page: add a partner (POST /api/partners does the same as JSON)")
 def new_partner_submit(call: Call):
     try:
-        call.rpc("screenings", "add_partner", actor(call), _submitted(call.body))
+        call.rpc("screenings", "add_partner", actor(call), _submitted(call.body), request_key=call.request_key())
     except ApiError as exc:
         if exc.status in (409, 422):
             return _new_invalid(call, exc)

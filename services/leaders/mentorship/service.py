@@ -106,9 +106,9 @@ class MentorshipEntrypoints:
     # -- rapid response ---------------------------------------------------------------
 
     @rpc
-    def file_urgent_request(self, request):
-        with self.db.unit_of_work() as uow:
-            return urgent.file_urgent_request(uow, request, now=clock.now(), settings=self.settings)
+    def file_urgent_request(self, request, request_key=None):
+        return request_keys.once(self.db, "file_urgent_request", request_key, lambda uow: urgent.file_urgent_request(
+            uow, request, now=clock.now(), settings=self.settings))
 
     @rpc
     def accept_urgent(self, request_id, leader_id):

@@ -4,7 +4,7 @@ service (ScreeningsService): finding and reading partner records for everyone; a
 use cases; ratings and comments per screening and per region and film."""
 from __future__ import annotations
 
-from services.runtime import clock
+from services.runtime import clock, request_keys
 from services.runtime.dependencies import Database
 from services.runtime.rpc import rpc
 
@@ -30,9 +30,9 @@ class PartnerEntrypoints:
         return app.vocabulary()
 
     @rpc
-    def add_partner(self, actor, partner):
-        with self.db.unit_of_work() as uow:
-            return app.add(uow, schemas.actor(actor), partner, now=clock.now())
+    def add_partner(self, actor, partner, request_key=None):
+        return request_keys.once(self.db, "add_partner", request_key, lambda uow: app.add(
+            uow, schemas.actor(actor), partner, now=clock.now()))
 
     @rpc
     def edit_partner(self, actor, partner_id, changes):
