@@ -44,8 +44,6 @@ from .smtp import SmtpClient
 log = logging.getLogger(__name__)
 
 _STOP = object()
-# SMTP failures at these stages say the relay is unreachable or refuses the session.
-_SESSION_STAGES = sending._SESSION_STAGES
 # How long stop() waits for the messages in flight (the process must be gone in 10 s).
 DRAIN_SECONDS = 7.0
 
@@ -242,7 +240,7 @@ class Dispatcher(DependencyProvider):
                 self._unit(lambda uow: sending.record_outcome(
                     uow, item, self.owner, outcome, clock.now(), self.settings.policy), None)
                 self._settled(item)
-                if isinstance(outcome, delivery.Transient) and outcome.stage in _SESSION_STAGES:
+                if isinstance(outcome, delivery.Transient) and outcome.stage in sending.SESSION_STAGES:
                     self._relay_unavailable(item, outcome)
             except Exception:
                 # Only an outcome that could not be recorded before the drain ended gets
