@@ -3,7 +3,7 @@ on each, fed from the outbox by one claimer and woken right after a handler comm
 mail (the service's timer wakes it otherwise).
 
 - Claims are leases in the database (app.sending.claim_due), taken a few at a time (at
-  most two per connection), renewed by a heartbeat while this instance works, so a slow
+  most four per connection), renewed by a heartbeat while this instance works, so a slow
   sender keeps them and a dead one's are taken over once its lease has run out.
 - Every outcome is recorded on its own, and recording is retried with the outcome held
   in memory: a database blip after the relay's 250 never sends the message again. A
@@ -44,8 +44,10 @@ from .smtp import SmtpClient
 log = logging.getLogger(__name__)
 
 _STOP = object()
-# SMTP failures at these stages say the relay is unreachable or refuses the session.
-_SESSION_STAGES = sending._SESSION_STAGES
+# Claims that wait or fly per connection: the next message is at hand when a connection
+# frees and one claim serves several messages, while a crash leaves few claims to wait
+# out their lease.
+CLAIMS_PER_CONNECTION = 4
 # How long stop() waits for the messages in flight (the process must be gone in 10 s).
 DRAIN_SECONDS = 7.0
 
@@ -75,9 +77,7 @@ class Dispatcher(DependencyProvider):
         self.waker.linger_seconds = self.settings.linger_seconds
         self.relay = f"{self.settings.smtp.host}:{self.settings.smtp.port}"
         self.connections = [SmtpClient(self.settings.smtp) for _ in range(self.settings.connections)]
-        # At most two claims per connection wait or fly: the next message is at hand when a
-        # connection frees, and a crash leaves few claims to wait out their lease.
-        self._room = Semaphore(2 * len(self.connections))
+        self._room = Semaphore(CLAIMS_PER_CONNECTION * len(self.connections))
         self._running = True
         spawn = self.container.spawn_managed_thread
         self._workers = [spawn(lambda c=c: self._work(c), identifier=f"mailer connection {n}")
@@ -242,7 +242,7 @@ class Dispatcher(DependencyProvider):
                 self._unit(lambda uow: sending.record_outcome(
                     uow, item, self.owner, outcome, clock.now(), self.settings.policy), None)
                 self._settled(item)
-                if isinstance(outcome, delivery.Transient) and outcome.stage in _SESSION_STAGES:
+                if isinstance(outcome, delivery.Transient) and outcome.stage in sending.SESSION_STAGES:
                     self._relay_unavailable(item, outcome)
             except Exception:
                 # Only an outcome that could not be recorded before the drain ended gets

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 # An SMTP failure at one of these stages says the server is unreachable or refuses the
 # session, whatever the message: the rest of a batch waits instead of trying one by one.
-_SESSION_STAGES = frozenset({SmtpStage.CONNECT, SmtpStage.HELO, SmtpStage.STARTTLS, SmtpStage.AUTH})
+SESSION_STAGES = frozenset({SmtpStage.CONNECT, SmtpStage.HELO, SmtpStage.STARTTLS, SmtpStage.AUTH})
 
 
 def claim_due(uow, owner: str, now: datetime, policy: DeliveryPolicy, limit: int) -> tuple[list[Outgoing], int]:
@@ -108,7 +108,7 @@ def deliver_batch(db, send: Callable[[str, bytes], SendOutcome], settings: Maile
         outcome = send(item.recipient, item.mime)
         with db.unit_of_work() as uow:
             record_outcome(uow, item, owner, outcome, now(), settings.policy)
-            if isinstance(outcome, Transient) and outcome.stage in _SESSION_STAGES:
+            if isinstance(outcome, Transient) and outcome.stage in SESSION_STAGES:
                 rest = outgoing[position + 1:]
                 retry_at = delivery.next_attempt_at(item.attempts, now(), settings.policy)
                 uow.messages.release(rest, owner, retry_at)

@@ -267,3 +267,24 @@ def test_sigkill_mid_burst_resends_at_most_one_message_per_connection_with_its_m
     assert distinct == total
     assert accepted - distinct <= 4
     assert max(message_ids(smtp_server).values()) <= 2
+
+
+def test_a_slow_live_instance_keeps_its_claims(service_config, smtp_server, container_factory, tmp_path,
+                                               processes):
+    """Each message takes three leases to send: only renewals keep the other instance,
+    looking for expired claims all along, from sending it again."""
+    from services.mailer.service import MailerService
+
+    smtp_server.set_latency(6)
+    config = relay_config(service_config, smtp_server, lease_seconds=2)
+    config["SMTP"]["timeout"] = 20
+    container_factory(MailerService, config).start()
+    start_mailer(processes, config, tmp_path)
+    wait_for(lambda: consumers(config["AMQP_URI"]) == 2, timeout=30)
+    total = 6
+    burst(config, total)
+    smtp_server.wait_for(total, timeout=20)
+    wait_for(lambda: sent(config) == total, timeout=10)
+    time.sleep(1)
+    assert smtp_server.counts() == (total, total)
+    assert count(config["DB_URIS"]["mailer"], "SELECT max(attempts) FROM messages") == 1
