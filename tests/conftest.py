@@ -16,6 +16,17 @@ BROKER = os.environ.get("NIOT_TEST_BROKER", "127.0.0.1:5672")
 PG_ADMIN_URI = os.environ.get("NIOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+@pytest.fixture(autouse=True)
+def _real_clock():
+    """Every test starts and ends on the real clock: one that moves it forward (to make a
+    digest or a deadline due) must not leave the services of the next test in the future."""
+    from services.runtime import clock
+
+    clock.reset()
+    yield
+    clock.reset()
+
+
 def _rabbitmqctl(*args: str) -> None:
     binary = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
     result = subprocess.run([binary, *args], capture_output=True, text=True, timeout=60)
