@@ -28,6 +28,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session, sy
 from services.mailer.sink import SERVER_NAME, EmlDirectory, ReceivedMessage, SinkHandler
 
 _MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(<[^>\r\n]*>)", re.IGNORECASE | re.MULTILINE)
+_SUBJECT = re.compile(rb"^Subject:[ \t]*([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -135,6 +136,7 @@ class SmtpTestServer:
         directory: Path | str | None = None,
         keep_messages: bool = True,
         credentials: tuple[str, str] | None = None,
+        accept_log: Path | str | None = None,
     ):
         self.host = host
         self.port = port or free_port(host)
@@ -149,6 +151,8 @@ class SmtpTestServer:
         self._accepted = 0
         self._message_ids: set[bytes] = set()
         self._connections = 0
+        # One line per accepted message: wall-clock time, recipients, Message-ID, Subject.
+        self._accept_log = open(accept_log, "a", buffering=1) if accept_log is not None else None
         self.reset_behaviour()
 
     # -- lifecycle ------------------------------------------------------------------
@@ -282,6 +286,11 @@ class SmtpTestServer:
                 self._message_ids.add(message_id)
             if self.keep_messages:
                 self._messages.append(received)
+            if self._accept_log is not None:
+                subject = _SUBJECT.search(received.data)
+                self._accept_log.write("\t".join((
+                    f"{time.time():.6f}", ",".join(received.rcpt_tos), (message_id or b"").decode("ascii", "replace"),
+                    subject.group(1).decode("utf-8", "replace") if subject else "")) + "\n")
             self._lock.notify_all()
 
     def _record_connection(self) -> None:
@@ -315,10 +324,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--dir", type=Path, default=None, dest="directory",
                         help="also write each message as an .eml file here")
+    parser.add_argument("--log", type=Path, default=None,
+                        help="append a line per accepted message: time, recipients, Message-ID, Subject")
     args = parser.parse_args(argv)
 
     server = SmtpTestServer(args.host, args.port or None, directory=args.directory,
-                            keep_messages=False)
+                            keep_messages=False, accept_log=args.log)
     server.start()
     print(f"port {server.port}", flush=True)
 

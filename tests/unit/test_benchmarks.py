@@ -13,7 +13,7 @@ BENCHMARKS = sorted(p.parent.name for p in (ROOT / "bench").glob("*/__main__.py"
 
 
 def test_there_are_benchmarks():
-    assert {"api", "feeds", "mail", "matching", "messaging", "roster"} <= set(BENCHMARKS)
+    assert {"api", "feeds", "mail", "matching", "messaging", "pipeline", "roster"} <= set(BENCHMARKS)
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)
@@ -22,3 +22,13 @@ def test_benchmark_starts(name):
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "usage:" in result.stdout
+
+
+def test_pipeline_quick_run_delivers_every_mail_once():
+    """bench/pipeline end to end in its smallest form (RabbitMQ and the services as
+    processes): every RSVP answered and mailed once, through the system and the floor."""
+    result = subprocess.run([sys.executable, "-m", "bench.pipeline", "--quick"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "System / floor, mails/s end to end" in result.stdout
+    assert "errors 0, retried 0, duplicate mails 0" in result.stdout
