@@ -59,17 +59,6 @@ def child(args: list[str], log: Path) -> tuple[subprocess.Popen, str]:
     return process, line.strip()
 
 
-def accepted_mail(log: Path) -> dict[str, list[tuple[float, str, str]]]:
-    """recipient: [(time accepted, Message-ID, Subject)] from the SMTP server's log."""
-    mails: dict[str, list[tuple[float, str, str]]] = {}
-    if log.exists():
-        for line in log.read_text().splitlines():
-            at, recipients, message_id, subject = line.split("\t", 3)
-            for recipient in recipients.split(","):
-                mails.setdefault(recipient.lower(), []).append((float(at), message_id, subject))
-    return mails
-
-
 def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))] if ordered else float("nan")
 
@@ -92,6 +81,17 @@ class Databases:
                 self.created.append(database)
                 self.uris[name] = PG_ADMIN.rsplit("/", 1)[0] + f"/{database}"
 
+    def commits(self, names: list[str]) -> int | None:
+        """Transactions committed so far in these databases (PostgreSQL's statistics,
+        which lag a moment behind), or None on SQLite."""
+        if self.admin is None:
+            return None
+        time.sleep(1.5)
+        databases = [self.uris[n].rsplit("/", 1)[1] for n in names]
+        with self.admin.connect() as conn:
+            return int(conn.execute(sa.text("SELECT coalesce(sum(xact_commit), 0) FROM pg_stat_database "
+                                            "WHERE datname = ANY(:names)"), {"names": databases}).scalar())
+
     def drop(self) -> None:
         if self.admin is not None:
             with self.admin.connect() as conn:
@@ -101,19 +101,21 @@ class Databases:
 
 
 def measure(title: str, ports: list[int], processes: dict[str, subprocess.Popen], screening_ids: list[str],
-            mail_log: Path, args, tag: str) -> dict:
+            mail_log: Path, args, tag: str, commits=lambda: None) -> dict:
     """A warm-up of a few RSVPs, then the burst; waits for every confirmation mail."""
     warm = system.rsvps(screening_ids, 2 * args.clients, f"{tag}-warm")
     system.send(ports, warm, args.clients)
-    wait_until(lambda: len(accepted_mail(mail_log).keys() & {r.email for r in warm}) == len(warm), 120,
+    wait_until(lambda: len(system.accepted_mail(mail_log).keys() & {r.email for r in warm}) == len(warm), 120,
                f"{title}: the warm-up's mail")
     work = system.rsvps(screening_ids, args.rsvps, tag)
+    commits_before = commits()
     cpu_before = {name: system.cpu_seconds(p.pid) for name, p in processes.items()}
     burst_seconds = system.send(ports, work, args.clients)
     emails = {r.email for r in work}
-    wait_until(lambda: len(accepted_mail(mail_log).keys() & emails) == len(emails), 600, f"{title}: every mail")
+    wait_until(lambda: len(system.accepted_mail(mail_log).keys() & emails) == len(emails), 600, f"{title}: every mail")
     cpu = {name: system.cpu_seconds(p.pid) - cpu_before[name] for name, p in processes.items()}
-    mails = accepted_mail(mail_log)
+    committed = None if commits_before is None else commits() - commits_before
+    mails = system.accepted_mail(mail_log)
     first = min(r.first_sent for r in work)
     last_mail = max(mails[r.email][0][0] for r in work)
     latencies = sorted(mails[r.email][0][0] - r.first_sent for r in work)
@@ -124,6 +126,8 @@ def measure(title: str, ports: list[int], processes: dict[str, subprocess.Popen]
         "cpu_ms": {name: 1000 * seconds / len(work) for name, seconds in cpu.items()},
         "rss_mib": {name: memory_mib(p.pid) for name, p in processes.items()},
         "errors": len(errors), "retried": sum(r.attempts > 1 for r in work),
+        "busy_cpus": sum(cpu.values()) / (last_mail - first),
+        "commits": None if committed is None else committed / len(work),
         "duplicates": sum(len({m[1] for m in mails[r.email]}) > 1 for r in work),
     }
 
@@ -136,7 +140,10 @@ def print_figures(figures: dict) -> None:
     print(f"  {'process':16s} {'CPU ms/RSVP':>12s} {'peak RSS MiB':>13s}")
     for name in sorted(figures["cpu_ms"], key=lambda n: -figures["cpu_ms"][n]):
         print(f"  {name:16s} {figures['cpu_ms'][name]:12.2f} {figures['rss_mib'][name]:13.0f}")
-    print(f"  {'total':16s} {sum(figures['cpu_ms'].values()):12.2f}")
+    print(f"  {'total':16s} {sum(figures['cpu_ms'].values()):12.2f}   (these processes kept {figures['busy_cpus']:.2f} "
+          f"of {os.cpu_count()} CPUs busy)")
+    if figures["commits"] is not None:
+        print(f"  database commits per RSVP: {figures['commits']:.1f}")
 
 
 def stop(processes: dict[str, subprocess.Popen]) -> None:
@@ -171,7 +178,8 @@ def run_mode(mode: str, replicas: int, args, scratch: Path) -> tuple[dict, dict]
         ours = dict(processes)
         processes["smtp-server"] = smtp
         ours_figures = measure(f"System on {mode}, {replicas} replica(s) of each service, {args.clients} clients, "
-                               f"{args.rsvps} RSVPs:", ports, processes, screening_ids, mail_log, args, "sys")
+                               f"{args.rsvps} RSVPs:", ports, processes, screening_ids, mail_log, args, "sys",
+                               lambda: databases.commits(list(uris)))
         print_figures(ours_figures)
         stop(ours)
         processes = {"smtp-server": smtp}
@@ -183,7 +191,8 @@ def run_mode(mode: str, replicas: int, args, scratch: Path) -> tuple[dict, dict]
                             scratch / "floor-consumer.log")
         processes["floor-consumer"] = consumer
         floor_figures = measure(f"Floor on {mode} (threaded HTTP + confirm publish, one consumer + smtplib):",
-                                [int(ready.split()[1])], processes, screening_ids, mail_log, args, "floor")
+                                [int(ready.split()[1])], processes, screening_ids, mail_log, args, "floor",
+                                lambda: databases.commits(["floor"]))
         print_figures(floor_figures)
         return ours_figures, floor_figures
     finally:

@@ -159,7 +159,7 @@ def send(ports: list[int], work: list[Rsvp], clients: int = 32, give_up_after: f
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while True:
             with lock:
-                if not pending:
+                if not pending or time.monotonic() - started > give_up_after:
                     break
                 rsvp = pending.pop()
             body = json.dumps({"name": rsvp.name, "email": rsvp.email})
@@ -193,6 +193,17 @@ def send(ports: list[int], work: list[Rsvp], clients: int = 32, give_up_after: f
     for thread in threads:
         thread.join()
     return time.monotonic() - started
+
+
+def accepted_mail(log: Path) -> dict[str, list[tuple[float, str, str]]]:
+    """recipient: [(time accepted, Message-ID, Subject)] from the SMTP server's log."""
+    mails: dict[str, list[tuple[float, str, str]]] = {}
+    if log.exists():
+        for line in log.read_text().splitlines():
+            at, recipients, message_id, subject = line.split("\t", 3)
+            for recipient in recipients.split(","):
+                mails.setdefault(recipient.lower(), []).append((float(at), message_id, subject))
+    return mails
 
 
 def cpu_seconds(pid: int) -> float:
