@@ -146,12 +146,15 @@ def rsvps(screening_ids: list[str], count: int, tag: str) -> list[Rsvp]:
             for n in range(count)]
 
 
-def send(ports: list[int], work: list[Rsvp], clients: int = 32, give_up_after: float = 300) -> float:
+def send(ports: list[int], work: list[Rsvp], clients: int = 32, give_up_after: float = 300,
+         spread: float = 0) -> float:
     """`clients` threads, each with a keep-alive connection to one of `ports` in turn, send
     the RSVPs; a request that failed (no answer, 5xx, 409, 429) is sent again with the
     same Idempotency-Key after a short pause, until it is answered or `give_up_after`
-    seconds have passed. Returns the seconds the whole burst took."""
-    pending = list(reversed(work))
+    seconds have passed. With `spread`, the n-th RSVP is not sent before n/len * spread
+    seconds: a steady stream over that time rather than all at once. Returns the seconds
+    the whole burst took."""
+    pending = list(reversed(list(enumerate(work))))
     lock = threading.Lock()
     started = time.monotonic()
 
@@ -161,7 +164,9 @@ def send(ports: list[int], work: list[Rsvp], clients: int = 32, give_up_after: f
             with lock:
                 if not pending or time.monotonic() - started > give_up_after:
                     break
-                rsvp = pending.pop()
+                n, rsvp = pending.pop()
+            if spread:
+                time.sleep(max(0.0, started + n * spread / len(work) - time.monotonic()))
             body = json.dumps({"name": rsvp.name, "email": rsvp.email})
             headers = {"Content-Type": "application/json", "Idempotency-Key": rsvp.key}
             rsvp.first_sent = time.time()

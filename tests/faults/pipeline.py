@@ -155,13 +155,15 @@ class Pipeline:
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{self.log_tail()}") from None
 
-    def burst(self, fault: str, inject, count: int, drain_timeout: float = 240) -> Outcome:
+    def burst(self, fault: str, inject, count: int, spread: float, drain_timeout: float = 240) -> Outcome:
         """`count` RSVPs from CLIENTS retrying clients; `inject()` runs once a quarter of
-        them were answered. Then waits until every answered RSVP has its mail and nothing
+        them were answered; the RSVPs are sent steadily over `spread` seconds, so that
+        requests are in flight throughout the fault. Then waits until every answered RSVP has its mail and nothing
         is left in an outbox (the drain, timed from the end of the fault)."""
         self.bursts += 1
         work = system.rsvps(self.screening_ids, count, f"{self.bursts}-{uuid.uuid4().hex[:6]}")
-        sender = threading.Thread(target=system.send, args=([self.port], work, CLIENTS, 150), daemon=True)
+        sender = threading.Thread(target=system.send, args=([self.port], work, CLIENTS, 150 + spread, spread),
+                                  daemon=True)
         sender.start()
         wait_for(lambda: sum(r.status is not None for r in work) >= count // 4, 120, "the burst to get going")
         inject()
