@@ -88,6 +88,11 @@ def _field(value) -> str | None:
     return None if value in (None, "None", "") else str(value)
 
 
+# What a service's database driver raises when the connection is refused or dropped,
+# by the class name it crosses RPC with (SQLAlchemy's wrappers).
+_DATABASE_OUTAGES = frozenset({"OperationalError", "InterfaceError", "DisconnectionError"})
+
+
 def from_service_error(exc: BaseException, service: str) -> ApiError:
     """What a caller sees when an RPC to `service` failed."""
     if isinstance(exc, ValidationFailed):
@@ -107,6 +112,12 @@ def from_service_error(exc: BaseException, service: str) -> ApiError:
         return ApiError(503, "service_unavailable", f"the {service} service did not answer in time. A request "
                         "that changes something may still be carried out: send it again with the same "
                         "Idempotency-Key header to have it done once")
+    if isinstance(exc, RemoteError) and exc.exc_type in _DATABASE_OUTAGES:
+        # The service lost its database connection mid-call (a restart, a failover): its
+        # transaction did not commit, or, failing at the commit, may have.
+        return ApiError(503, "service_unavailable", f"the {service} service lost its database for a moment. Send "
+                        "the request again shortly with the same Idempotency-Key header to have it done once",
+                        headers={"Retry-After": "5"})
     if isinstance(exc, RemoteError):
         status = REMOTE_STATUS_BY_NAME.get(exc.exc_type)
         if exc.exc_type == "MethodNotFound":

@@ -39,6 +39,12 @@ def test_a_broker_out_of_reach_is_a_503_to_retry_not_a_500():
     assert error.headers["Retry-After"] == "5" and "Idempotency-Key" in error.message
 
 
+def test_a_service_that_lost_its_database_is_a_503_to_retry_not_a_500():
+    error = errors.from_service_error(RemoteError("OperationalError", "terminating connection due to "
+                                                  "administrator command"), "screenings")
+    assert (error.status, error.code, error.headers["Retry-After"]) == (503, "service_unavailable", "5")
+
+
 def test_validation_errors_keep_every_field():
     error = errors.from_service_error(over_rpc(ValidationFailed([
         {"field": "email", "message": "bad"}, {"field": "state", "message": "unknown"}])), "leaders")
