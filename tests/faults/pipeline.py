@@ -52,6 +52,7 @@ class Outcome:
     dead_letters: int
     drain_s: float
     unanswered: list[str]
+    server_errors: int  # answers 500 and up other than 503: the server said it was broken
 
     def row(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "unanswered"}
@@ -194,7 +195,9 @@ class Pipeline:
             resent=sum(len(c) - len({m[1] for m in c}) for c in confirmations.values()),
             repeats=sum(1 for e in sent for m in mails.get(e, []) if m[2].startswith(system.REPEATED_SUBJECT)),
             retried=sum(r.attempts > 1 for r in work), dead_letters=sum(self.dead_letters().values()),
-            drain_s=drain_s, unanswered=[f"{r.email}: {r.failures[-3:]}" for r in work if r.status != 201])
+            drain_s=drain_s, unanswered=[f"{r.email}: {r.failures[-3:]}" for r in work if r.status != 201],
+            server_errors=sum(1 for r in work for f in r.failures if f[:3].isdigit() and int(f[:3]) >= 500
+                              and f[:3] != "503"))
 
     # -- poison -----------------------------------------------------------------------
 
