@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kombu.exceptions import OperationalError as BrokerError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService, get_module_path, registry
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
@@ -87,6 +88,11 @@ def _field(value) -> str | None:
     return None if value in (None, "None", "") else str(value)
 
 
+# What a service's database driver raises when the connection is refused or dropped,
+# by the class name it crosses RPC with (SQLAlchemy's wrappers).
+_DATABASE_OUTAGES = frozenset({"OperationalError", "InterfaceError", "DisconnectionError"})
+
+
 def from_service_error(exc: BaseException, service: str) -> ApiError:
     """What a caller sees when an RPC to `service` failed."""
     if isinstance(exc, ValidationFailed):
@@ -96,10 +102,22 @@ def from_service_error(exc: BaseException, service: str) -> ApiError:
         return ApiError(exc.status, _code(type(exc).__name__), exc.message, field=_field(exc.field))
     if isinstance(exc, UnknownService):
         return ApiError(503, "service_unavailable", f"the {service} service is not running; try again shortly")
+    if isinstance(exc, BrokerError):
+        # The broker refused the connection or dropped it while the call was being sent
+        # (nameko's publisher gave up after its retries): the client should come back.
+        return ApiError(503, "service_unavailable", f"the {service} service cannot be reached just now. Send the "
+                        "request again shortly with the same Idempotency-Key header to have it done once",
+                        headers={"Retry-After": "5"})
     if isinstance(exc, RpcTimeout):
         return ApiError(503, "service_unavailable", f"the {service} service did not answer in time. A request "
                         "that changes something may still be carried out: send it again with the same "
                         "Idempotency-Key header to have it done once")
+    if isinstance(exc, RemoteError) and exc.exc_type in _DATABASE_OUTAGES:
+        # The service lost its database connection mid-call (a restart, a failover): its
+        # transaction did not commit, or, failing at the commit, may have.
+        return ApiError(503, "service_unavailable", f"the {service} service lost its database for a moment. Send "
+                        "the request again shortly with the same Idempotency-Key header to have it done once",
+                        headers={"Retry-After": "5"})
     if isinstance(exc, RemoteError):
         status = REMOTE_STATUS_BY_NAME.get(exc.exc_type)
         if exc.exc_type == "MethodNotFound":

@@ -33,9 +33,12 @@ log = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
 FORM_FIELD = "idempotency_key"
 KEPT = timedelta(days=1)
-# A first request not answered after this is taken as lost (its process died): a retry
-# then runs it again rather than waiting for ever.
-IN_FLIGHT = timedelta(seconds=60)
+# A first request not answered after this is taken as lost (its process died, or its 5xx
+# could not be cleared because the database was down): a retry then runs it again rather
+# than waiting. Running it again is safe, since the services carry out a creating call
+# once per request key (services.runtime.request_keys); the window only spares them the
+# work while the first attempt is likely still going (its RPCs give up after 10 s).
+IN_FLIGHT = timedelta(seconds=20)
 # How long a retry waits for the first request's answer before it is told to come back.
 WAIT = timedelta(seconds=5)
 _BUSY = object()

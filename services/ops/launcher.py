@@ -167,13 +167,35 @@ def start_inbound_mail(cfg: dict, config_file: Path, log_dir: Path) -> dict[str,
         sys.executable, "-m", "services.mailer.inbound.listener", "--config", str(config_file)], log_dir)}
 
 
+def _rpc_consumers(connection, service: str) -> int:
+    """Consumers on the service's RPC queue, 0 while it is not declared yet."""
+    from amqp.exceptions import NotFound
+    from nameko.rpc import RPC_QUEUE_TEMPLATE
+
+    channel = connection.channel()
+    try:
+        return channel.queue_declare(RPC_QUEUE_TEMPLATE.format(service), passive=True).consumer_count
+    except NotFound:
+        return 0
+    finally:
+        try:
+            channel.close()
+        except Exception:  # noqa: BLE001  (the broker closed it after the 404)
+            pass
+
+
 def _wait_until_up(cfg: dict, services: list[str], children: dict, timeout: float = 90) -> None:
+    """Until each service answers its health RPC. A call is sent only once the service
+    consumes its RPC queue: a request nobody can route comes back from the broker with
+    its confirm, and each such call logged "Received method (60, 80) during closing
+    channel" as the client dropped its channel with that confirm still on the way."""
     from nameko.exceptions import RpcTimeout, UnknownService
     from nameko.standalone.rpc import ClusterRpcClient
 
     deadline = time.monotonic() + timeout
     waiting = [s for s in services if s != "gateway"]
-    with ClusterRpcClient(uri=cfg["AMQP_URI"], timeout=5) as client:
+    with ClusterRpcClient(uri=cfg["AMQP_URI"], timeout=5) as client, \
+            Connection(cfg["AMQP_URI"], connect_timeout=5) as connection:
         while waiting:
             for name, child in children.items():
                 if child.poll() is not None and name not in OPTIONAL:
@@ -182,6 +204,8 @@ def _wait_until_up(cfg: dict, services: list[str], children: dict, timeout: floa
                 raise LaunchError(f"{', '.join(waiting)} did not start within {timeout:.0f}s; see var/log/")
             service = waiting[0]
             try:
+                if not _rpc_consumers(connection, service):
+                    raise UnknownService(service)
                 getattr(client, service).health()
                 waiting.pop(0)
             except (UnknownService, RpcTimeout):

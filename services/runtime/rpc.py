@@ -3,7 +3,9 @@
 Services declare every RPC method with `rpc` from here instead of nameko's: a method with
 no contract, or whose signature differs from its contract, refuses to start; with
 `RPC.check_responses` on in config (the tests turn it on), a response that does not
-match the contract is refused and the caller gets a ContractViolation instead.
+match the contract is refused and the caller gets a ContractViolation instead. A reply
+the broker cannot take (it is down longer than the publisher's retries) is given up with
+a warning instead of stopping the service.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import inspect
 import logging
 import sys
 
+from kombu.exceptions import OperationalError
 from nameko import config
 from nameko.rpc import Rpc
 
@@ -41,7 +44,17 @@ class CheckedRpc(Rpc):
             except contracts.ContractViolation:
                 log.exception("response outside its contract")
                 result, exc_info = None, sys.exc_info()
-        return super().handle_result(message, worker_ctx, result, exc_info)
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except (OperationalError, OSError) as exc:
+            # The broker went away and nameko's publisher gave up: the work is done (or
+            # failed) and only the reply is lost. Raising here would end the container, and
+            # with it every worker and consumer of this process; the caller instead times
+            # out, and a client retrying with its Idempotency-Key gets the one answer.
+            log.warning("%s.%s: the reply could not be sent (%s: %s); the caller will time out",
+                        self.container.service_name, self.method_name, type(exc).__name__, exc)
+            self.rpc_consumer.consumer.ack_message(message)  # a no-op on a dead connection
+            return result, exc_info
 
 
 rpc = CheckedRpc.decorator

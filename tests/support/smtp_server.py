@@ -32,6 +32,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session, sy
 from services.mailer.sink import SERVER_NAME, EmlDirectory, ReceivedMessage, SinkHandler
 
 _MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(<[^>\r\n]*>)", re.IGNORECASE | re.MULTILINE)
+_SUBJECT = re.compile(rb"^Subject:[ \t]*([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -147,6 +148,7 @@ class SmtpTestServer:
         directory: Path | str | None = None,
         keep_messages: bool = True,
         credentials: tuple[str, str] | None = None,
+        accept_log: Path | str | None = None,
     ):
         self.host = host
         self.port = port or free_port(host)
@@ -162,6 +164,8 @@ class SmtpTestServer:
         self._accepted_at: list[float] = []
         self._message_ids: set[bytes] = set()
         self._connections = 0
+        # One line per accepted message: wall-clock time, recipients, Message-ID, Subject.
+        self._accept_log = open(accept_log, "a", buffering=1) if accept_log is not None else None
         self.reset_behaviour()
 
     # -- lifecycle ------------------------------------------------------------------
@@ -342,6 +346,11 @@ class SmtpTestServer:
                 self._message_ids.add(message_id)
             if self.keep_messages:
                 self._messages.append(received)
+            if self._accept_log is not None:
+                subject = _SUBJECT.search(received.data)
+                self._accept_log.write("\t".join((
+                    f"{time.time():.6f}", ",".join(received.rcpt_tos), (message_id or b"").decode("ascii", "replace"),
+                    subject.group(1).decode("utf-8", "replace") if subject else "")) + "\n")
             self._lock.notify_all()
 
     def _record_connection(self) -> None:
@@ -379,10 +388,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="wait this long before answering each message")
     parser.add_argument("--throttle-every", type=int, default=None,
                         help="answer 421 to every Nth message")
+    parser.add_argument("--log", type=Path, default=None,
+                        help="append a line per accepted message: time, recipients, Message-ID, Subject")
     args = parser.parse_args(argv)
 
     server = SmtpTestServer(args.host, args.port or None, directory=args.directory,
-                            keep_messages=False)
+                            keep_messages=False, accept_log=args.log)
     server.set_latency(args.latency_ms / 1000)
     server.throttle_every(args.throttle_every)
     server.start()

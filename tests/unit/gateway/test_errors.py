@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService, deserialize, serialize
 from pydantic import BaseModel, ValidationError
 
@@ -30,6 +31,18 @@ def test_kit_errors_cross_rpc_and_map_to_statuses(raised, status, code):
     body = error.body()
     assert set(body) == {"error", "message", "field", "errors"}
     assert body["field"] != "None"
+
+
+def test_a_broker_out_of_reach_is_a_503_to_retry_not_a_500():
+    error = errors.from_service_error(OperationalError("[Errno 111] ECONNREFUSED"), "screenings")
+    assert (error.status, error.code) == (503, "service_unavailable")
+    assert error.headers["Retry-After"] == "5" and "Idempotency-Key" in error.message
+
+
+def test_a_service_that_lost_its_database_is_a_503_to_retry_not_a_500():
+    error = errors.from_service_error(RemoteError("OperationalError", "terminating connection due to "
+                                                  "administrator command"), "screenings")
+    assert (error.status, error.code, error.headers["Retry-After"]) == (503, "service_unavailable", "5")
 
 
 def test_validation_errors_keep_every_field():
