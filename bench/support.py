@@ -78,6 +78,20 @@ def start_services(services: dict[str, str], amqp_uri: str, uris: dict[str, str]
     return port
 
 
+def stop_services(processes: dict[str, subprocess.Popen]) -> None:
+    """Stop what start_services started: terminate each, then kill any still running after 20 s."""
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    for process in processes.values():
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+    processes.clear()
+
+
 def run_in_scratch(run, args, prefix: str) -> int:
     """`run(args, scratch)` in a scratch directory of its own, deleted afterwards unless
     `args.keep`; a terminated run still stops its processes (their `finally` blocks)."""

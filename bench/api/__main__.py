@@ -44,7 +44,7 @@ from services.leaders.domain.expertise import EXPERTISE
 from services.leaders.regions import DEFAULT_GROUPING, regions
 from services.runtime import clock, topology
 
-from ..support import PrivateVhost, free_port, memory_mib, run_in_scratch, start_services
+from ..support import PrivateVhost, free_port, memory_mib, run_in_scratch, start_services, stop_services
 from . import seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,18 +147,6 @@ def print_figures(title: str, figures: dict[str, dict]) -> None:
             print(f"      error: {sample}")
 
 
-def stop(processes: dict[str, subprocess.Popen]) -> None:
-    for process in processes.values():
-        if process.poll() is None:
-            process.terminate()
-    for process in processes.values():
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
 def run(args, scratch: Path) -> int:
     now = clock.now()
     rng = random.Random(20260601)
@@ -197,7 +185,7 @@ def run(args, scratch: Path) -> int:
         print_figures("Gateway (HTTP -> gateway -> RPC -> leaders / screenings):", gateway)
         print(fresh_coverage(port, paths["coverage"][0], auth))
         print("  peak RSS: " + ", ".join(f"{n} {memory_mib(p.pid):.0f} MiB" for n, p in processes.items()))
-        stop(processes)
+        stop_services(processes)
         processes.clear()
 
         floor_port = free_port()
@@ -230,7 +218,7 @@ def run(args, scratch: Path) -> int:
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  ({os.cpu_count()} CPUs)")
         return 1 if errors else 0
     finally:
-        stop(processes)
+        stop_services(processes)
         vhost.delete()
 
 

@@ -47,8 +47,8 @@ from services.screenings.library.models import ResourceRow
 from services.screenings.library.seed import SEED
 
 from ..api import seed
-from ..api.__main__ import load, print_figures, stop, wait_serving
-from ..support import PrivateVhost, run_in_scratch, start_services
+from ..api.__main__ import load, print_figures, wait_serving
+from ..support import PrivateVhost, run_in_scratch, start_services, stop_services
 
 SERVICES = {"screenings": "services.screenings.service:ScreeningsService",
             "gateway": "services.gateway.service:GatewayService"}
@@ -159,7 +159,7 @@ def run(args, scratch: Path) -> int:
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  ({os.cpu_count()} CPUs)")
         return 1 if sum(f["errors"] for f in figures.values()) else 0
     finally:
-        stop(processes)
+        stop_services(processes)
         vhost.delete()
 
 

@@ -39,8 +39,8 @@ from services.runtime.db import make_engine
 from services.screenings.models import ScreeningRow
 
 from ..api import seed
-from ..api.__main__ import SERVICES, load, print_figures, stop, wait_serving
-from ..support import PrivateVhost, run_in_scratch, start_services
+from ..api.__main__ import SERVICES, load, print_figures, wait_serving
+from ..support import PrivateVhost, run_in_scratch, start_services, stop_services
 
 CITIES = ("10001", "Chicago, IL", "90012", "Houston, TX", "85004", "Philadelphia, PA", "78205", "San Diego, CA",
           "75201", "Columbus, OH", "30303", "Seattle, WA", "80202", "Boston, MA", "37203", "Detroit, MI",
@@ -130,7 +130,7 @@ def run(args, scratch: Path) -> int:
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  ({os.cpu_count()} CPUs)")
         return 1 if sum(f["errors"] for f in figures.values()) else 0
     finally:
-        stop(processes)
+        stop_services(processes)
         vhost.delete()
 
 

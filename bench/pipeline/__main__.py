@@ -29,7 +29,6 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 import argparse  # noqa: E402
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -40,7 +39,7 @@ import sqlalchemy as sa
 
 from services.runtime import topology
 
-from ..support import PrivateVhost, memory_mib, run_in_scratch, wait_until
+from ..support import PrivateVhost, memory_mib, run_in_scratch, stop_services, wait_until
 from . import system
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,19 +145,6 @@ def print_figures(figures: dict) -> None:
         print(f"  database commits per RSVP: {figures['commits']:.1f}")
 
 
-def stop(processes: dict[str, subprocess.Popen]) -> None:
-    for process in processes.values():
-        if process.poll() is None:
-            process.terminate()
-    for process in processes.values():
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-    processes.clear()
-
-
 def run_mode(mode: str, replicas: int, args, scratch: Path) -> tuple[dict, dict]:
     scratch = scratch / mode
     scratch.mkdir()
@@ -181,7 +167,7 @@ def run_mode(mode: str, replicas: int, args, scratch: Path) -> tuple[dict, dict]
                                f"{args.rsvps} RSVPs:", ports, processes, screening_ids, mail_log, args, "sys",
                                lambda: databases.commits(list(uris)))
         print_figures(ours_figures)
-        stop(ours)
+        stop_services(ours)
         processes = {"smtp-server": smtp}
 
         spec = {"db": databases.uris["floor"], "amqp": vhost.uri}
@@ -196,7 +182,7 @@ def run_mode(mode: str, replicas: int, args, scratch: Path) -> tuple[dict, dict]
         print_figures(floor_figures)
         return ours_figures, floor_figures
     finally:
-        stop(processes)
+        stop_services(processes)
         if smtp.poll() is None:
             smtp.terminate()
             smtp.wait(10)
