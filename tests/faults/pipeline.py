@@ -28,6 +28,12 @@ CLIENTS = 16
 SERVICE_NAMES = ("leaders", "screenings", "mailer", "gateway")
 
 
+def consumers() -> list[str]:
+    """The services of this system with an event queue: the registry's consumers, without
+    the probes other test modules register in the same process (tests/support/kit_probe)."""
+    return [service for service in topology.consuming_services() if service in SERVICE_NAMES]
+
+
 def wait_for(condition, timeout: float, what: str, interval: float = 0.2) -> float:
     """Seconds until `condition()` held; fails the test when it does not within `timeout`."""
     started = time.monotonic()
@@ -134,7 +140,7 @@ class Pipeline:
         with Connection(self.rabbit.uri) as connection:
             channel = connection.default_channel
             return {service: Queue(topology.dead_letter_queue_name(service))(channel)
-                    .queue_declare(passive=True).message_count for service in topology.consuming_services()}
+                    .queue_declare(passive=True).message_count for service in consumers()}
 
     def dead(self) -> list[str]:
         """The service processes that exited (none should, but for the ones a fault kills)."""
@@ -207,7 +213,7 @@ class Pipeline:
         consume."""
         with Connection(self.rabbit.uri, transport_options={"confirm_publish": True}) as connection:
             producer = Producer(connection.default_channel)
-            for service in topology.consuming_services():
+            for service in consumers():
                 queue = topology.consumer_queue_name(service)
                 wrong = wrong_event(service)
                 for body, content_type in ((b"", "application/json"), (b"{not json", "application/json"),
