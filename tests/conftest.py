@@ -27,6 +27,16 @@ def _real_clock():
     clock.reset()
 
 
+@pytest.fixture
+def processes():
+    """Service processes a test starts (tests.integration.kit.helpers.ServiceProcess),
+    stopped when it ends."""
+    started: list = []
+    yield started
+    for process in started:
+        process.stop()
+
+
 def _rabbitmqctl(*args: str) -> None:
     binary = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
     result = subprocess.run([binary, *args], capture_output=True, text=True, timeout=60)

@@ -23,14 +23,6 @@ def kit(service_config):
     return config
 
 
-@pytest.fixture
-def processes():
-    started: list[ServiceProcess] = []
-    yield started
-    for process in started:
-        process.stop()
-
-
 def start(processes, target, config, tmp_path, **env) -> ServiceProcess:
     process = ServiceProcess(target, config, tmp_path, env)
     processes.append(process)

@@ -72,20 +72,6 @@ def until(condition, timeout: float, describe) -> None:
     assert condition(), describe()
 
 
-@pytest.fixture
-def smtp_server():
-    with SmtpTestServer() as server:
-        yield server
-
-
-@pytest.fixture
-def processes():
-    started: list[ServiceProcess] = []
-    yield started
-    for process in started:
-        process.stop()
-
-
 def start_mailer(processes, config, tmp_path, instances: int = 1) -> ServiceProcess:
     before = consumers(config["AMQP_URI"]) if processes else 0
     process = ServiceProcess(TARGET, config, tmp_path)
